@@ -1,0 +1,39 @@
+# Copyright 2026 crm_team_routing contributors
+# License LGPL-3.0 or later (https://www.gnu.org/licenses/lgpl).
+{
+    'name': 'CRM Team Routing',
+    'summary': 'Route incoming leads to sales teams, then to salespeople, '
+               'by filters, lead score and capacity; each person sees only '
+               'the leads they are responsible for',
+    'version': '11.0.1.0.0',
+    'category': 'Sales',
+    'author': 'crm_team_routing contributors',
+    'website': 'https://example.com/crm_team_routing',
+    'license': 'LGPL-3',
+    'depends': [
+        'crm',
+        'base_automation',
+    ],
+    'data': [
+        'security/crm_team_routing_security.xml',
+        'security/ir.model.access.csv',
+        'data/ir_cron_data.xml',
+        'data/ir_config_parameter_data.xml',
+        'data/ir_actions_server_data.xml',
+        'views/crm_team_views.xml',
+        'views/crm_team_member_views.xml',
+        'views/crm_lead_views.xml',
+        'views/crm_lead_scoring_rule_views.xml',
+        'views/crm_lead_share_rule_views.xml',
+        'views/crm_lead_assignment_log_views.xml',
+        'wizards/crm_team_routing_preview_views.xml',
+        'wizards/crm_lead_mass_assign_views.xml',
+        'views/crm_team_routing_menus.xml',
+    ],
+    'demo': [
+        'demo/crm_team_routing_demo.xml',
+    ],
+    'uninstall_hook': 'uninstall_hook',
+    'installable': True,
+    'application': False,
+}

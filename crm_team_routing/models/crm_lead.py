@@ -1,0 +1,267 @@
+# License LGPL-3.0 or later (https://www.gnu.org/licenses/lgpl).
+from psycopg2.extras import execute_values
+
+from odoo import _, api, fields, models
+
+SHARE_STATES = [
+    ('none', 'Not shared'),
+    ('to_share', 'To share'),
+    ('shared', 'Shared'),
+]
+
+
+class CrmLead(models.Model):
+    _inherit = 'crm.lead'
+
+    score = fields.Float(
+        default=0.0,
+        index=True,
+        readonly=True,
+        copy=False,
+        help="Sum of the points of the active scoring rules the lead matches; refreshed before "
+             "each routing run and when the lead is created.",
+    )
+    shared_user_ids = fields.Many2many(
+        comodel_name='res.users',
+        relation='crm_lead_shared_user_rel',
+        column1='lead_id',
+        column2='user_id',
+        string="Shared With",
+        copy=False,
+        help="These users may read the lead and its history, nothing more.",
+    )
+    share_state = fields.Selection(
+        selection=SHARE_STATES,
+        string="Sharing Status",
+        default='none',
+        required=True,
+        copy=False,
+        index=True,
+        help="Care status of sharing: 'To share' leads are shared by the share rules of their "
+             "campaign; 'Shared' once done.",
+    )
+    assignment_date = fields.Datetime(
+        string="Assignment Date",
+        readonly=True,
+        copy=False,
+        index=True,
+        help="When the lead was last given to its current salesperson, by routing, by the "
+             "mass assignment or by hand.",
+    )
+    assignment_log_ids = fields.One2many(
+        comodel_name='crm.lead.assignment.log',
+        inverse_name='lead_id',
+        string="Assignment History",
+        readonly=True,
+    )
+
+    @api.model_cr
+    def init(self):
+        # Candidates of a routing run are a small part of a large table: index just them.
+        self.env.cr.execute("""
+            CREATE INDEX IF NOT EXISTS crm_lead_routing_candidate_idx
+                ON crm_lead (team_id) WHERE user_id IS NULL AND active
+        """)
+        # The 30-day count of each membership.
+        self.env.cr.execute("""
+            CREATE INDEX IF NOT EXISTS crm_lead_routing_load_idx
+                ON crm_lead (team_id, user_id, assignment_date) WHERE user_id IS NOT NULL
+        """)
+
+    # ------------------------------------------------------------------------------------------
+    # ORM overrides
+    # ------------------------------------------------------------------------------------------
+
+    @api.model
+    def create(self, vals):
+        if vals.get('user_id'):
+            vals.setdefault('assignment_date', fields.Datetime.now())
+        lead = super(CrmLead, self).create(vals)
+        if vals.get('shared_user_ids') and lead.shared_user_ids and 'share_state' not in vals:
+            lead.share_state = 'shared'
+        rules = self.env['crm.lead.scoring.rule'].sudo()
+        # Scoring rules and teams are configuration the creator may not read: sudo to apply them.
+        score = rules._routing_scores([('id', '=', lead.id)], {lead.id: lead.company_id.id})[lead.id]
+        if score:
+            self._routing_write_scores({lead.id: score})
+        if lead.user_id:
+            self.env['crm.lead.assignment.log']._routing_insert(
+                [(lead.id, lead.team_id.id, lead.user_id.id, 'manual',
+                  _("Created with salesperson %s.") % lead.user_id.name, lead.company_id.id)],
+                fields.Datetime.now())
+        elif not self.env.context.get('crm_team_routing_no_route'):
+            teams = self.env['crm.team'].sudo().search([
+                ('assignment_on_create', '=', True), ('assignment_optout', '=', False),
+                '|', ('company_id', '=', False), ('company_id', '=', lead.company_id.id)])
+            if teams:
+                teams._action_assign_leads(leads=lead)
+        return lead
+
+    @api.multi
+    def write(self, vals):
+        if 'user_id' in vals:
+            vals = dict(vals, assignment_date=fields.Datetime.now() if vals['user_id'] else False)
+            res = super(CrmLead, self).write(vals)
+            self._routing_log_manual()
+        else:
+            res = super(CrmLead, self).write(vals)
+        if 'shared_user_ids' in vals and 'share_state' not in vals:
+            for state, leads in (('shared', self.filtered('shared_user_ids')),
+                                 ('none', self.filtered(lambda lead: not lead.shared_user_ids))):
+                leads.filtered(lambda lead: lead.share_state != state).write(
+                    {'share_state': state})
+        return res
+
+    def _routing_log_manual(self):
+        now = fields.Datetime.now()
+        user = self.env.user
+        rows = []
+        for lead in self:
+            if lead.user_id:
+                text = _("Salesperson set to %s by %s.") % (lead.user_id.name, user.name)
+            else:
+                text = _("Salesperson removed by %s.") % user.name
+            rows.append((lead.id, lead.team_id.id, lead.user_id.id, 'manual', text,
+                         lead.company_id.id))
+        self.env['crm.lead.assignment.log']._routing_insert(rows, now)
+
+    @api.model
+    def _onchange_user_values(self, user_id):
+        """Core moves a lead to the salesperson's default team unless they are a core member of
+        the lead's team: routing members and the team leader are members too."""
+        team_id = self.env.context.get('team_id')
+        if user_id and team_id:
+            team = self.env['crm.team'].sudo().browse(team_id)
+            if team.user_id.id == user_id or user_id in team.routing_member_ids.mapped('user_id').ids:
+                return {}
+        return super(CrmLead, self)._onchange_user_values(user_id)
+
+    # ------------------------------------------------------------------------------------------
+    # Routing helpers: set-based reads and writes used by the engine
+    # ------------------------------------------------------------------------------------------
+
+    @api.model
+    def _routing_select(self, domain, columns, flat=False):
+        """Rows of ``columns`` for the leads matching ``domain``, in one query, unordered.
+
+        The ORM's search would sort and read full records; routing needs ids and a few numbers
+        for up to millions of leads. The domain is turned into SQL by the ORM itself (record
+        rules of the current user apply, none under sudo).
+        """
+        query = self._where_calc(domain)
+        self._apply_ir_rules(query, 'read')
+        from_clause, where_clause, params = query.get_sql()
+        select = ', '.join('"crm_lead"."%s"' % column for column in columns)
+        self.env.cr.execute('SELECT %s FROM %s WHERE %s' % (
+            select, from_clause, where_clause or 'TRUE'), params)
+        rows = self.env.cr.fetchall()
+        return [row[0] for row in rows] if flat else rows
+
+    @api.model
+    def _routing_write_scores(self, scores):
+        """Write {lead_id: score} in one statement per batch."""
+        if not scores:
+            return
+        execute_values(self.env.cr, """
+            UPDATE crm_lead SET score = v.score FROM (VALUES %s) AS v(id, score)
+             WHERE crm_lead.id = v.id
+        """, list(scores.items()), template='(%s, %s::float8)', page_size=10000)
+        self.invalidate_cache(['score'], list(scores))
+
+    @api.model
+    def _routing_write_assignment(self, to_team, to_user, now, force=False):
+        """Bulk equivalent of setting team and salesperson by hand.
+
+        :param to_team: {lead_id: team_id} leads entering a team without salesperson
+        :param to_user: {lead_id: (team_id, user_id)} leads given to a salesperson
+        :param force: also write leads that have a salesperson (mass assignment by a person);
+            routing never does: a lead that got a salesperson meanwhile is left alone, so
+            nothing is ever assigned twice
+        :return: set of lead ids actually written
+        """
+        cr = self.env.cr
+        guard = 'TRUE' if force else 'crm_lead.user_id IS NULL'
+        written = set()
+        team_changed = []  # (lead_id, team_id) whose team changed: team followers subscribe
+        if to_team:
+            rows = execute_values(cr, """
+                UPDATE crm_lead SET team_id = v.team_id, user_id = NULL, assignment_date = NULL,
+                       write_uid = %s, write_date = %s
+                  FROM (VALUES %%s) AS v(id, team_id)
+                 WHERE crm_lead.id = v.id AND %s
+             RETURNING crm_lead.id, crm_lead.team_id
+            """ % (int(self.env.uid), _sql_literal(cr, now), guard),
+                list(to_team.items()), page_size=len(to_team), fetch=True)
+            written.update(row[0] for row in rows)
+            team_changed.extend(rows)
+        if to_user:
+            cr.execute("SELECT id, team_id FROM crm_lead WHERE id IN %s", (tuple(to_user),))
+            previous_team = dict(cr.fetchall())
+            rows = execute_values(cr, """
+                UPDATE crm_lead
+                   SET team_id = v.team_id, user_id = v.user_id,
+                       date_open = %(now)s, assignment_date = %(now)s,
+                       day_open = floor(abs(extract(epoch FROM (%(now)s::timestamp
+                                                            - crm_lead.create_date)) / 86400)),
+                       write_uid = %(uid)s, write_date = %(now)s
+                  FROM (VALUES %%s) AS v(id, team_id, user_id)
+                 WHERE crm_lead.id = v.id AND %(guard)s
+             RETURNING crm_lead.id, crm_lead.team_id, crm_lead.user_id
+            """ % {'now': _sql_literal(cr, now), 'uid': int(self.env.uid), 'guard': guard},
+                [(lead_id, team_id, user_id) for lead_id, (team_id, user_id) in to_user.items()],
+                page_size=len(to_user), fetch=True)
+            written.update(row[0] for row in rows)
+            team_changed.extend((lead_id, team_id) for lead_id, team_id, _user in rows
+                                if previous_team.get(lead_id) != team_id)
+            users = self.env['res.users'].sudo().browse({row[2] for row in rows})
+            partner_of = {user.id: user.partner_id.id for user in users if user.partner_id.active}
+            self.env['mail.followers']._routing_subscribe_users(
+                [(lead_id, partner_of[user_id]) for lead_id, _team, user_id in rows
+                 if user_id in partner_of])
+        if team_changed:
+            self.env['mail.followers']._routing_subscribe_team_followers(team_changed)
+        self.invalidate_cache(ids=list(written))
+        return written
+
+    @api.model
+    def _routing_last_log_kinds(self, lead_ids):
+        """{lead_id: kind of its latest log row}."""
+        if not lead_ids:
+            return {}
+        self.env.cr.execute("""
+            SELECT DISTINCT ON (lead_id) lead_id, kind FROM crm_lead_assignment_log
+             WHERE lead_id = ANY(%s) ORDER BY lead_id, id DESC
+        """, (list(lead_ids),))
+        return dict(self.env.cr.fetchall())
+
+    # ------------------------------------------------------------------------------------------
+    # Actions
+    # ------------------------------------------------------------------------------------------
+
+    @api.multi
+    def _action_route_leads(self):
+        """Server action "Route leads" (automated actions): route these leads through every
+        routing team. A system path: whoever fires the automated action may not read the teams."""
+        teams = self.env['crm.team'].sudo().search(self.env['crm.team']._get_routing_team_domain())
+        teams._action_assign_leads(leads=self.sudo())
+        return True
+
+    @api.multi
+    def action_share_with_users(self, users):
+        """Share these leads read-only with ``users`` (by hand or from the wizard)."""
+        if not users:
+            return True
+        self.check_access_rights('write')
+        self.check_access_rule('write')
+        self.write({'shared_user_ids': [(4, user.id) for user in users]})
+        now = fields.Datetime.now()
+        names = ', '.join(users.mapped('name'))
+        self.env['crm.lead.assignment.log']._routing_insert(
+            [(lead.id, lead.team_id.id, False, 'share', _("Shared read-only with %s.") % names,
+              lead.company_id.id) for lead in self], now)
+        return True
+
+
+def _sql_literal(cr, value):
+    """A value quoted by psycopg2 for a statement built around execute_values' %s."""
+    return cr.mogrify('%s', (value,)).decode()

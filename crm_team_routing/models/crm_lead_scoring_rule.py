@@ -1,0 +1,89 @@
+# License LGPL-3.0 or later (https://www.gnu.org/licenses/lgpl).
+import logging
+
+from odoo import api, fields, models
+
+from .routing_domain import check_domain, parse_domain
+
+_logger = logging.getLogger(__name__)
+
+SCORING_BATCH_SIZE = 50000
+
+
+class CrmLeadScoringRule(models.Model):
+    _name = 'crm.lead.scoring.rule'
+    _description = "Lead Scoring Rule"
+    _order = 'sequence, id'
+
+    name = fields.Char(
+        required=True,
+        translate=True,
+    )
+    sequence = fields.Integer(
+        default=10,
+    )
+    active = fields.Boolean(
+        default=True,
+    )
+    domain = fields.Char(
+        string="Filter",
+        required=True,
+        default='[]',
+        help="Leads matching this filter receive the points of the rule.",
+    )
+    points = fields.Float(
+        default=10.0,
+        help="Added to the score of every lead matching the filter (may be negative).",
+    )
+    company_id = fields.Many2one(
+        comodel_name='res.company',
+        string="Company",
+        default=lambda self: self.env['res.company']._company_default_get(
+            'crm.lead.scoring.rule'),
+        help="Applies to the leads of this company; empty applies to every company.",
+    )
+
+    @api.constrains('domain')
+    def _check_domain(self):
+        for rule in self:
+            check_domain(rule, 'domain')
+
+    @api.model
+    def _routing_scores(self, domain, company_of):
+        """{lead_id: score} for the leads of ``company_of`` ({lead_id: company_id}), which
+        ``domain`` selects: one search per active rule, whatever the number of leads. A rule of
+        a company scores only the leads of that company."""
+        scores = dict.fromkeys(company_of, 0.0)
+        if not scores:
+            return scores
+        Lead = self.env['crm.lead'].sudo().with_context(active_test=False)
+        # Rules are configuration: applied whoever creates or routes the lead.
+        for rule in self.sudo().search([]):
+            try:
+                with self.env.cr.savepoint():
+                    matched = Lead._routing_select(domain + parse_domain(rule.domain), ['id'],
+                                                   flat=True)
+            except Exception as error:
+                _logger.error("Scoring rule %s skipped: invalid filter (%s)", rule.name, error)
+                continue
+            for lead_id in matched:
+                if lead_id in scores and (not rule.company_id
+                                          or company_of[lead_id] == rule.company_id.id):
+                    scores[lead_id] += rule.points
+        return scores
+
+    @api.multi
+    def action_recompute_scores(self):
+        """Recompute the score of every open lead, in batches."""
+        Lead = self.env['crm.lead'].sudo()
+        rows = Lead._routing_select([('probability', '<', 100)], ['id', 'score', 'company_id'])
+        for start in range(0, len(rows), SCORING_BATCH_SIZE):
+            batch = rows[start:start + SCORING_BATCH_SIZE]
+            scores = self._routing_scores([('id', 'in', [row[0] for row in batch])],
+                                          {row[0]: row[2] for row in batch})
+            Lead._routing_write_scores({row[0]: scores[row[0]] for row in batch
+                                        if (row[1] or 0.0) != scores[row[0]]})
+        return {
+            'type': 'ir.actions.client',
+            'tag': 'reload',
+        }

@@ -1,0 +1,110 @@
+# License LGPL-3.0 or later (https://www.gnu.org/licenses/lgpl).
+import logging
+
+from psycopg2.extras import execute_values
+
+from odoo import _, api, fields, models
+
+from .routing_domain import check_domain, parse_domain
+
+_logger = logging.getLogger(__name__)
+
+
+class CrmLeadShareRule(models.Model):
+    _name = 'crm.lead.share.rule'
+    _description = "Lead Share Rule"
+    _order = 'name, id'
+
+    name = fields.Char(
+        required=True,
+        translate=True,
+    )
+    active = fields.Boolean(
+        default=True,
+    )
+    campaign_id = fields.Many2one(
+        comodel_name='utm.campaign',
+        string="Campaign",
+        required=True,
+        ondelete='cascade',
+        help="Leads of this campaign marked 'To share' are shared by this rule.",
+    )
+    domain = fields.Char(
+        string="Extra Filter",
+        default='[]',
+        help="Optional: share only the leads of the campaign that also match this filter.",
+    )
+    user_ids = fields.Many2many(
+        comodel_name='res.users',
+        relation='crm_lead_share_rule_user_rel',
+        column1='rule_id',
+        column2='user_id',
+        string="Share With",
+        domain=[('share', '=', False)],
+        help="These users may read the shared leads, nothing more.",
+    )
+    company_id = fields.Many2one(
+        comodel_name='res.company',
+        string="Company",
+        default=lambda self: self.env['res.company']._company_default_get('crm.lead.share.rule'),
+    )
+
+    @api.constrains('domain')
+    def _check_domain(self):
+        for rule in self:
+            check_domain(rule, 'domain')
+
+    @api.model
+    def _cron_apply_share_rules(self):
+        """Scheduled action: apply every active share rule."""
+        # A system path: the cron user applies the configuration of every company.
+        self.sudo().search([])._apply_share_rules()
+        return True
+
+    @api.multi
+    def action_apply(self):
+        """Button: apply these rules now."""
+        self._apply_share_rules()
+        return {
+            'type': 'ir.actions.client',
+            'tag': 'reload',
+        }
+
+    @api.multi
+    def _apply_share_rules(self):
+        """Share the 'to share' leads of each rule's campaign: one search and a few set-based
+        statements per rule, whatever the number of leads. Returns the number of leads shared."""
+        Lead = self.env['crm.lead'].sudo()
+        now = fields.Datetime.now()
+        total = 0
+        cr = self.env.cr
+        for rule in self.sudo().filtered(lambda r: r.active and r.user_ids):
+            domain = [('campaign_id', '=', rule.campaign_id.id), ('share_state', '=', 'to_share')]
+            if rule.company_id:
+                domain.append(('company_id', '=', rule.company_id.id))
+            try:
+                rows = Lead._routing_select(domain + parse_domain(rule.domain),
+                                            ['id', 'team_id', 'company_id'])
+            except Exception as error:
+                _logger.error("Share rule %s skipped: invalid filter (%s)", rule.name, error)
+                continue
+            if not rows:
+                continue
+            lead_ids = [row[0] for row in rows]
+            execute_values(cr, """
+                INSERT INTO crm_lead_shared_user_rel (lead_id, user_id) VALUES %s
+                ON CONFLICT DO NOTHING
+            """, [(lead_id, user_id) for lead_id in lead_ids for user_id in rule.user_ids.ids],
+                page_size=10000)
+            cr.execute("""
+                UPDATE crm_lead SET share_state = 'shared', write_date = %s, write_uid = %s
+                 WHERE id IN %s
+            """, (now, self.env.uid, tuple(lead_ids)))
+            reason = _("Shared read-only with %s by share rule %s.") % (
+                ', '.join(rule.user_ids.mapped('name')), rule.name)
+            self.env['crm.lead.assignment.log']._routing_insert(
+                [(lead_id, team_id, False, 'share', reason, company_id)
+                 for lead_id, team_id, company_id in rows], now)
+            Lead.invalidate_cache(['shared_user_ids', 'share_state'], lead_ids)
+            total += len(lead_ids)
+        return total

@@ -1,0 +1,475 @@
+# License LGPL-3.0 or later (https://www.gnu.org/licenses/lgpl).
+import logging
+import threading
+import time
+from collections import Counter, OrderedDict, defaultdict
+from datetime import timedelta
+
+from psycopg2.extras import execute_values
+
+from odoo import _, api, fields, models
+from odoo.exceptions import AccessError, UserError, ValidationError
+from odoo.tools import html_escape
+
+from . import routing_engine
+from .routing_domain import check_domain, parse_domain
+
+_logger = logging.getLogger(__name__)
+
+# Leads written per batch (and per commit in the cron).
+ROUTING_BATCH_SIZE = 5000
+# Key of the PostgreSQL advisory lock that serialises routing runs.
+ROUTING_LOCK_KEY = 0x43524d52  # 'CRMR'
+# Window of the capacity count, in days.
+ROUTING_WINDOW_DAYS = 30
+# At most this many decisions are kept for a preview (totals stay complete).
+PREVIEW_MAX_LINES = 1000
+# At most this many leads are listed by name in a salesperson's digest.
+DIGEST_MAX_LINES = 50
+
+
+class RoutingResult(object):
+    """What a run decided: totals always complete, decisions only when asked (preview)."""
+
+    def __init__(self, keep_decisions=0):
+        self.keep_decisions = keep_decisions
+        self.decisions = []
+        self.team_counts = Counter()     # team_id -> leads entering the team (phase 1)
+        self.user_counts = Counter()     # user_id -> leads given to the salesperson
+        self.unassigned = 0
+        self.errors = []                 # human readable, one per skipped filter
+        self.reasons = {}                # (lead_id, kind) -> reason text
+        self.preview_names = {}          # lead_id -> name, for a preview
+
+    @property
+    def assigned(self):
+        return sum(self.user_counts.values())
+
+
+class CrmTeam(models.Model):
+    _inherit = 'crm.team'
+    _order = 'sequence, name'
+
+    sequence = fields.Integer(
+        default=10,
+        help="Order of the teams: breaks ties between equally loaded teams in routing.",
+    )
+    assignment_optout = fields.Boolean(
+        string="Skip Automatic Assignment",
+        help="Routing ignores this team; the leads waiting in it stay put.",
+    )
+    assignment_domain = fields.Char(
+        string="Lead Filter",
+        default='[]',
+        help="Which leads this team takes (a domain on leads); [] takes all leads.",
+    )
+    assignment_score_min = fields.Float(
+        string="Minimum Score",
+        default=0.0,
+        help="Only leads whose score is at least this value enter the team.",
+    )
+    assignment_score_max = fields.Float(
+        string="Maximum Score",
+        default=0.0,
+        help="Only leads whose score is below this value enter the team; 0 means no upper bound.",
+    )
+    assignment_max = fields.Integer(
+        string="Capacity (30 days)",
+        compute='_compute_assignment_max',
+        help="Sum of the capacities of the active members who are not opted out.",
+    )
+    assignment_on_create = fields.Boolean(
+        string="Route New Leads Immediately",
+        help="A lead created without salesperson that matches this team is routed at once, "
+             "instead of waiting for the scheduled action.",
+    )
+    routing_member_ids = fields.One2many(
+        comodel_name='crm.team.member',
+        inverse_name='team_id',
+        string="Routing Members",
+        help="Salespeople who receive leads of this team by routing.",
+    )
+    lead_unassigned_count = fields.Integer(
+        string="Leads Waiting",
+        compute='_compute_routing_counts',
+        help="Open leads in this team that have no salesperson yet.",
+    )
+    lead_month_count = fields.Integer(
+        string="Leads (30 days)",
+        compute='_compute_routing_counts',
+        help="Leads given to the routing members of this team during the last 30 days.",
+    )
+
+    @api.depends('routing_member_ids.assignment_max', 'routing_member_ids.active',
+                 'routing_member_ids.assignment_optout')
+    def _compute_assignment_max(self):
+        for team in self:
+            team.assignment_max = sum(
+                member.assignment_max for member in team.routing_member_ids
+                if not member.assignment_optout)
+
+    def _compute_routing_counts(self):
+        waiting = self._routing_waiting_counts()
+        month = Counter()
+        for (team_id, _user_id), (count, _last) in self._routing_member_loads().items():
+            month[team_id] += count
+        for team in self:
+            team.lead_unassigned_count = waiting.get(team.id, 0)
+            team.lead_month_count = month.get(team.id, 0)
+
+    @api.constrains('assignment_domain')
+    def _check_assignment_domain(self):
+        for team in self:
+            check_domain(team, 'assignment_domain')
+
+    @api.constrains('assignment_score_min', 'assignment_score_max')
+    def _check_assignment_score(self):
+        for team in self:
+            if team.assignment_score_max and team.assignment_score_max <= team.assignment_score_min:
+                raise ValidationError(
+                    _("Team %s: the maximum score must be 0 (no upper bound) or greater than "
+                      "the minimum score.") % team.display_name)
+
+    # ------------------------------------------------------------------------------------------
+    # Entry points
+    # ------------------------------------------------------------------------------------------
+
+    @api.model
+    def _get_routing_team_domain(self):
+        """Teams the scheduled action routes to."""
+        return [('assignment_optout', '=', False), ('routing_member_ids', '!=', False)]
+
+    @api.model
+    def _cron_assign_leads(self):
+        """Scheduled action: route every waiting lead to every routing team."""
+        # The cron runs as its own user: read teams of every company, rights are not the point here.
+        teams = self.sudo().search(self._get_routing_team_domain())
+        testing = getattr(threading.currentThread(), 'testing', False)
+        teams._action_assign_leads(commit=not testing, lock='skip')
+        return True
+
+    def _check_routing_manager(self):
+        if not self.env.user.has_group('sales_team.group_sale_manager'):
+            raise AccessError(_("Only sales managers can run lead routing from the team."))
+
+    @api.multi
+    def action_assign_leads(self):
+        """Button: route waiting leads to these teams now."""
+        self._check_routing_manager()
+        result = self._action_assign_leads(lock='raise')
+        message = _("%(assigned)s leads assigned to salespeople, %(teams)s leads entered a team, "
+                    "%(waiting)s leads left waiting.") % {
+            'assigned': result.assigned,
+            'teams': sum(result.team_counts.values()),
+            'waiting': result.unassigned,
+        }
+        if result.errors:
+            message += '\n' + '\n'.join(result.errors)
+        return self.env['crm.team.routing.preview'].create_from_result(
+            result, self, title=_("Assignment done"), summary=message)
+
+    @api.multi
+    def action_preview_assignment(self):
+        """Button: show what routing would do for these teams, writing nothing."""
+        self._check_routing_manager()
+        result = self._action_assign_leads(preview=True)
+        return self.env['crm.team.routing.preview'].create_from_result(
+            result, self, title=_("Assignment preview"))
+
+    # ------------------------------------------------------------------------------------------
+    # The engine: reads, plain-Python decisions, batched writes
+    # ------------------------------------------------------------------------------------------
+
+    @api.model
+    def _get_lead_to_assign_domain(self):
+        """Candidates: open leads and opportunities with no salesperson."""
+        return [('user_id', '=', False), ('probability', '<', 100)]
+
+    @api.multi
+    def _action_assign_leads(self, leads=None, preview=False, commit=False, lock=False):
+        """Route candidate leads to the teams of ``self``, then to their members.
+
+        :param leads: restrict the run to these leads (wizard, server action, creation, tests)
+        :param preview: compute everything in memory, write nothing, keep the decisions
+        :param commit: commit between batches (the cron only)
+        :param lock: 'skip' returns at once when another run holds the lock, 'raise' raises a
+            UserError, False takes no lock (single-lead paths: the write guard suffices)
+        :return: RoutingResult
+        """
+        # Routing must see every team, member and candidate lead whoever triggered it: the
+        # entry points check who may trigger it before calling this method.
+        teams = self.sudo().filtered(lambda team: team.active and not team.assignment_optout)
+        result = RoutingResult(keep_decisions=PREVIEW_MAX_LINES if preview else 0)
+        if not teams or (leads is not None and not leads):
+            return result
+        cr = self.env.cr
+        if lock and not preview:
+            cr.execute("SELECT pg_try_advisory_lock(%s)", (ROUTING_LOCK_KEY,))
+            if not cr.fetchone()[0]:
+                if lock == 'raise':
+                    raise UserError(_("Lead routing is already running; try again in a minute."))
+                _logger.info("Lead routing skipped: another run holds the lock")
+                return result
+        start = time.time()
+        try:
+            teams._routing_run(result, leads, preview, commit)
+        finally:
+            if lock and not preview:
+                cr.execute("SELECT pg_advisory_unlock(%s)", (ROUTING_LOCK_KEY,))
+        _logger.info("Lead routing%s on %d teams: %d assigned, %d entered a team, %d waiting "
+                     "(%.2fs)", ' preview' if preview else '', len(teams), result.assigned,
+                     sum(result.team_counts.values()), result.unassigned, time.time() - start)
+        return result
+
+    def _routing_run(self, result, leads, preview, commit):
+        Lead = self.env['crm.lead'].sudo()
+        now = fields.Datetime.now()
+        base_domain = self._get_lead_to_assign_domain()
+        if leads is not None:
+            base_domain = base_domain + [('id', 'in', leads.ids)]
+        candidates = Lead._routing_select(
+            base_domain, ['id', 'team_id', 'score', 'create_date', 'company_id', 'name'])
+        if not candidates:
+            return
+        scores = self.env['crm.lead.scoring.rule']._routing_scores(
+            base_domain, {row[0]: row[4] for row in candidates})
+        changed = {row[0]: scores[row[0]] for row in candidates
+                   if (row[2] or 0.0) != scores[row[0]]}
+        if changed and not preview:
+            Lead._routing_write_scores(changed)
+        lead_rows = [(row[0], row[1], scores[row[0]], row[3]) for row in candidates]
+        company_of = {row[0]: row[4] for row in candidates}
+        name_of = {row[0]: row[5] for row in candidates}
+
+        team_states, member_states, filters = self._routing_states(base_domain, scores, result,
+                                                                    preview)
+        phase1_ids = self._routing_phase1_ids(lead_rows)
+        decisions = routing_engine.route(lead_rows, phase1_ids, team_states, member_states, now)
+        self._routing_explain(decisions, result, filters, team_states, member_states)
+        if preview:
+            result.decisions = [(d, name_of[d.lead_id]) for d in decisions[:result.keep_decisions]]
+            result.preview_names = name_of
+            return
+        self._routing_write(decisions, result, company_of, now, commit)
+        self._routing_notify(commit)
+
+    def _routing_states(self, base_domain, scores, result, preview):
+        """Team and member states: one search per team and per member filter, one load query."""
+        Lead = self.env['crm.lead'].sudo()
+        members = self.env['crm.team.member'].sudo().search([('team_id', 'in', self.ids)])
+        loads = self._routing_member_loads()
+        waiting = self._routing_waiting_counts()
+        team_states, member_states, filters = [], [], {}
+        for team in self:
+            company = [('company_id', '=', team.company_id.id)] if team.company_id else []
+            try:
+                team_domain = parse_domain(team.assignment_domain)
+                fits = set(Lead._routing_select(base_domain + company + team_domain, ['id'],
+                                                flat=True))
+            except Exception as error:
+                team._routing_report_error(_("Team %s skipped: its filter is invalid (%s).")
+                                           % (team.display_name, error), result, preview)
+                continue
+            eligible = team.routing_member_ids.filtered(
+                lambda m: not m.assignment_optout and m.assignment_max > 0)
+            capacity = sum(eligible.mapped('assignment_max'))
+            low, high = team.assignment_score_min, team.assignment_score_max
+            entry = {lead_id for lead_id in fits
+                     if scores[lead_id] >= low and (not high or scores[lead_id] < high)}
+            team_load = waiting.get(team.id, 0)
+            filters[team.id] = (team, team.assignment_domain or '[]')
+            for member in members.filtered(lambda m: m.team_id == team):
+                count, last = loads.get((team.id, member.user_id.id), (0, None))
+                team_load += count
+                if member not in eligible:
+                    continue
+                member_fits = None
+                if parse_domain_safe(member.assignment_domain):
+                    try:
+                        member_fits = set(Lead._routing_select(
+                            base_domain + company + team_domain
+                            + parse_domain(member.assignment_domain), ['id'], flat=True))
+                    except Exception as error:
+                        team._routing_report_error(
+                            _("Member %s of team %s skipped: their filter is invalid (%s).")
+                            % (member.user_id.display_name, team.display_name, error),
+                            result, preview)
+                        continue
+                filters[('member', member.id)] = (member, member.assignment_domain or '[]')
+                member_states.append(routing_engine.MemberState(
+                    member.id, team.id, member.user_id.id, member.assignment_max, count, last,
+                    member_fits))
+            if capacity > 0:
+                team_states.append(routing_engine.TeamState(
+                    team.id, team.sequence, capacity, team_load, entry, fits))
+        return team_states, member_states, filters
+
+    def _routing_phase1_ids(self, lead_rows):
+        """Candidates waiting for a team: no team, or a team that neither routes nor opts out."""
+        team_ids = {row[1] for row in lead_rows if row[1]}
+        staying = set()
+        if team_ids:
+            self.env.cr.execute("""
+                SELECT t.id FROM crm_team t
+                 WHERE t.id IN %s
+                   AND (t.assignment_optout
+                        OR EXISTS (SELECT 1 FROM crm_team_member m
+                                    WHERE m.team_id = t.id AND m.active))
+            """, (tuple(team_ids),))
+            staying = {row[0] for row in self.env.cr.fetchall()}
+        return {row[0] for row in lead_rows if not row[1] or row[1] not in staying}
+
+    def _routing_member_loads(self):
+        """{(team_id, user_id): (30-day count, last assignment date)} for the teams of ``self``.
+
+        Archived leads count too: whatever was given in the window uses the capacity.
+        """
+        team_ids = tuple(team_id for team_id in self.ids if isinstance(team_id, int))
+        if not team_ids:
+            return {}
+        since = fields.Datetime.to_string(
+            fields.Datetime.from_string(fields.Datetime.now()) - timedelta(days=ROUTING_WINDOW_DAYS))
+        self.env.cr.execute("""
+            SELECT team_id, user_id, count(*), max(assignment_date)
+              FROM crm_lead
+             WHERE team_id IN %s AND user_id IS NOT NULL AND assignment_date >= %s
+             GROUP BY team_id, user_id
+        """, (team_ids, since))
+        # Odoo 11 reads timestamps as strings, which sort like the dates they hold.
+        return {(team_id, user_id): (count, last)
+                for team_id, user_id, count, last in self.env.cr.fetchall()}
+
+    def _routing_waiting_counts(self):
+        """{team_id: open leads waiting in the team without salesperson}."""
+        team_ids = tuple(team_id for team_id in self.ids if isinstance(team_id, int))
+        if not team_ids:
+            return {}
+        self.env.cr.execute("""
+            SELECT team_id, count(*) FROM crm_lead
+             WHERE team_id IN %s AND user_id IS NULL AND active AND probability < 100
+             GROUP BY team_id
+        """, (team_ids,))
+        return dict(self.env.cr.fetchall())
+
+    def _routing_report_error(self, message, result, preview):
+        """A bad filter skips its team or member: say so in the server log and the team chatter."""
+        self.ensure_one()
+        _logger.error("Lead routing: %s", message)
+        result.errors.append(message)
+        if preview:
+            return
+        body = html_escape(message)
+        last = self.env['mail.message'].sudo().search(
+            [('model', '=', self._name), ('res_id', '=', self.id)], limit=1, order='id desc')
+        if last.body != '<p>%s</p>' % body:  # do not repeat the same error at every run
+            self.message_post(body=body, subtype='mail.mt_note')
+
+    def _routing_explain(self, decisions, result, filters, team_states, member_states):
+        """Totals and a reason a person can read, for every decision."""
+        teams = {team.id: team for team in self}
+        capacity = {state.id: state.capacity for state in team_states}
+        members = {state.id: state for state in member_states}
+        users = {user.id: user.name for user in
+                 self.env['res.users'].sudo().browse({m.user_id for m in member_states})}
+        for decision in decisions:
+            detail = decision.detail
+            score = '%g' % (detail.get('score') or 0.0)
+            team = teams.get(decision.team_id)
+            if decision.kind == 'team':
+                result.team_counts[decision.team_id] += 1
+                high = team.assignment_score_max
+                text = _("Entered team %(team)s: filter %(filter)s; score %(score)s in "
+                         "[%(low)g, %(high)s); load %(load)s/%(capacity)s") % {
+                    'team': team.name, 'filter': filters[team.id][1], 'score': score,
+                    'low': team.assignment_score_min, 'high': ('%g' % high) if high else '∞',
+                    'load': detail['load'], 'capacity': capacity[team.id]}
+            elif decision.kind == 'member':
+                result.user_counts[decision.user_id] += 1
+                text = _("Given to %(user)s in team %(team)s: member filter %(filter)s; "
+                         "load %(load)s/%(capacity)s") % {
+                    'user': users[decision.user_id], 'team': team.name,
+                    'filter': filters[('member', decision.member_id)][1],
+                    'load': detail['load'], 'capacity': members[decision.member_id].capacity}
+            else:
+                result.unassigned += 1
+                if detail['why'] == 'no_team':
+                    text = _("Waiting for a team: no routing team's filter and score band match "
+                             "(score %s).") % score
+                elif detail['why'] == 'team_filter':
+                    text = _("Waiting in team %(team)s: the lead does not match the team's "
+                             "filter %(filter)s.") % {'team': team.name,
+                                                      'filter': filters[team.id][1]}
+                else:
+                    text = _("Waiting in team %s: no member can take it (capacity reached, "
+                             "opted out, or member filters).") % team.name
+            result.reasons[(decision.lead_id, decision.kind)] = text
+
+    def _routing_write(self, decisions, result, company_of, now, commit):
+        """Write the decisions in batches: leads, followers, log rows; commit between batches."""
+        Lead = self.env['crm.lead'].sudo()
+        by_lead = OrderedDict()
+        for decision in decisions:
+            by_lead.setdefault(decision.lead_id, []).append(decision)
+        lead_ids = list(by_lead)
+        last_kind = Lead._routing_last_log_kinds(
+            [d.lead_id for d in decisions if d.kind == 'unassigned'])
+        for start in range(0, len(lead_ids), ROUTING_BATCH_SIZE):
+            batch = lead_ids[start:start + ROUTING_BATCH_SIZE]
+            to_team, to_user = {}, {}
+            for lead_id in batch:
+                for decision in by_lead[lead_id]:
+                    if decision.kind == 'member':
+                        to_user[lead_id] = (decision.team_id, decision.user_id)
+                        to_team.pop(lead_id, None)
+                    elif decision.kind == 'team':
+                        to_team[lead_id] = decision.team_id
+            written = Lead._routing_write_assignment(to_team, to_user, now)
+            logs = []
+            for lead_id in batch:
+                for decision in by_lead[lead_id]:
+                    if decision.kind == 'unassigned':
+                        if last_kind.get(lead_id) == 'unassigned':
+                            continue
+                    elif lead_id not in written:
+                        continue  # taken by someone else meanwhile: nothing was decided here
+                    logs.append((lead_id, decision.team_id, decision.user_id, decision.kind,
+                                 result.reasons[(lead_id, decision.kind)], company_of[lead_id]))
+            self.env['crm.lead.assignment.log']._routing_insert(logs, now)
+            self.env['crm.lead'].invalidate_cache()
+            if commit:
+                # Cron only: each batch is a consistent unit (leads, followers, log rows), so a
+                # run killed later keeps what is done and the next run finishes the rest.
+                self.env.cr.commit()
+
+    def _routing_notify(self, commit):
+        """One message per salesperson listing their new leads (and those a killed run left)."""
+        Log = self.env['crm.lead.assignment.log'].sudo()
+        pending = Log._routing_pending_digests()
+        for user_id, rows in pending.items():
+            user = self.env['res.users'].sudo().browse(user_id)
+            counts = Counter(team_id for _log, _lead, team_id, _name in rows)
+            team = self.browse(counts.most_common(1)[0][0]).sudo()
+            lines = ''.join(
+                '<li><a href="/web#id=%d&amp;model=crm.lead&amp;view_type=form">%s</a></li>'
+                % (lead_id, html_escape(name)) for _log, lead_id, _team, name in rows[:DIGEST_MAX_LINES])
+            more = ''
+            if len(rows) > DIGEST_MAX_LINES:
+                more = '<p>%s</p>' % html_escape(
+                    _("... and %s more.") % (len(rows) - DIGEST_MAX_LINES))
+            body = '<p>%s</p><ul>%s</ul>%s' % (html_escape(
+                _("%s, you have %s new leads:") % (user.name, len(rows))), lines, more)
+            # Queue the mail: a cron never talks to the SMTP server synchronously.
+            team.with_context(mail_notify_force_send=False, mail_create_nosubscribe=True)\
+                .message_post(body=body, subtype='mail.mt_note', message_type='comment',
+                              partner_ids=[user.partner_id.id])
+            Log.browse([row[0] for row in rows])._routing_mark_notified()
+            if commit:
+                self.env.cr.commit()  # cron only: a digest sent is never sent twice
+
+
+def parse_domain_safe(text):
+    """True when ``text`` holds a non-empty filter (invalid text counts as non-empty)."""
+    try:
+        return bool(parse_domain(text))
+    except Exception:
+        return True

@@ -1,0 +1,93 @@
+# License LGPL-3.0 or later (https://www.gnu.org/licenses/lgpl).
+"""Shared fixtures: users of each group, teams with routing members, a lead factory.
+
+Nothing here relies on demo data; tests run as the real users (``sudo(user)``), never as admin
+(uid 1 skips record rules in 11.0).
+"""
+from odoo.tests import common
+
+
+@common.at_install(False)
+@common.post_install(True)
+class RoutingCase(common.SavepointCase):
+
+    @classmethod
+    def setUpClass(cls):
+        super(RoutingCase, cls).setUpClass()
+        cls.env = cls.env(context=dict(cls.env.context, tracking_disable=True,
+                                       mail_notify_force_send=False))
+        cls.Lead = cls.env['crm.lead']
+        cls.Team = cls.env['crm.team']
+        cls.Member = cls.env['crm.team.member']
+        cls.company = cls.env.ref('base.main_company')
+        # Leads left by other modules' data would join routing runs: tests work on their own.
+        cls.env.cr.execute("UPDATE crm_lead SET active = FALSE WHERE user_id IS NULL")
+        cls.manager = cls.create_user('routing_manager', 'sales_team.group_sale_manager')
+        cls.all_leads = cls.create_user('routing_all', 'sales_team.group_sale_salesman_all_leads')
+        cls.leader_north = cls.create_user('routing_leader_north',
+                                           'crm_team_routing.group_sale_team_leader')
+        cls.leader_south = cls.create_user('routing_leader_south',
+                                           'crm_team_routing.group_sale_team_leader')
+        cls.sales = [cls.create_user('routing_sales_%d' % index, 'sales_team.group_sale_salesman')
+                     for index in range(1, 5)]
+        cls.country_vn = cls.env.ref('base.vn')
+        cls.country_fr = cls.env.ref('base.fr')
+        cls.country_us = cls.env.ref('base.us')
+
+    @classmethod
+    def create_user(cls, login, group_xmlid, **values):
+        return cls.env['res.users'].with_context(no_reset_password=True).create(dict({
+            'name': login.replace('_', ' ').title(),
+            'login': login,
+            'email': '%s@example.com' % login,
+            'groups_id': [(6, 0, [cls.env.ref(group_xmlid).id])],
+            'company_id': cls.company.id,
+            'company_ids': [(6, 0, [cls.company.id])],
+        }, **values))
+
+    @classmethod
+    def create_team(cls, name, leader=None, domain='[]', members=(), **values):
+        """``members``: iterable of (user, capacity) or (user, capacity, domain)."""
+        team = cls.Team.create(dict({
+            'name': name,
+            'user_id': leader.id if leader else False,
+            'assignment_domain': domain,
+            'company_id': cls.company.id,
+        }, **values))
+        for member in members:
+            user, capacity = member[0], member[1]
+            cls.Member.create({
+                'team_id': team.id,
+                'user_id': user.id,
+                'assignment_max': capacity,
+                'assignment_domain': member[2] if len(member) > 2 else '[]',
+            })
+        return team
+
+    @classmethod
+    def create_leads(cls, count, prefix='Lead', **values):
+        """``count`` leads arriving with no salesperson and no team (mail gateway, web form)."""
+        vals = dict({'user_id': False, 'team_id': False, 'type': 'lead'}, **values)
+        Lead = cls.Lead.with_context(crm_team_routing_no_route=True)
+        return cls.Lead.browse([
+            Lead.create(dict(vals, name='%s %d' % (prefix, index))).id
+            for index in range(count)])
+
+    def route(self, teams=None, leads=None, **kwargs):
+        teams = teams if teams is not None else self.Team.search(
+            self.Team._get_routing_team_domain())
+        result = teams._action_assign_leads(leads=leads, **kwargs)
+        self.env['crm.lead'].invalidate_cache()
+        return result
+
+    def counts_by_user(self, leads):
+        counts = {}
+        for lead in leads:
+            counts[lead.user_id] = counts.get(lead.user_id, 0) + 1
+        return counts
+
+    def assertSees(self, user, leads, expected):
+        """``user`` finds exactly ``expected`` among ``leads`` by search."""
+        found = self.Lead.sudo(user).search([('id', 'in', leads.ids)])
+        self.assertEqual(found, expected, "%s sees %s, expected %s" % (
+            user.login, found.mapped('name'), expected.mapped('name')))

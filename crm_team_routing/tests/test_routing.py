@@ -1,0 +1,338 @@
+# License LGPL-3.0 or later (https://www.gnu.org/licenses/lgpl).
+from odoo.exceptions import AccessError
+from odoo.tools import mute_logger
+
+from .common import RoutingCase
+
+
+class TestRouting(RoutingCase):
+
+    def test_equal_capacities_split_evenly(self):
+        team = self.create_team('Even', members=[(user, 50) for user in self.sales[:3]])
+        leads = self.create_leads(31)
+        self.route(team)
+        counts = self.counts_by_user(leads)
+        self.assertEqual(set(counts), set(self.sales[:3]))
+        self.assertLessEqual(max(counts.values()) - min(counts.values()), 1)
+        self.assertEqual(leads.mapped('team_id'), team)
+
+    def test_two_to_one_capacities(self):
+        team = self.create_team('Ratio', members=[(self.sales[0], 40), (self.sales[1], 20)])
+        leads = self.create_leads(30)
+        self.route(team)
+        counts = self.counts_by_user(leads)
+        self.assertEqual(counts[self.sales[0]], 20)
+        self.assertEqual(counts[self.sales[1]], 10)
+
+    def test_capacity_never_exceeded_across_runs(self):
+        team = self.create_team('Caps', members=[(self.sales[0], 4), (self.sales[1], 2)])
+        first = self.create_leads(5, prefix='First')
+        self.route(team)
+        second = self.create_leads(5, prefix='Second')
+        self.route(team)
+        counts = self.counts_by_user(first | second)
+        self.assertEqual(counts[self.sales[0]], 4)
+        self.assertEqual(counts[self.sales[1]], 2)
+        waiting = (first | second).filtered(lambda lead: not lead.user_id)
+        self.assertEqual(len(waiting), 4)
+        self.assertEqual(waiting.mapped('team_id'), team, "what members cannot take waits in the team")
+        self.assertEqual(team.routing_member_ids.mapped('lead_month_count'), [4, 2])
+
+    def test_member_filter_narrower_than_team(self):
+        team = self.create_team('Asia', domain="[('country_id', 'in', [%d, %d])]" % (
+            self.country_vn.id, self.country_fr.id), members=[
+            (self.sales[0], 30, "[('country_id', '=', %d)]" % self.country_vn.id),
+            (self.sales[1], 30)])
+        vn = self.create_leads(4, prefix='VN', country_id=self.country_vn.id)
+        fr = self.create_leads(4, prefix='FR', country_id=self.country_fr.id)
+        us = self.create_leads(2, prefix='US', country_id=self.country_us.id)
+        self.route(team)
+        self.assertFalse(fr.filtered(lambda lead: lead.user_id == self.sales[0]))
+        self.assertEqual(fr.mapped('user_id'), self.sales[1])
+        self.assertEqual(vn.mapped('user_id'), self.sales[0] | self.sales[1],
+                         "inside the member's filter, leads are shared by load")
+        self.assertEqual(len(vn.filtered(lambda lead: lead.user_id == self.sales[0])), 2)
+        self.assertFalse(us.mapped('team_id'), "outside the team filter: no team")
+        self.assertFalse(us.mapped('user_id'))
+
+    def test_member_filter_outside_team_gets_nothing(self):
+        team = self.create_team('VN only', domain="[('country_id', '=', %d)]" % self.country_vn.id,
+                                members=[(self.sales[0], 30,
+                                          "[('country_id', '=', %d)]" % self.country_fr.id),
+                                         (self.sales[1], 30)])
+        leads = self.create_leads(3, country_id=self.country_vn.id) \
+            | self.create_leads(3, prefix='FR', country_id=self.country_fr.id)
+        self.route(team)
+        self.assertNotIn(self.sales[0], leads.mapped('user_id'))
+        self.assertEqual(len(leads.filtered('user_id')), 3)
+
+    def test_score_bands(self):
+        rules = self.env['crm.lead.scoring.rule']
+        rules.create({'name': 'Vietnam', 'domain': "[('country_id', '=', %d)]" % self.country_vn.id,
+                      'points': 30})
+        rules.create({'name': 'Big deal', 'domain': "[('planned_revenue', '>=', 10000)]",
+                      'points': 50})
+        junior = self.create_team('Junior', members=[(self.sales[0], 30)],
+                                  assignment_score_max=50)
+        senior = self.create_team('Senior', members=[(self.sales[1], 30)],
+                                  assignment_score_min=50)
+        low = self.create_leads(3, prefix='Low', country_id=self.country_vn.id)        # 30
+        high = self.create_leads(3, prefix='High', country_id=self.country_vn.id,
+                                 planned_revenue=20000)                                 # 80
+        self.assertEqual(set(low.mapped('score')), {30.0}, "scored on creation")
+        self.route(junior | senior)
+        self.assertEqual(low.mapped('team_id'), junior)
+        self.assertEqual(high.mapped('team_id'), senior)
+        self.assertEqual(high.mapped('user_id'), self.sales[1])
+        self.assertEqual(set(high.mapped('score')), {80.0})
+
+    def test_lead_matching_two_teams_goes_to_less_loaded(self):
+        busy = self.create_team('Busy', members=[(self.sales[0], 10)], sequence=1)
+        free = self.create_team('Free', members=[(self.sales[1], 10)], sequence=2)
+        # Busy already gave 6 of its 10 leads this month; Free none.
+        done = self.create_leads(6, prefix='Done')
+        self.route(busy, leads=done)
+        self.assertEqual(done.mapped('user_id'), self.sales[0])
+        leads = self.create_leads(4)
+        self.route(busy | free, leads=leads)
+        self.assertEqual(leads.mapped('team_id'), free)
+        # Now 6/10 against 4/10: the next two go to Free, then the tie goes to Busy (sequence).
+        more = self.create_leads(3, prefix='More')
+        self.route(busy | free, leads=more)
+        self.assertEqual([lead.team_id.name for lead in more.sorted('id')], ['Free', 'Free', 'Busy'])
+
+    def test_or_filters(self):
+        team = self.create_team('VN or big', domain="['|', ('country_id', '=', %d), "
+                                "('planned_revenue', '>', 5000)]" % self.country_vn.id,
+                                members=[(self.sales[0], 30)])
+        vn = self.create_leads(2, prefix='VN', country_id=self.country_vn.id)
+        big = self.create_leads(2, prefix='Big', country_id=self.country_fr.id,
+                                planned_revenue=9000)
+        small = self.create_leads(2, prefix='Small', country_id=self.country_fr.id)
+        self.route(team)
+        self.assertEqual((vn | big).mapped('user_id'), self.sales[0])
+        self.assertFalse(small.mapped('user_id'))
+        self.assertFalse(small.mapped('team_id'))
+
+    def test_and_filters_on_related_fields(self):
+        source = self.env['utm.source'].create({'name': 'Website form'})
+        team = self.create_team('Web VN', domain="[('country_id.code', '=', 'VN'), "
+                                "('source_id', '=', %d)]" % source.id,
+                                members=[(self.sales[0], 30)])
+        both = self.create_leads(2, prefix='Both', country_id=self.country_vn.id,
+                                 source_id=source.id)
+        one = self.create_leads(2, prefix='One', country_id=self.country_vn.id)
+        self.route(team)
+        self.assertEqual(both.mapped('user_id'), self.sales[0])
+        self.assertFalse(one.mapped('user_id'))
+
+    def test_second_run_is_noop(self):
+        team = self.create_team('Twice', members=[(self.sales[0], 3), (self.sales[1], 3)])
+        leads = self.create_leads(8)
+        self.route(team)
+        state = [(lead.id, lead.team_id.id, lead.user_id.id) for lead in leads]
+        log_count = self.env['crm.lead.assignment.log'].search_count([('lead_id', 'in', leads.ids)])
+        messages = self.env['mail.message'].search_count([])
+        result = self.route(team)
+        self.assertEqual(result.assigned, 0)
+        self.assertEqual([(lead.id, lead.team_id.id, lead.user_id.id) for lead in leads], state)
+        self.assertEqual(self.env['crm.lead.assignment.log'].search_count(
+            [('lead_id', 'in', leads.ids)]), log_count, "waiting leads are logged once")
+        self.assertEqual(self.env['mail.message'].search_count([]), messages)
+
+    def test_leads_put_in_team_by_hand_get_a_member(self):
+        team = self.create_team('Manual', members=[(self.sales[0], 30)])
+        leads = self.create_leads(3, team_id=team.id)
+        self.route(team)
+        self.assertEqual(leads.mapped('user_id'), self.sales[0])
+
+    def test_lead_in_non_routing_team_is_rerouted(self):
+        team = self.create_team('Routing', members=[(self.sales[0], 30)])
+        sales_dept = self.env.ref('sales_team.team_sales_department')
+        optout = self.create_team('Opted out', members=[(self.sales[1], 30)],
+                                  assignment_optout=True)
+        in_sales = self.create_leads(2, prefix='Sales dept', team_id=sales_dept.id)
+        in_optout = self.create_leads(2, prefix='Opted out', team_id=optout.id)
+        self.route(team | optout)
+        self.assertEqual(in_sales.mapped('team_id'), team)
+        self.assertEqual(in_sales.mapped('user_id'), self.sales[0])
+        self.assertEqual(in_optout.mapped('team_id'), optout, "an opted-out team keeps its leads")
+        self.assertFalse(in_optout.mapped('user_id'))
+
+    def test_opted_out_member_skipped(self):
+        team = self.create_team('Holiday', members=[(self.sales[0], 30), (self.sales[1], 30)])
+        team.routing_member_ids.filtered(lambda m: m.user_id == self.sales[1]).assignment_optout = True
+        leads = self.create_leads(5)
+        self.route(team)
+        self.assertEqual(leads.mapped('user_id'), self.sales[0])
+
+    def test_zero_capacity_member_takes_none(self):
+        team = self.create_team('Zero', members=[(self.sales[0], 0), (self.sales[1], 30)])
+        leads = self.create_leads(4)
+        self.route(team)
+        self.assertEqual(leads.mapped('user_id'), self.sales[1])
+
+    def test_preview_writes_nothing(self):
+        self.env['crm.lead.scoring.rule'].create({'name': 'All', 'domain': '[]', 'points': 5})
+        team = self.create_team('Preview', members=[(self.sales[0], 30)])
+        leads = self.create_leads(4)
+        self.env.cr.execute("UPDATE crm_lead SET score = 0 WHERE id IN %s", (tuple(leads.ids),))
+        self.env['crm.lead'].invalidate_cache()
+        logs = self.env['crm.lead.assignment.log'].search_count([])
+        action = team.sudo(self.manager).action_preview_assignment()
+        self.env['crm.lead'].invalidate_cache()
+        self.assertFalse(leads.mapped('user_id'))
+        self.assertFalse(leads.mapped('team_id'))
+        self.assertEqual(set(leads.mapped('score')), {0.0}, "preview writes no score")
+        self.assertEqual(self.env['crm.lead.assignment.log'].search_count([]), logs)
+        preview = self.env['crm.team.routing.preview'].browse(action['res_id'])
+        member_lines = preview.line_ids.filtered(lambda line: line.kind == 'member')
+        self.assertEqual(sorted(member_lines.mapped('lead_id')), sorted(leads.ids))
+        self.assertEqual(member_lines.mapped('user_id'), self.sales[0])
+        self.assertIn(self.sales[0].name, preview.totals_html)
+
+    def test_invalid_filter_skipped_others_proceed(self):
+        broken = self.create_team('Broken', members=[(self.sales[0], 30)], sequence=1)
+        good = self.create_team('Good', members=[(self.sales[1], 30)], sequence=2)
+        # A filter that became invalid after it was saved (a custom field removed, say).
+        self.env.cr.execute("UPDATE crm_team SET assignment_domain = %s WHERE id = %s",
+                            ("[('x_removed_field', '=', 1)]", broken.id))
+        broken.invalidate_cache()
+        leads = self.create_leads(3)
+        with mute_logger('odoo.addons.crm_team_routing.models.crm_team'):
+            result = self.route(broken | good)
+        self.assertEqual(leads.mapped('user_id'), self.sales[1])
+        self.assertTrue(result.errors)
+        self.assertIn('Broken', result.errors[0])
+        self.assertIn('x_removed_field', broken.message_ids[0].body)
+
+    def test_deterministic(self):
+        team = self.create_team('Det', members=[(user, 7) for user in self.sales[:3]])
+        leads = self.create_leads(12)
+        result_a = team._action_assign_leads(leads=leads, preview=True)
+        result_b = team._action_assign_leads(leads=leads, preview=True)
+        self.assertEqual([d for d, _n in result_a.decisions], [d for d, _n in result_b.decisions])
+        self.route(team)
+        for decision, _name in result_a.decisions:
+            if decision.kind == 'member':
+                self.assertEqual(self.Lead.browse(decision.lead_id).user_id.id, decision.user_id)
+
+    def test_best_first_order(self):
+        self.env['crm.lead.scoring.rule'].create({
+            'name': 'Big', 'domain': "[('planned_revenue', '>=', 1000)]", 'points': 10})
+        team = self.create_team('Best', members=[(self.sales[0], 2)])
+        plain = self.create_leads(2, prefix='Plain')
+        big = self.create_leads(2, prefix='Big', planned_revenue=5000)
+        self.route(team)
+        self.assertEqual(big.mapped('user_id'), self.sales[0], "higher score first")
+        self.assertFalse(plain.mapped('user_id'))
+
+    def test_log_followers_and_digest(self):
+        team = self.create_team('Digest', members=[(self.sales[0], 30), (self.sales[1], 30)])
+        leads = self.create_leads(4)
+        messages_before = self.env['mail.message'].search([])
+        self.route(team)
+        for lead in leads:
+            self.assertIn(lead.user_id.partner_id, lead.message_partner_ids)
+            self.assertTrue(lead.assignment_date)
+            self.assertTrue(lead.date_open)
+            kinds = lead.assignment_log_ids.mapped('kind')
+            self.assertEqual(sorted(kinds), ['member', 'team'])
+            member_row = lead.assignment_log_ids.filtered(lambda row: row.kind == 'member')
+            self.assertTrue(member_row.notified)
+            self.assertIn('Digest', member_row.reason)
+        new_messages = self.env['mail.message'].search([]) - messages_before
+        digests = new_messages.filtered(lambda m: m.model == 'crm.team' and m.res_id == team.id)
+        self.assertEqual(len(digests), 2, "one message per salesperson, not one per lead")
+        for user in self.sales[:2]:
+            digest = digests.filtered(lambda m: user.partner_id in m.partner_ids)
+            self.assertEqual(len(digest), 1)
+            for lead in leads.filtered(lambda l: l.user_id == user):
+                self.assertIn(lead.name, digest.body)
+        self.assertFalse(new_messages.filtered(lambda m: m.model == 'crm.lead'),
+                         "no per-lead 'you have been assigned' message")
+
+    def test_digest_covers_rows_a_killed_run_left(self):
+        team = self.create_team('Killed', members=[(self.sales[0], 30)])
+        lead = self.create_leads(1)
+        self.route(team)
+        # A run killed after its batch commit but before the digests left this row pending.
+        row = lead.assignment_log_ids.filtered(lambda r: r.kind == 'member')
+        self.env.cr.execute("UPDATE crm_lead_assignment_log SET notified = FALSE WHERE id = %s",
+                            (row.id,))
+        other = self.create_leads(1, prefix='Other')
+        messages_before = self.env['mail.message'].search([])
+        self.route(team)
+        digest = self.env['mail.message'].search([]) - messages_before
+        self.assertEqual(len(digest), 1)
+        self.assertIn(lead.name, digest.body)
+        self.assertIn(other.name, digest.body)
+
+    def test_unassigned_logged_once(self):
+        team = self.create_team('Full', members=[(self.sales[0], 1)])
+        leads = self.create_leads(2)
+        self.route(team)
+        waiting = leads.filtered(lambda lead: not lead.user_id)
+        self.assertEqual(len(waiting), 1)
+        self.route(team)
+        self.route(team)
+        self.assertEqual(waiting.assignment_log_ids.mapped('kind').count('unassigned'), 1)
+
+    def test_manual_assignment_logged_and_counted(self):
+        team = self.create_team('Hand', members=[(self.sales[0], 3), (self.sales[1], 3)])
+        lead = self.create_leads(1, team_id=team.id)
+        lead.sudo(self.manager).write({'user_id': self.sales[0].id})
+        self.assertTrue(lead.assignment_date)
+        self.assertEqual(lead.team_id, team, "routing members keep the lead in its team")
+        self.assertEqual(lead.assignment_log_ids[0].kind, 'manual')
+        self.assertEqual(team.routing_member_ids.filtered(
+            lambda m: m.user_id == self.sales[0]).lead_month_count, 1)
+        leads = self.create_leads(3)
+        self.route(team)
+        counts = self.counts_by_user(leads)
+        self.assertEqual(counts[self.sales[1]], 2, "the manual lead counts in the load")
+
+    def test_buttons_for_managers_only(self):
+        team = self.create_team('Buttons', members=[(self.sales[0], 30)])
+        self.create_leads(2)
+        for user in (self.sales[0], self.leader_north, self.all_leads):
+            with self.assertRaises(AccessError):
+                team.sudo(user).action_assign_leads()
+            with self.assertRaises(AccessError):
+                team.sudo(user).action_preview_assignment()
+        action = team.sudo(self.manager).action_assign_leads()
+        self.assertEqual(action['res_model'], 'crm.team.routing.preview')
+
+    def test_overlapping_run_skips(self):
+        team = self.create_team('Lock', members=[(self.sales[0], 30)])
+        leads = self.create_leads(2)
+        registry = self.env.registry
+        with registry.cursor() as other_cr:
+            other_cr.execute("SELECT pg_advisory_lock(%s)", (0x43524d52,))
+            try:
+                result = self.route(team, lock='skip')
+            finally:
+                other_cr.execute("SELECT pg_advisory_unlock(%s)", (0x43524d52,))
+        self.assertEqual(result.assigned, 0)
+        self.assertFalse(leads.mapped('user_id'))
+        self.route(team, lock='skip')
+        self.assertEqual(leads.mapped('user_id'), self.sales[0])
+
+    def test_cron_entry_point(self):
+        team = self.create_team('Cron', members=[(self.sales[0], 30)])
+        leads = self.create_leads(2)
+        cron = self.env.ref('crm_team_routing.ir_cron_assign_leads')
+        self.assertEqual(cron.model_id.model, 'crm.team')
+        self.Team._cron_assign_leads()
+        self.env['crm.lead'].invalidate_cache()
+        self.assertEqual(leads.mapped('user_id'), self.sales[0])
+        self.assertEqual(leads.mapped('team_id'), team)
+
+    def test_other_company_leads_not_routed(self):
+        other = self.env['res.company'].create({'name': 'Other project'})
+        team = self.create_team('Company', members=[(self.sales[0], 30)])
+        mine = self.create_leads(1)
+        theirs = self.create_leads(1, prefix='Theirs', company_id=other.id)
+        self.route(team)
+        self.assertEqual(mine.user_id, self.sales[0])
+        self.assertFalse(theirs.user_id)

@@ -1,0 +1,210 @@
+# License LGPL-3.0 or later (https://www.gnu.org/licenses/lgpl).
+from collections import Counter
+
+from odoo import _, api, fields, models
+from odoo.exceptions import AccessError, UserError
+
+MODES = [
+    ('user', 'Assign to a salesperson'),
+    ('team', 'Move to a team'),
+    ('split', 'Split evenly among salespeople'),
+    ('route', 'Run routing on the selection'),
+    ('share', 'Share read-only'),
+    ('to_share', 'Mark as to share'),
+]
+
+
+class CrmLeadMassAssign(models.TransientModel):
+    """Assign, move, split, route or share many leads at once, through the routing write path."""
+    _name = 'crm.lead.mass.assign'
+    _description = "Assign Leads"
+
+    mode = fields.Selection(
+        selection=MODES,
+        string="Action",
+        required=True,
+        default='user',
+    )
+    lead_ids = fields.Many2many(
+        comodel_name='crm.lead',
+        string="Leads",
+        default=lambda self: self._default_lead_ids(),
+    )
+    lead_count = fields.Integer(
+        string="Selected Leads",
+        compute='_compute_lead_count',
+    )
+    user_id = fields.Many2one(
+        comodel_name='res.users',
+        string="Salesperson",
+        domain=[('share', '=', False)],
+    )
+    team_id = fields.Many2one(
+        comodel_name='crm.team',
+        string="Sales Channel",
+        help="For 'Assign to a salesperson': leave empty to use the salesperson's team.",
+    )
+    user_ids = fields.Many2many(
+        comodel_name='res.users',
+        relation='crm_lead_mass_assign_user_rel',
+        string="Salespeople",
+        domain=[('share', '=', False)],
+    )
+    share_user_ids = fields.Many2many(
+        comodel_name='res.users',
+        relation='crm_lead_mass_assign_share_user_rel',
+        string="Share With",
+        domain=[('share', '=', False)],
+    )
+    result = fields.Text(
+        readonly=True,
+    )
+
+    @api.model
+    def _default_lead_ids(self):
+        if self.env.context.get('active_model') == 'crm.lead':
+            return [(6, 0, self.env.context.get('active_ids') or [])]
+        return []
+
+    @api.depends('lead_ids')
+    def _compute_lead_count(self):
+        for wizard in self:
+            wizard.lead_count = len(wizard.lead_ids)
+
+    # ------------------------------------------------------------------------------------------
+    # Rights
+    # ------------------------------------------------------------------------------------------
+
+    def _led_teams(self):
+        return self.env['crm.team'].sudo().search([('user_id', '=', self.env.uid)])
+
+    def _check_rights(self, users=None, team=None):
+        """Managers and 'all documents' users may do anything; team leaders only on their teams'
+        leads, towards their teams and members; salespeople not at all."""
+        user = self.env.user
+        if user.has_group('sales_team.group_sale_salesman_all_leads'):
+            return
+        if not user.has_group('crm_team_routing.group_sale_team_leader'):
+            raise AccessError(_("Only team leaders and sales managers can assign leads in bulk."))
+        teams = self._led_teams()
+        outside = self.lead_ids.filtered(lambda lead: lead.team_id not in teams)
+        if outside:
+            raise AccessError(_("You can only assign leads of the teams you lead; %s is not one "
+                                "of them.") % outside[0].display_name)
+        if team and team not in teams:
+            raise AccessError(_("You can only move leads to the teams you lead."))
+        members = teams.mapped('routing_member_ids.user_id') | teams.mapped('member_ids') \
+            | teams.mapped('user_id')
+        strangers = (users or self.env['res.users']) - members
+        if strangers:
+            raise AccessError(_("%s is not a member of the teams you lead.") % strangers[0].name)
+
+    # ------------------------------------------------------------------------------------------
+    # Action
+    # ------------------------------------------------------------------------------------------
+
+    @api.multi
+    def action_apply(self):
+        self.ensure_one()
+        if not self.lead_ids:
+            raise UserError(_("Select at least one lead."))
+        method = getattr(self, '_apply_%s' % self.mode)
+        self.result = method()
+        return {
+            'type': 'ir.actions.act_window',
+            'res_model': self._name,
+            'res_id': self.id,
+            'view_mode': 'form',
+            'target': 'new',
+            'context': dict(self.env.context, crm_lead_mass_assign_done=True),
+        }
+
+    def _team_of(self, user):
+        """The team a salesperson's leads go to: the chosen one, else their routing team, else
+        core's default team of the user."""
+        if self.team_id:
+            return self.team_id
+        member = self.env['crm.team.member'].sudo().search([('user_id', '=', user.id)], limit=1)
+        return member.team_id or self.env['crm.team'].sudo()._get_default_team_id(user_id=user.id)
+
+    def _write(self, to_team, to_user, reasons):
+        """The routing write path (no per-lead tracking), with a manual log row per lead."""
+        # Rights were checked by _check_rights against the selection: write as the system.
+        Lead = self.env['crm.lead'].sudo()
+        now = fields.Datetime.now()
+        written = Lead._routing_write_assignment(to_team, to_user, now, force=True)
+        leads = Lead.browse(sorted(written))
+        self.env['crm.lead.assignment.log']._routing_insert(
+            [(lead.id, lead.team_id.id, lead.user_id.id, 'manual', reasons[lead.id],
+              lead.company_id.id) for lead in leads], now)
+        return leads
+
+    def _report(self, counts):
+        lines = ['%s: %d' % (name, count) for name, count in sorted(counts.items())]
+        return _("%d leads updated.") % sum(counts.values()) + '\n' + '\n'.join(lines)
+
+    def _apply_user(self):
+        if not self.user_id:
+            raise UserError(_("Choose the salesperson."))
+        self._check_rights(users=self.user_id, team=self.team_id or None)
+        team = self._team_of(self.user_id)
+        reason = _("Assigned to %s by %s (mass assignment).") % (self.user_id.name,
+                                                                 self.env.user.name)
+        leads = self._write({}, {lead.id: (team.id or None, self.user_id.id)
+                                 for lead in self.lead_ids},
+                            dict.fromkeys(self.lead_ids.ids, reason))
+        return self._report({self.user_id.name: len(leads)})
+
+    def _apply_team(self):
+        if not self.team_id:
+            raise UserError(_("Choose the team."))
+        self._check_rights(team=self.team_id)
+        reason = _("Moved to team %s by %s (mass assignment); routing hands it out.") % (
+            self.team_id.name, self.env.user.name)
+        leads = self._write({lead.id: self.team_id.id for lead in self.lead_ids}, {},
+                            dict.fromkeys(self.lead_ids.ids, reason))
+        return self._report({self.team_id.name: len(leads)})
+
+    def _apply_split(self):
+        if not self.user_ids:
+            raise UserError(_("Choose the salespeople to split the leads among."))
+        self._check_rights(users=self.user_ids, team=self.team_id or None)
+        users = self.user_ids.sorted('id')
+        to_user, reasons, counts = {}, {}, Counter()
+        for index, lead in enumerate(self.lead_ids.sorted('id')):
+            user = users[index % len(users)]
+            to_user[lead.id] = (self._team_of(user).id or None, user.id)
+            reasons[lead.id] = _("Split among %d salespeople by %s: given to %s.") % (
+                len(users), self.env.user.name, user.name)
+            counts[user.name] += 1
+        self._write({}, to_user, reasons)
+        return self._report(counts)
+
+    def _apply_route(self):
+        self._check_rights()
+        if self.env.user.has_group('sales_team.group_sale_salesman_all_leads'):
+            teams = self.env['crm.team'].sudo().search(
+                self.env['crm.team']._get_routing_team_domain())
+        else:
+            teams = self._led_teams()
+        result = teams._action_assign_leads(leads=self.lead_ids.sudo(), lock='raise')
+        counts = Counter()
+        for user in self.env['res.users'].sudo().browse(list(result.user_counts)):
+            counts[user.name] = result.user_counts[user.id]
+        report = self._report(counts)
+        return report + '\n' + _("%d leads entered a team, %d left waiting.") % (
+            sum(result.team_counts.values()), result.unassigned)
+
+    def _apply_share(self):
+        if not self.share_user_ids:
+            raise UserError(_("Choose the users to share the leads with."))
+        self._check_rights()
+        self.lead_ids.sudo().action_share_with_users(self.share_user_ids)
+        return _("%d leads shared read-only with %s.") % (
+            len(self.lead_ids), ', '.join(self.share_user_ids.mapped('name')))
+
+    def _apply_to_share(self):
+        self._check_rights()
+        self.lead_ids.sudo().write({'share_state': 'to_share'})
+        return _("%d leads marked as to share; the share rules of their campaign will share "
+                 "them.") % len(self.lead_ids)

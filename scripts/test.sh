@@ -1,0 +1,51 @@
+#!/usr/bin/env bash
+# make test: set-up, a fresh database, the module's tests (Python and browser), an uninstall
+# check, then cleanup. The closing line is 'N passed, N failed'.
+set -euo pipefail
+source "$(dirname "$(readlink -f "$0")")/lib.sh"
+
+setup_all
+setup_browser
+pg_start
+started_pg=$PG_STARTED_HERE
+db="crm_routing_test_$$"
+port=$(free_port)
+mkdir -p "$STATE/logs"
+log="$STATE/logs/test-$(date +%Y%m%d-%H%M%S).log"
+
+cleanup() {
+  drop_db "$db" 2>/dev/null || true
+  if [ "$started_pg" = 1 ]; then pg_stop; fi
+}
+trap cleanup EXIT
+
+export PATH="$ROOT/scripts/browser:$PATH"   # the 'phantomjs' stand-in driving Debian chromium
+export CRM_TEAM_ROUTING_BROWSER_PYTHON="$BROWSER_VENV/bin/python"
+export CRM_TEAM_ROUTING_SCREENSHOTS="$STATE/screenshots"
+
+copy_db "$(template_db)" "$db"
+say "running the tests of crm_team_routing in database $db (log: ${log#$ROOT/})"
+rc=0
+"$ROOT/bin/odoo" -d "$db" -i crm_team_routing --without-demo=all --test-enable \
+  --stop-after-init --http-port="$port" --workers=0 --max-cron-threads=0 \
+  --log-level=test --logfile="$log" ${TEST_ARGS:-} || rc=$?
+grep -E "odoo\.addons\.crm_team_routing\.tests.* \.\.\. |(ERROR|CRITICAL) " "$log" \
+  | grep -vE "Unmet dependencies|test_exceptions" | cut -c1-300 || true
+
+# Uninstall check: the module leaves cleanly and gives core's record rules back.
+extra_passed=0; extra_failed=0
+if "$ROOT/bin/odoo" shell -d "$db" --no-http --log-level=warn < "$ROOT/scripts/uninstall_check.py" \
+     > "$STATE/logs/uninstall.log" 2>&1 && grep -q "UNINSTALL-CHECK ok" "$STATE/logs/uninstall.log"; then
+  say "uninstall check ... ok"; extra_passed=1
+else
+  say "uninstall check ... FAILED"; tail -20 "$STATE/logs/uninstall.log" >&2; extra_failed=1
+fi
+
+set +e
+python3 "$ROOT/scripts/parse_test_log.py" "$log" crm_team_routing "$extra_passed" "$extra_failed"
+verdict=$?
+set -e
+if [ "$rc" -ne 0 ] && [ "$verdict" -eq 0 ]; then
+  say "Odoo exited with $rc"; verdict=1
+fi
+exit "$verdict"
