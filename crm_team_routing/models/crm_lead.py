@@ -2,6 +2,7 @@
 from psycopg2.extras import execute_values
 
 from odoo import _, api, fields, models
+from odoo.exceptions import AccessError
 
 SHARE_STATES = [
     ('none', 'Not shared'),
@@ -74,6 +75,7 @@ class CrmLead(models.Model):
 
     @api.model
     def create(self, vals):
+        self._check_create_owner(vals)
         if vals.get('user_id'):
             vals.setdefault('assignment_date', fields.Datetime.now())
         lead = super(CrmLead, self).create(vals)
@@ -96,6 +98,18 @@ class CrmLead(models.Model):
             if teams:
                 teams._action_assign_leads(leads=lead)
         return lead
+
+    def _check_create_owner(self, vals):
+        """A plain salesperson creates leads owned by themselves only. The record rule refuses
+        the others too, but only after core's constraints failed reading them: say it clearly."""
+        user = self.env.user
+        if user._is_superuser() or user.has_group('crm_team_routing.group_sale_team_leader') \
+                or not user.has_group('sales_team.group_sale_salesman'):
+            return
+        owner = vals['user_id'] if 'user_id' in vals \
+            else self.default_get(['user_id']).get('user_id')
+        if owner != user.id:
+            raise AccessError(_("You can only create leads for which you are the salesperson."))
 
     @api.multi
     def write(self, vals):

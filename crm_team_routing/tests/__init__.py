@@ -1,3 +1,6 @@
 # License LGPL-3.0 or later (https://www.gnu.org/licenses/lgpl).
 from . import test_model_constraints
 from . import test_routing
+from . import test_visibility
+from . import test_share
+from . import test_xmlrpc
