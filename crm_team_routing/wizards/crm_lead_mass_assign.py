@@ -87,7 +87,8 @@ class CrmLeadMassAssign(models.TransientModel):
         if not user.has_group('crm_team_routing.group_sale_team_leader'):
             raise AccessError(_("Only team leaders and sales managers can assign leads in bulk."))
         teams = self._led_teams()
-        outside = self.lead_ids.filtered(lambda lead: lead.team_id not in teams)
+        # Read the selection as the system: a lead the leader cannot read is refused, not hidden.
+        outside = self.sudo().lead_ids.filtered(lambda lead: lead.team_id not in teams)
         if outside:
             raise AccessError(_("You can only assign leads of the teams you lead; %s is not one "
                                 "of them.") % outside[0].display_name)
@@ -106,7 +107,7 @@ class CrmLeadMassAssign(models.TransientModel):
     @api.multi
     def action_apply(self):
         self.ensure_one()
-        if not self.lead_ids:
+        if not self.sudo().lead_ids:
             raise UserError(_("Select at least one lead."))
         method = getattr(self, '_apply_%s' % self.mode)
         self.result = method()
@@ -127,7 +128,7 @@ class CrmLeadMassAssign(models.TransientModel):
         member = self.env['crm.team.member'].sudo().search([('user_id', '=', user.id)], limit=1)
         return member.team_id or self.env['crm.team'].sudo()._get_default_team_id(user_id=user.id)
 
-    def _write(self, to_team, to_user, reasons):
+    def _assign(self, to_team, to_user, reasons):
         """The routing write path (no per-lead tracking), with a manual log row per lead."""
         # Rights were checked by _check_rights against the selection: write as the system.
         Lead = self.env['crm.lead'].sudo()
@@ -150,7 +151,7 @@ class CrmLeadMassAssign(models.TransientModel):
         team = self._team_of(self.user_id)
         reason = _("Assigned to %s by %s (mass assignment).") % (self.user_id.name,
                                                                  self.env.user.name)
-        leads = self._write({}, {lead.id: (team.id or None, self.user_id.id)
+        leads = self._assign({}, {lead.id: (team.id or None, self.user_id.id)
                                  for lead in self.lead_ids},
                             dict.fromkeys(self.lead_ids.ids, reason))
         return self._report({self.user_id.name: len(leads)})
@@ -161,7 +162,7 @@ class CrmLeadMassAssign(models.TransientModel):
         self._check_rights(team=self.team_id)
         reason = _("Moved to team %s by %s (mass assignment); routing hands it out.") % (
             self.team_id.name, self.env.user.name)
-        leads = self._write({lead.id: self.team_id.id for lead in self.lead_ids}, {},
+        leads = self._assign({lead.id: self.team_id.id for lead in self.lead_ids}, {},
                             dict.fromkeys(self.lead_ids.ids, reason))
         return self._report({self.team_id.name: len(leads)})
 
@@ -177,7 +178,7 @@ class CrmLeadMassAssign(models.TransientModel):
             reasons[lead.id] = _("Split among %d salespeople by %s: given to %s.") % (
                 len(users), self.env.user.name, user.name)
             counts[user.name] += 1
-        self._write({}, to_user, reasons)
+        self._assign({}, to_user, reasons)
         return self._report(counts)
 
     def _apply_route(self):
