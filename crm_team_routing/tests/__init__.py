@@ -4,3 +4,5 @@ from . import test_routing
 from . import test_visibility
 from . import test_share
 from . import test_xmlrpc
+from . import test_mass_assign
+from . import test_automation
