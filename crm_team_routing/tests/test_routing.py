@@ -336,3 +336,49 @@ class TestRouting(RoutingCase):
         self.route(team)
         self.assertEqual(mine.user_id, self.sales[0])
         self.assertFalse(theirs.user_id)
+
+    def test_team_followers_follow_routed_leads(self):
+        team = self.create_team('Followed', members=[(self.sales[0], 30)])
+        watcher = self.leader_south.partner_id
+        team.message_subscribe(partner_ids=[watcher.id], subtype_ids=[
+            self.env.ref('crm.mt_salesteam_lead_stage').id,
+            self.env.ref('mail.mt_comment').id])
+        leads = self.create_leads(2)
+        self.route(team)
+        for lead in leads:
+            follower = lead.message_follower_ids.filtered(lambda f: f.partner_id == watcher)
+            self.assertTrue(follower, "team followers follow the leads entering the team")
+            self.assertEqual(follower.subtype_ids, self.env.ref('crm.mt_lead_stage')
+                             | self.env.ref('mail.mt_comment'))
+
+    def test_reassigned_lead_frees_its_place_archived_still_counts(self):
+        team = self.create_team('Places', members=[(self.sales[0], 2), (self.sales[1], 2)])
+        leads = self.create_leads(4)
+        self.route(team)
+        member = team.routing_member_ids.filtered(lambda m: m.user_id == self.sales[0])
+        self.assertEqual(member.lead_month_count, 2)
+        mine = leads.filtered(lambda lead: lead.user_id == self.sales[0])
+        mine[0].sudo(self.manager).write({'user_id': self.sales[1].id})
+        mine[1].sudo(self.manager).write({'active': False})
+        member.invalidate_cache()
+        self.assertEqual(member.lead_month_count, 1, "reassigned away: place freed; "
+                                                     "archived: still counted")
+        extra = self.create_leads(2, prefix='Extra')
+        self.route(team)
+        self.assertEqual(extra.mapped('user_id'), self.sales[0])
+        self.assertEqual(len(extra.filtered('user_id')), 1, "one free place only")
+
+    def test_log_purge(self):
+        lead = self.create_leads(1, user_id=self.sales[0].id)
+        self.assertTrue(lead.assignment_log_ids)
+        self.env.cr.execute("UPDATE crm_lead_assignment_log SET date = date - interval '400 days' "
+                            "WHERE lead_id = %s", (lead.id,))
+        self.env['crm.lead.assignment.log']._cron_purge_logs()
+        lead.invalidate_cache()
+        self.assertFalse(lead.assignment_log_ids)
+        self.env['ir.config_parameter'].set_param('crm_team_routing.log_retention_days', '500')
+        self.create_leads(1, prefix='Kept', user_id=self.sales[0].id)
+        self.env.cr.execute("UPDATE crm_lead_assignment_log SET date = date - interval '400 days' "
+                            "WHERE lead_id IN (SELECT id FROM crm_lead WHERE name = 'Kept 0')")
+        self.env['crm.lead.assignment.log']._cron_purge_logs()
+        self.assertTrue(self.Lead.search([('name', '=', 'Kept 0')]).assignment_log_ids)
