@@ -83,7 +83,8 @@ class CrmLead(models.Model):
             lead.share_state = 'shared'
         rules = self.env['crm.lead.scoring.rule'].sudo()
         # Scoring rules and teams are configuration the creator may not read: sudo to apply them.
-        score = rules._routing_scores([('id', '=', lead.id)], {lead.id: lead.company_id.id})[lead.id]
+        score = rules._routing_scores([('id', '=', lead.id)],
+                                      {lead.id: lead.company_id.id})[lead.id]
         if score:
             self._routing_write_scores({lead.id: score})
         if lead.user_id:
@@ -146,7 +147,7 @@ class CrmLead(models.Model):
         team_id = self.env.context.get('team_id')
         if user_id and team_id:
             team = self.env['crm.team'].sudo().browse(team_id)
-            if team.user_id.id == user_id or user_id in team.routing_member_ids.mapped('user_id').ids:
+            if user_id in (team.user_id | team.routing_member_ids.mapped('user_id')).ids:
                 return {}
         return super(CrmLead, self)._onchange_user_values(user_id)
 

@@ -2,10 +2,8 @@
 import logging
 import threading
 import time
-from collections import Counter, OrderedDict, defaultdict
+from collections import Counter, OrderedDict
 from datetime import timedelta
-
-from psycopg2.extras import execute_values
 
 from odoo import _, api, fields, models
 from odoo.exceptions import AccessError, UserError, ValidationError
@@ -241,8 +239,8 @@ class CrmTeam(models.Model):
         company_of = {row[0]: row[4] for row in candidates}
         name_of = {row[0]: row[5] for row in candidates}
 
-        team_states, member_states, filters = self._routing_states(base_domain, scores, result,
-                                                                    preview)
+        team_states, member_states, filters = self._routing_states(
+            base_domain, scores, result, preview)
         phase1_ids = self._routing_phase1_ids(lead_rows)
         decisions = routing_engine.route(lead_rows, phase1_ids, team_states, member_states, now)
         self._routing_explain(decisions, result, filters, team_states, member_states)
@@ -255,7 +253,6 @@ class CrmTeam(models.Model):
 
     def _routing_states(self, base_domain, scores, result, preview):
         """Team and member states: one search per team and per member filter, one load query."""
-        Lead = self.env['crm.lead'].sudo()
         members = self.env['crm.team.member'].sudo().search([('team_id', 'in', self.ids)])
         loads = self._routing_member_loads()
         waiting = self._routing_waiting_counts()
@@ -264,8 +261,7 @@ class CrmTeam(models.Model):
             company = [('company_id', '=', team.company_id.id)] if team.company_id else []
             try:
                 team_domain = parse_domain(team.assignment_domain)
-                fits = set(Lead._routing_select(base_domain + company + team_domain, ['id'],
-                                                flat=True))
+                fits = self._routing_search(base_domain + company + team_domain)
             except Exception as error:
                 team._routing_report_error(_("Team %s skipped: its filter is invalid (%s).")
                                            % (team.display_name, error), result, preview)
@@ -283,18 +279,18 @@ class CrmTeam(models.Model):
                 team_load += count
                 if member not in eligible:
                     continue
-                member_fits = None
-                if parse_domain_safe(member.assignment_domain):
-                    try:
-                        member_fits = set(Lead._routing_select(
-                            base_domain + company + team_domain
-                            + parse_domain(member.assignment_domain), ['id'], flat=True))
-                    except Exception as error:
-                        team._routing_report_error(
-                            _("Member %s of team %s skipped: their filter is invalid (%s).")
-                            % (member.user_id.display_name, team.display_name, error),
-                            result, preview)
-                        continue
+                try:
+                    member_domain = parse_domain(member.assignment_domain)
+                    # No filter of their own: the team's filter applies (no extra search).
+                    member_fits = self._routing_search(
+                        base_domain + company + team_domain + member_domain
+                    ) if member_domain else None
+                except Exception as error:
+                    team._routing_report_error(
+                        _("Member %s of team %s skipped: their filter is invalid (%s).")
+                        % (member.user_id.display_name, team.display_name, error),
+                        result, preview)
+                    continue
                 filters[('member', member.id)] = (member, member.assignment_domain or '[]')
                 member_states.append(routing_engine.MemberState(
                     member.id, team.id, member.user_id.id, member.assignment_max, count, last,
@@ -303,6 +299,12 @@ class CrmTeam(models.Model):
                 team_states.append(routing_engine.TeamState(
                     team.id, team.sequence, capacity, team_load, entry, fits))
         return team_states, member_states, filters
+
+    def _routing_search(self, domain):
+        """Ids of the leads matching a routing filter, as a set. In a savepoint: a filter that
+        fails in the database (a wrong value type, say) must not abort the whole run."""
+        with self.env.cr.savepoint():
+            return set(self.env['crm.lead'].sudo()._routing_select(domain, ['id'], flat=True))
 
     def _routing_phase1_ids(self, lead_rows):
         """Candidates waiting for a team: no team, or a team that neither routes nor opts out."""
@@ -327,8 +329,8 @@ class CrmTeam(models.Model):
         team_ids = tuple(team_id for team_id in self.ids if isinstance(team_id, int))
         if not team_ids:
             return {}
-        since = fields.Datetime.to_string(
-            fields.Datetime.from_string(fields.Datetime.now()) - timedelta(days=ROUTING_WINDOW_DAYS))
+        now = fields.Datetime.from_string(fields.Datetime.now())
+        since = fields.Datetime.to_string(now - timedelta(days=ROUTING_WINDOW_DAYS))
         self.env.cr.execute("""
             SELECT team_id, user_id, count(*), max(assignment_date)
               FROM crm_lead
@@ -451,7 +453,8 @@ class CrmTeam(models.Model):
             team = self.browse(counts.most_common(1)[0][0]).sudo()
             lines = ''.join(
                 '<li><a href="/web#id=%d&amp;model=crm.lead&amp;view_type=form">%s</a></li>'
-                % (lead_id, html_escape(name)) for _log, lead_id, _team, name in rows[:DIGEST_MAX_LINES])
+                % (lead_id, html_escape(name))
+                for _log, lead_id, _team, name in rows[:DIGEST_MAX_LINES])
             more = ''
             if len(rows) > DIGEST_MAX_LINES:
                 more = '<p>%s</p>' % html_escape(
@@ -465,11 +468,3 @@ class CrmTeam(models.Model):
             Log.browse([row[0] for row in rows])._routing_mark_notified()
             if commit:
                 self.env.cr.commit()  # cron only: a digest sent is never sent twice
-
-
-def parse_domain_safe(text):
-    """True when ``text`` holds a non-empty filter (invalid text counts as non-empty)."""
-    try:
-        return bool(parse_domain(text))
-    except Exception:
-        return True

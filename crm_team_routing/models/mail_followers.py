@@ -49,7 +49,8 @@ class MailFollowers(models.Model):
         team_ids = {team_id for _lead, team_id in lead_teams if team_id}
         if not team_ids:
             return
-        followers = self.sudo().search([('res_model', '=', 'crm.team'), ('res_id', 'in', list(team_ids))])
+        followers = self.sudo().search([('res_model', '=', 'crm.team'),
+                                        ('res_id', 'in', list(team_ids))])
         by_team = {}
         for follower in followers:
             subtype_ids = [subtype.parent_id.id if subtype.parent_id.res_model == 'crm.lead'

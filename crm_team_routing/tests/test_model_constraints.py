@@ -69,8 +69,9 @@ class TestModelConstraints(RoutingCase):
         team = self.create_team('Capacity', members=[
             (self.sales[0], 10), (self.sales[1], 20), (self.sales[2], 5)])
         self.assertEqual(team.assignment_max, 35)
-        team.routing_member_ids.filtered(lambda m: m.user_id == self.sales[2]).assignment_optout = True
-        team.routing_member_ids.filtered(lambda m: m.user_id == self.sales[1]).active = False
+        member_of = {member.user_id: member for member in team.routing_member_ids}
+        member_of[self.sales[2]].assignment_optout = True
+        member_of[self.sales[1]].active = False
         team.invalidate_cache()
         self.assertEqual(team.assignment_max, 10)
 

@@ -35,7 +35,8 @@ class TestRouting(RoutingCase):
         self.assertEqual(counts[self.sales[1]], 2)
         waiting = (first | second).filtered(lambda lead: not lead.user_id)
         self.assertEqual(len(waiting), 4)
-        self.assertEqual(waiting.mapped('team_id'), team, "what members cannot take waits in the team")
+        self.assertEqual(waiting.mapped('team_id'), team,
+                         "what members cannot take waits in the team")
         self.assertEqual(team.routing_member_ids.mapped('lead_month_count'), [4, 2])
 
     def test_member_filter_narrower_than_team(self):
@@ -99,7 +100,8 @@ class TestRouting(RoutingCase):
         # Now 6/10 against 4/10: the next two go to Free, then the tie goes to Busy (sequence).
         more = self.create_leads(3, prefix='More')
         self.route(busy | free, leads=more)
-        self.assertEqual([lead.team_id.name for lead in more.sorted('id')], ['Free', 'Free', 'Busy'])
+        self.assertEqual([lead.team_id.name for lead in more.sorted('id')],
+                         ['Free', 'Free', 'Busy'])
 
     def test_or_filters(self):
         team = self.create_team('VN or big', domain="['|', ('country_id', '=', %d), "
@@ -161,7 +163,8 @@ class TestRouting(RoutingCase):
 
     def test_opted_out_member_skipped(self):
         team = self.create_team('Holiday', members=[(self.sales[0], 30), (self.sales[1], 30)])
-        team.routing_member_ids.filtered(lambda m: m.user_id == self.sales[1]).assignment_optout = True
+        team.routing_member_ids.filtered(
+            lambda member: member.user_id == self.sales[1]).assignment_optout = True
         leads = self.create_leads(5)
         self.route(team)
         self.assertEqual(leads.mapped('user_id'), self.sales[0])
@@ -247,7 +250,7 @@ class TestRouting(RoutingCase):
         for user in self.sales[:2]:
             digest = digests.filtered(lambda m: user.partner_id in m.partner_ids)
             self.assertEqual(len(digest), 1)
-            for lead in leads.filtered(lambda l: l.user_id == user):
+            for lead in leads.filtered(lambda lead: lead.user_id == user):
                 self.assertIn(lead.name, digest.body)
         self.assertFalse(new_messages.filtered(lambda m: m.model == 'crm.lead'),
                          "no per-lead 'you have been assigned' message")

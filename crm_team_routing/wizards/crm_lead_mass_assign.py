@@ -151,9 +151,8 @@ class CrmLeadMassAssign(models.TransientModel):
         team = self._team_of(self.user_id)
         reason = _("Assigned to %s by %s (mass assignment).") % (self.user_id.name,
                                                                  self.env.user.name)
-        leads = self._assign({}, {lead.id: (team.id or None, self.user_id.id)
-                                 for lead in self.lead_ids},
-                            dict.fromkeys(self.lead_ids.ids, reason))
+        to_user = {lead.id: (team.id or None, self.user_id.id) for lead in self.lead_ids}
+        leads = self._assign({}, to_user, dict.fromkeys(self.lead_ids.ids, reason))
         return self._report({self.user_id.name: len(leads)})
 
     def _apply_team(self):
@@ -162,8 +161,8 @@ class CrmLeadMassAssign(models.TransientModel):
         self._check_rights(team=self.team_id)
         reason = _("Moved to team %s by %s (mass assignment); routing hands it out.") % (
             self.team_id.name, self.env.user.name)
-        leads = self._assign({lead.id: self.team_id.id for lead in self.lead_ids}, {},
-                            dict.fromkeys(self.lead_ids.ids, reason))
+        to_team = {lead.id: self.team_id.id for lead in self.lead_ids}
+        leads = self._assign(to_team, {}, dict.fromkeys(self.lead_ids.ids, reason))
         return self._report({self.team_id.name: len(leads)})
 
     def _apply_split(self):

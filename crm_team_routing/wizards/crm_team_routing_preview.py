@@ -41,10 +41,10 @@ class CrmTeamRoutingPreview(models.TransientModel):
         rows.append((_("Left waiting"), result.unassigned))
         table = ''.join('<tr><td>%s</td><td class="text-right">%d</td></tr>'
                         % (html_escape(label), count) for label, count in rows)
-        totals = '<table class="table table-condensed o_crm_team_routing_totals">' \
-                 '<thead><tr><th>%s</th><th class="text-right">%s</th></tr></thead>' \
-                 '<tbody>%s</tbody></table>' % (html_escape(_("Who")), html_escape(_("Leads")),
-                                               table)
+        totals = ('<table class="table table-condensed o_crm_team_routing_totals">'
+                  '<thead><tr><th>%s</th><th class="text-right">%s</th></tr></thead>'
+                  '<tbody>%s</tbody></table>') % (
+            html_escape(_("Who")), html_escape(_("Leads")), table)
         if result.errors:
             totals += ''.join('<p class="text-danger">%s</p>' % html_escape(error)
                               for error in result.errors)
