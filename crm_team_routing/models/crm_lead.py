@@ -192,11 +192,11 @@ class CrmLead(models.Model):
         :param force: also write leads that have a salesperson (mass assignment by a person);
             routing never does: a lead that got a salesperson meanwhile is left alone, so
             nothing is ever assigned twice
-        :return: set of lead ids actually written
+        :return: {lead_id: (team_id, user_id, company_id)} of the leads actually written
         """
         cr = self.env.cr
         guard = 'TRUE' if force else 'crm_lead.user_id IS NULL'
-        written = set()
+        written = {}
         team_changed = []  # (lead_id, team_id) whose team changed: team followers subscribe
         if to_team:
             rows = execute_values(cr, """
@@ -204,11 +204,12 @@ class CrmLead(models.Model):
                        write_uid = %s, write_date = %s
                   FROM (VALUES %%s) AS v(id, team_id)
                  WHERE crm_lead.id = v.id AND %s
-             RETURNING crm_lead.id, crm_lead.team_id
+             RETURNING crm_lead.id, crm_lead.team_id, crm_lead.company_id
             """ % (int(self.env.uid), _sql_literal(cr, now), guard),
                 list(to_team.items()), page_size=len(to_team), fetch=True)
-            written.update(row[0] for row in rows)
-            team_changed.extend(rows)
+            written.update((lead_id, (team_id, None, company_id))
+                           for lead_id, team_id, company_id in rows)
+            team_changed.extend((lead_id, team_id) for lead_id, team_id, _company in rows)
         if to_user:
             cr.execute("SELECT id, team_id FROM crm_lead WHERE id IN %s", (tuple(to_user),))
             previous_team = dict(cr.fetchall())
@@ -221,17 +222,18 @@ class CrmLead(models.Model):
                        write_uid = %(uid)s, write_date = %(now)s
                   FROM (VALUES %%s) AS v(id, team_id, user_id)
                  WHERE crm_lead.id = v.id AND %(guard)s
-             RETURNING crm_lead.id, crm_lead.team_id, crm_lead.user_id
+             RETURNING crm_lead.id, crm_lead.team_id, crm_lead.user_id, crm_lead.company_id
             """ % {'now': _sql_literal(cr, now), 'uid': int(self.env.uid), 'guard': guard},
                 [(lead_id, team_id, user_id) for lead_id, (team_id, user_id) in to_user.items()],
                 page_size=len(to_user), fetch=True)
-            written.update(row[0] for row in rows)
-            team_changed.extend((lead_id, team_id) for lead_id, team_id, _user in rows
+            written.update((lead_id, (team_id, user_id, company_id))
+                           for lead_id, team_id, user_id, company_id in rows)
+            team_changed.extend((lead_id, team_id) for lead_id, team_id, _user, _company in rows
                                 if previous_team.get(lead_id) != team_id)
             users = self.env['res.users'].sudo().browse({row[2] for row in rows})
             partner_of = {user.id: user.partner_id.id for user in users if user.partner_id.active}
             self.env['mail.followers']._routing_subscribe_users(
-                [(lead_id, partner_of[user_id]) for lead_id, _team, user_id in rows
+                [(lead_id, partner_of[user_id]) for lead_id, _team, user_id, _company in rows
                  if user_id in partner_of])
         if team_changed:
             self.env['mail.followers']._routing_subscribe_team_followers(team_changed)

@@ -134,11 +134,10 @@ class CrmLeadMassAssign(models.TransientModel):
         Lead = self.env['crm.lead'].sudo()
         now = fields.Datetime.now()
         written = Lead._routing_write_assignment(to_team, to_user, now, force=True)
-        leads = Lead.browse(sorted(written))
         self.env['crm.lead.assignment.log']._routing_insert(
-            [(lead.id, lead.team_id.id, lead.user_id.id, 'manual', reasons[lead.id],
-              lead.company_id.id) for lead in leads], now)
-        return leads
+            [(lead_id, team_id, user_id, 'manual', reasons[lead_id], company_id)
+             for lead_id, (team_id, user_id, company_id) in sorted(written.items())], now)
+        return written
 
     def _report(self, counts):
         lines = ['%s: %d' % (name, count) for name, count in sorted(counts.items())]
@@ -151,7 +150,7 @@ class CrmLeadMassAssign(models.TransientModel):
         team = self._team_of(self.user_id)
         reason = _("Assigned to %s by %s (mass assignment).") % (self.user_id.name,
                                                                  self.env.user.name)
-        to_user = {lead.id: (team.id or None, self.user_id.id) for lead in self.lead_ids}
+        to_user = dict.fromkeys(self.lead_ids.ids, (team.id or None, self.user_id.id))
         leads = self._assign({}, to_user, dict.fromkeys(self.lead_ids.ids, reason))
         return self._report({self.user_id.name: len(leads)})
 
@@ -161,7 +160,7 @@ class CrmLeadMassAssign(models.TransientModel):
         self._check_rights(team=self.team_id)
         reason = _("Moved to team %s by %s (mass assignment); routing hands it out.") % (
             self.team_id.name, self.env.user.name)
-        to_team = {lead.id: self.team_id.id for lead in self.lead_ids}
+        to_team = dict.fromkeys(self.lead_ids.ids, self.team_id.id)
         leads = self._assign(to_team, {}, dict.fromkeys(self.lead_ids.ids, reason))
         return self._report({self.team_id.name: len(leads)})
 
@@ -170,12 +169,14 @@ class CrmLeadMassAssign(models.TransientModel):
             raise UserError(_("Choose the salespeople to split the leads among."))
         self._check_rights(users=self.user_ids, team=self.team_id or None)
         users = self.user_ids.sorted('id')
+        team_of = {user: self._team_of(user).id or None for user in users}
+        reason_of = {user: _("Split among %d salespeople by %s: given to %s.") % (
+            len(users), self.env.user.name, user.name) for user in users}
         to_user, reasons, counts = {}, {}, Counter()
-        for index, lead in enumerate(self.lead_ids.sorted('id')):
+        for index, lead_id in enumerate(sorted(self.lead_ids.ids)):
             user = users[index % len(users)]
-            to_user[lead.id] = (self._team_of(user).id or None, user.id)
-            reasons[lead.id] = _("Split among %d salespeople by %s: given to %s.") % (
-                len(users), self.env.user.name, user.name)
+            to_user[lead_id] = (team_of[user], user.id)
+            reasons[lead_id] = reason_of[user]
             counts[user.name] += 1
         self._assign({}, to_user, reasons)
         return self._report(counts)
