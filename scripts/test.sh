@@ -41,6 +41,13 @@ else
   say "uninstall check ... FAILED"; tail -20 "$STATE/logs/uninstall.log" >&2; extra_failed=1
 fi
 
+# The Vietnamese translation is complete and well-formed (placeholders kept).
+if "$ROOT/scripts/check_i18n.sh"; then
+  extra_passed=$((extra_passed + 1))
+else
+  extra_failed=$((extra_failed + 1))
+fi
+
 set +e
 python3 "$ROOT/scripts/parse_test_log.py" "$log" crm_team_routing "$extra_passed" "$extra_failed"
 verdict=$?

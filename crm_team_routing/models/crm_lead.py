@@ -38,8 +38,8 @@ class CrmLead(models.Model):
         required=True,
         copy=False,
         index=True,
-        help="Care status of sharing: 'To share' leads are shared by the share rules of their "
-             "campaign; 'Shared' once done.",
+        help="Sharing status: 'To share' leads are shared by their campaign's share rules, "
+             "then marked 'Shared'.",
     )
     assignment_date = fields.Datetime(
         string="Assignment Date",
@@ -133,7 +133,8 @@ class CrmLead(models.Model):
         rows = []
         for lead in self:
             if lead.user_id:
-                text = _("Salesperson set to %s by %s.") % (lead.user_id.name, user.name)
+                text = _("Salesperson set to %(salesperson)s by %(user)s.") % {
+                    'salesperson': lead.user_id.name, 'user': user.name}
             else:
                 text = _("Salesperson removed by %s.") % user.name
             rows.append((lead.id, lead.team_id.id, lead.user_id.id, 'manual', text,

@@ -51,6 +51,7 @@ class CrmLeadAssignmentLog(models.Model):
     )
     kind = fields.Selection(
         selection=LOG_KINDS,
+        string="Type",
         required=True,
         readonly=True,
     )

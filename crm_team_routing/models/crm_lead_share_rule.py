@@ -100,8 +100,8 @@ class CrmLeadShareRule(models.Model):
                 UPDATE crm_lead SET share_state = 'shared', write_date = %s, write_uid = %s
                  WHERE id IN %s
             """, (now, self.env.uid, tuple(lead_ids)))
-            reason = _("Shared read-only with %s by share rule %s.") % (
-                ', '.join(rule.user_ids.mapped('name')), rule.name)
+            reason = _("Shared read-only with %(users)s by share rule %(rule)s.") % {
+                'users': ', '.join(rule.user_ids.mapped('name')), 'rule': rule.name}
             self.env['crm.lead.assignment.log']._routing_insert(
                 [(lead_id, team_id, False, 'share', reason, company_id)
                  for lead_id, team_id, company_id in rows], now)

@@ -74,11 +74,11 @@ class CrmTeam(models.Model):
     assignment_max = fields.Integer(
         string="Capacity (30 days)",
         compute='_compute_assignment_max',
-        help="Sum of the capacities of the active members who are not opted out.",
+        help="Sum of the capacities of the active members who are not paused.",
     )
     assignment_on_create = fields.Boolean(
         string="Route New Leads Immediately",
-        help="A lead created without salesperson that matches this team is routed at once, "
+        help="A lead created without a salesperson that matches this team is routed at once, "
              "instead of waiting for the scheduled action.",
     )
     routing_member_ids = fields.One2many(
@@ -263,8 +263,9 @@ class CrmTeam(models.Model):
                 team_domain = parse_domain(team.assignment_domain)
                 fits = self._routing_search(base_domain + company + team_domain)
             except Exception as error:
-                team._routing_report_error(_("Team %s skipped: its filter is invalid (%s).")
-                                           % (team.display_name, error), result, preview)
+                team._routing_report_error(
+                    _("Team %(team)s skipped: its filter is invalid (%(error)s).")
+                    % {'team': team.display_name, 'error': error}, result, preview)
                 continue
             eligible = team.routing_member_ids.filtered(
                 lambda m: not m.assignment_optout and m.assignment_max > 0)
@@ -287,8 +288,9 @@ class CrmTeam(models.Model):
                     ) if member_domain else None
                 except Exception as error:
                     team._routing_report_error(
-                        _("Member %s of team %s skipped: their filter is invalid (%s).")
-                        % (member.user_id.display_name, team.display_name, error),
+                        _("Member %(user)s of team %(team)s skipped: their filter is invalid "
+                          "(%(error)s).") % {'user': member.user_id.display_name,
+                                             'team': team.display_name, 'error': error},
                         result, preview)
                     continue
                 filters[('member', member.id)] = (member, member.assignment_domain or '[]')
@@ -403,7 +405,7 @@ class CrmTeam(models.Model):
                                                       'filter': filters[team.id][1]}
                 else:
                     text = _("Waiting in team %s: no member can take it (capacity reached, "
-                             "opted out, or member filters).") % team.name
+                             "paused, or member filters).") % team.name
             result.reasons[(decision.lead_id, decision.kind)] = text
 
     def _routing_write(self, decisions, result, company_of, now, commit):
@@ -460,7 +462,8 @@ class CrmTeam(models.Model):
                 more = '<p>%s</p>' % html_escape(
                     _("... and %s more.") % (len(rows) - DIGEST_MAX_LINES))
             body = '<p>%s</p><ul>%s</ul>%s' % (html_escape(
-                _("%s, you have %s new leads:") % (user.name, len(rows))), lines, more)
+                _("New leads for %(user)s (%(count)s):") % {'user': user.name, 'count': len(rows)}),
+                lines, more)
             # Queue the mail: a cron never talks to the SMTP server synchronously.
             team.with_context(mail_notify_force_send=False, mail_create_nosubscribe=True)\
                 .message_post(body=body, subtype='mail.mt_note', message_type='comment',

@@ -30,5 +30,5 @@ def check_domain(record, field_name):
             record.env['crm.lead'].sudo().search(domain, limit=1)
     except Exception as error:
         raise ValidationError(
-            _("The filter of %s is not valid: %s\nFilter: %s")
-            % (record.display_name, error, text))
+            _("The filter of %(record)s is not valid: %(error)s\nFilter: %(filter)s")
+            % {'record': record.display_name, 'error': error, 'filter': text})

@@ -17,7 +17,7 @@ MODES = [
 class CrmLeadMassAssign(models.TransientModel):
     """Assign, move, split, route or share many leads at once, through the routing write path."""
     _name = 'crm.lead.mass.assign'
-    _description = "Assign Leads"
+    _description = "Mass Lead Assignment"
 
     mode = fields.Selection(
         selection=MODES,
@@ -148,8 +148,8 @@ class CrmLeadMassAssign(models.TransientModel):
             raise UserError(_("Choose the salesperson."))
         self._check_rights(users=self.user_id, team=self.team_id or None)
         team = self._team_of(self.user_id)
-        reason = _("Assigned to %s by %s (mass assignment).") % (self.user_id.name,
-                                                                 self.env.user.name)
+        reason = _("Assigned to %(salesperson)s by %(user)s (mass assignment).") % {
+            'salesperson': self.user_id.name, 'user': self.env.user.name}
         to_user = dict.fromkeys(self.lead_ids.ids, (team.id or None, self.user_id.id))
         leads = self._assign({}, to_user, dict.fromkeys(self.lead_ids.ids, reason))
         return self._report({self.user_id.name: len(leads)})
@@ -158,8 +158,9 @@ class CrmLeadMassAssign(models.TransientModel):
         if not self.team_id:
             raise UserError(_("Choose the team."))
         self._check_rights(team=self.team_id)
-        reason = _("Moved to team %s by %s (mass assignment); routing hands it out.") % (
-            self.team_id.name, self.env.user.name)
+        reason = _("Moved to team %(team)s by %(user)s (mass assignment); routing will give "
+                   "it to a salesperson.") % {'team': self.team_id.name,
+                                              'user': self.env.user.name}
         to_team = dict.fromkeys(self.lead_ids.ids, self.team_id.id)
         leads = self._assign(to_team, {}, dict.fromkeys(self.lead_ids.ids, reason))
         return self._report({self.team_id.name: len(leads)})
@@ -170,8 +171,10 @@ class CrmLeadMassAssign(models.TransientModel):
         self._check_rights(users=self.user_ids, team=self.team_id or None)
         users = self.user_ids.sorted('id')
         team_of = {user: self._team_of(user).id or None for user in users}
-        reason_of = {user: _("Split among %d salespeople by %s: given to %s.") % (
-            len(users), self.env.user.name, user.name) for user in users}
+        reason_of = {user: _("Split among %(count)d salespeople by %(user)s: given to "
+                             "%(salesperson)s.") % {'count': len(users), 'user': self.env.user.name,
+                                                    'salesperson': user.name}
+                     for user in users}
         to_user, reasons, counts = {}, {}, Counter()
         for index, lead_id in enumerate(sorted(self.lead_ids.ids)):
             user = users[index % len(users)]
@@ -193,16 +196,16 @@ class CrmLeadMassAssign(models.TransientModel):
         for user in self.env['res.users'].sudo().browse(list(result.user_counts)):
             counts[user.name] = result.user_counts[user.id]
         report = self._report(counts)
-        return report + '\n' + _("%d leads entered a team, %d left waiting.") % (
-            sum(result.team_counts.values()), result.unassigned)
+        return report + '\n' + _("%(teams)d leads entered a team, %(waiting)d left waiting.") % {
+            'teams': sum(result.team_counts.values()), 'waiting': result.unassigned}
 
     def _apply_share(self):
         if not self.share_user_ids:
             raise UserError(_("Choose the users to share the leads with."))
         self._check_rights()
         self.lead_ids.sudo().action_share_with_users(self.share_user_ids)
-        return _("%d leads shared read-only with %s.") % (
-            len(self.lead_ids), ', '.join(self.share_user_ids.mapped('name')))
+        return _("%(count)d leads shared read-only with %(users)s.") % {
+            'count': len(self.lead_ids), 'users': ', '.join(self.share_user_ids.mapped('name'))}
 
     def _apply_to_share(self):
         self._check_rights()

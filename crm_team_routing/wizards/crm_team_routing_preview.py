@@ -44,13 +44,14 @@ class CrmTeamRoutingPreview(models.TransientModel):
         totals = ('<table class="table table-condensed o_crm_team_routing_totals">'
                   '<thead><tr><th>%s</th><th class="text-right">%s</th></tr></thead>'
                   '<tbody>%s</tbody></table>') % (
-            html_escape(_("Who")), html_escape(_("Leads")), table)
+            html_escape(_("Given to")), html_escape(_("Leads")), table)
         if result.errors:
             totals += ''.join('<p class="text-danger">%s</p>' % html_escape(error)
                               for error in result.errors)
         if summary is None:
-            summary = _("Nothing has been written. %s decisions in total; the first %s are "
-                        "listed below.") % (len(result.reasons), len(result.decisions))
+            summary = _("Nothing has been written. %(total)s decisions in total; the first "
+                        "%(listed)s are listed below.") % {'total': len(result.reasons),
+                                                            'listed': len(result.decisions)}
         lines = [(0, 0, {
             'lead_id': decision.lead_id,
             'lead_name': name,

@@ -29,5 +29,6 @@ class CrmTeamRoutingPreviewLine(models.TransientModel):
     )
     kind = fields.Selection(
         selection=LOG_KINDS,
+        string="Type",
     )
     reason = fields.Text()
