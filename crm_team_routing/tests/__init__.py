@@ -6,3 +6,4 @@ from . import test_share
 from . import test_xmlrpc
 from . import test_mass_assign
 from . import test_automation
+from . import test_ui
