@@ -164,6 +164,9 @@ class CrmLead(models.Model):
         for up to millions of leads. The domain is turned into SQL by the ORM itself (record
         rules of the current user apply, none under sudo).
         """
+        # Filters mean the same whoever runs routing: translated names (a country's, say) are
+        # compared in the source language, not in the language of the current user.
+        self = self.with_context(lang=None)
         query = self._where_calc(domain)
         self._apply_ir_rules(query, 'read')
         from_clause, where_clause, params = query.get_sql()
