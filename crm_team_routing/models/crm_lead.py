@@ -188,7 +188,7 @@ class CrmLead(models.Model):
         self.invalidate_cache(['score'], list(scores))
 
     @api.model
-    def _routing_write_assignment(self, to_team, to_user, now, force=False):
+    def _routing_write_assignment(self, to_team, to_user, now, force=False, scores=None):
         """Bulk equivalent of setting team and salesperson by hand.
 
         :param to_team: {lead_id: team_id} leads entering a team without salesperson
@@ -196,21 +196,24 @@ class CrmLead(models.Model):
         :param force: also write leads that have a salesperson (mass assignment by a person);
             routing never does: a lead that got a salesperson meanwhile is left alone, so
             nothing is ever assigned twice
+        :param scores: {lead_id: score} refreshed scores to write in the same statements
         :return: {lead_id: (team_id, user_id, company_id)} of the leads actually written
         """
         cr = self.env.cr
         guard = 'TRUE' if force else 'crm_lead.user_id IS NULL'
+        scores = scores or {}
         written = {}
         team_changed = []  # (lead_id, team_id) whose team changed: team followers subscribe
         if to_team:
             rows = execute_values(cr, """
                 UPDATE crm_lead SET team_id = v.team_id, user_id = NULL, assignment_date = NULL,
-                       write_uid = %s, write_date = %s
-                  FROM (VALUES %%s) AS v(id, team_id)
+                       score = coalesce(v.score, crm_lead.score), write_uid = %s, write_date = %s
+                  FROM (VALUES %%s) AS v(id, team_id, score)
                  WHERE crm_lead.id = v.id AND %s
              RETURNING crm_lead.id, crm_lead.team_id, crm_lead.company_id
             """ % (int(self.env.uid), _sql_literal(cr, now), guard),
-                list(to_team.items()), page_size=len(to_team), fetch=True)
+                [(lead_id, team_id, scores.get(lead_id)) for lead_id, team_id in to_team.items()],
+                template='(%s, %s, %s::float8)', page_size=len(to_team), fetch=True)
             written.update((lead_id, (team_id, None, company_id))
                            for lead_id, team_id, company_id in rows)
             team_changed.extend((lead_id, team_id) for lead_id, team_id, _company in rows)
@@ -220,16 +223,18 @@ class CrmLead(models.Model):
             rows = execute_values(cr, """
                 UPDATE crm_lead
                    SET team_id = v.team_id, user_id = v.user_id,
+                       score = coalesce(v.score, crm_lead.score),
                        date_open = %(now)s, assignment_date = %(now)s,
                        day_open = floor(abs(extract(epoch FROM (%(now)s::timestamp
                                                             - crm_lead.create_date)) / 86400)),
                        write_uid = %(uid)s, write_date = %(now)s
-                  FROM (VALUES %%s) AS v(id, team_id, user_id)
+                  FROM (VALUES %%s) AS v(id, team_id, user_id, score)
                  WHERE crm_lead.id = v.id AND %(guard)s
              RETURNING crm_lead.id, crm_lead.team_id, crm_lead.user_id, crm_lead.company_id
             """ % {'now': _sql_literal(cr, now), 'uid': int(self.env.uid), 'guard': guard},
-                [(lead_id, team_id, user_id) for lead_id, (team_id, user_id) in to_user.items()],
-                page_size=len(to_user), fetch=True)
+                [(lead_id, team_id, user_id, scores.get(lead_id))
+                 for lead_id, (team_id, user_id) in to_user.items()],
+                template='(%s, %s, %s, %s::float8)', page_size=len(to_user), fetch=True)
             written.update((lead_id, (team_id, user_id, company_id))
                            for lead_id, team_id, user_id, company_id in rows)
             team_changed.extend((lead_id, team_id) for lead_id, team_id, _user, _company in rows

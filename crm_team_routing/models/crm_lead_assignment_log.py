@@ -1,8 +1,6 @@
 # License LGPL-3.0 or later (https://www.gnu.org/licenses/lgpl).
 from datetime import timedelta
 
-from psycopg2.extras import execute_values
-
 from odoo import api, fields, models
 
 LOG_KINDS = [
@@ -76,16 +74,20 @@ class CrmLeadAssignmentLog(models.Model):
         statement. Only routing digests notify: other kinds are born notified."""
         if not rows:
             return
-        uid = self.env.uid
-        execute_values(self.env.cr, """
+        # Columns travel as arrays: cheaper to build and to parse than a VALUES list.
+        lead_ids, team_ids, user_ids, kinds, reasons, company_ids = map(list, zip(*rows))
+        self.env.cr.execute("""
             INSERT INTO crm_lead_assignment_log
                    (lead_id, team_id, user_id, kind, reason, company_id, notified, date,
                     create_uid, create_date, write_uid, write_date)
-            VALUES %s
-        """, [(lead_id, team_id or None, user_id or None, kind, reason, company_id or None,
-               kind != 'member', date, uid, date, uid, date)
-              for lead_id, team_id, user_id, kind, reason, company_id in rows],
-            page_size=len(rows))
+            SELECT lead_id, team_id, user_id, kind, reason, company_id, kind != 'member',
+                   %s, %s, %s, %s, %s
+              FROM unnest(%s::int[], %s::int[], %s::int[], %s::varchar[], %s::text[], %s::int[])
+                   AS r(lead_id, team_id, user_id, kind, reason, company_id)
+        """, (date, self.env.uid, date, self.env.uid, date,
+              lead_ids, [team_id or None for team_id in team_ids],
+              [user_id or None for user_id in user_ids], kinds, reasons,
+              [company_id or None for company_id in company_ids]))
         self.invalidate_cache()
         self.env['crm.lead'].invalidate_cache(['assignment_log_ids'])
 

@@ -66,10 +66,10 @@ class CrmLeadScoringRule(models.Model):
             except Exception as error:
                 _logger.error("Scoring rule %s skipped: invalid filter (%s)", rule.name, error)
                 continue
+            company_id, points = rule.company_id.id, rule.points  # read once, not per lead
             for lead_id in matched:
-                if lead_id in scores and (not rule.company_id
-                                          or company_of[lead_id] == rule.company_id.id):
-                    scores[lead_id] += rule.points
+                if lead_id in scores and (not company_id or company_of[lead_id] == company_id):
+                    scores[lead_id] += points
         return scores
 
     @api.multi

@@ -1,6 +1,4 @@
 # License LGPL-3.0 or later (https://www.gnu.org/licenses/lgpl).
-from psycopg2.extras import execute_values
-
 from odoo import api, models
 
 
@@ -9,30 +7,43 @@ class MailFollowers(models.Model):
 
     @api.model
     def _routing_insert(self, rows):
-        """Insert followers given as (res_id, partner_id, channel_id, subtype_ids) on crm.lead,
-        skipping those already following; one statement for the followers, one for subtypes."""
+        """Insert followers of crm.lead given as (res_id, partner_id, channel_id, subtype_ids),
+        skipping those already following, with their subtypes: one statement, whatever the
+        number of rows (the rows travel as arrays, the join is PostgreSQL's)."""
         if not rows:
             return
-        cr = self.env.cr
-        inserted = execute_values(cr, """
-            INSERT INTO mail_followers (res_model, res_id, partner_id, channel_id)
-            SELECT 'crm.lead', v.res_id, v.partner_id, v.channel_id
-              FROM (VALUES %s) AS v(res_id, partner_id, channel_id)
-            ON CONFLICT DO NOTHING
-            RETURNING id, res_id, partner_id, channel_id
-        """, [(res_id, partner_id, channel_id) for res_id, partner_id, channel_id, _s in rows],
-            template='(%s, %s::int, %s::int)', page_size=max(len(rows), 1), fetch=True)
-        subtypes = {(res_id, partner_id, channel_id): subtype_ids
-                    for res_id, partner_id, channel_id, subtype_ids in rows}
-        rel = [(follower_id, subtype_id)
-               for follower_id, res_id, partner_id, channel_id in inserted
-               for subtype_id in subtypes[(res_id, partner_id, channel_id)]]
-        if rel:
-            execute_values(cr, """
-                INSERT INTO mail_followers_mail_message_subtype_rel
-                       (mail_followers_id, mail_message_subtype_id)
-                VALUES %s ON CONFLICT DO NOTHING
-            """, rel, page_size=len(rel))
+        subtype_sets = {}
+        res_ids, partner_ids, channel_ids, keys = [], [], [], []
+        for res_id, partner_id, channel_id, subtype_ids in rows:
+            res_ids.append(res_id)
+            partner_ids.append(partner_id)
+            channel_ids.append(channel_id)
+            keys.append(subtype_sets.setdefault(tuple(sorted(subtype_ids)), len(subtype_sets)))
+        set_keys, set_subtypes = [], []
+        for subtype_ids, key in subtype_sets.items():
+            set_keys.extend([key] * len(subtype_ids))
+            set_subtypes.extend(subtype_ids)
+        self.env.cr.execute("""
+            WITH wanted AS (
+                SELECT DISTINCT ON (res_id, partner_id, channel_id) *
+                  FROM unnest(%s::int[], %s::int[], %s::int[], %s::int[])
+                       AS w(res_id, partner_id, channel_id, subtypes)
+            ), new AS (
+                INSERT INTO mail_followers (res_model, res_id, partner_id, channel_id)
+                SELECT 'crm.lead', res_id, partner_id, channel_id FROM wanted
+                ON CONFLICT DO NOTHING
+                RETURNING id, res_id, partner_id, channel_id
+            )
+            INSERT INTO mail_followers_mail_message_subtype_rel
+                   (mail_followers_id, mail_message_subtype_id)
+            SELECT new.id, s.subtype_id
+              FROM new
+              JOIN wanted ON wanted.res_id = new.res_id
+                         AND wanted.partner_id IS NOT DISTINCT FROM new.partner_id
+                         AND wanted.channel_id IS NOT DISTINCT FROM new.channel_id
+              JOIN unnest(%s::int[], %s::int[]) AS s(subtypes, subtype_id)
+                ON s.subtypes = wanted.subtypes
+        """, (res_ids, partner_ids, channel_ids, keys, set_keys, set_subtypes))
         self.invalidate_cache()
 
     @api.model

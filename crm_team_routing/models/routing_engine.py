@@ -12,8 +12,10 @@ taken best first: higher score, older creation, lower id. Same input, same outpu
 """
 from collections import namedtuple
 
-# kind: 'team' (phase 1), 'member' (phase 2) or 'unassigned'; detail: a dict for the reason text.
-Decision = namedtuple('Decision', 'lead_id team_id user_id member_id kind detail')
+# kind: 'team' (phase 1), 'member' (phase 2) or 'unassigned'; score and load (before the lead)
+# explain it; why says what kept an unassigned lead waiting: 'no_team', 'team_filter' (a lead
+# put in the team that does not match its filter) or 'no_member'.
+Decision = namedtuple('Decision', 'lead_id team_id user_id member_id kind score load why')
 
 NEVER = ''  # sorts before any datetime string: never-assigned members wait the longest
 
@@ -90,11 +92,10 @@ def route(leads, phase1_ids, teams, members, now):
                 best = team
         if best is None:
             team_of[lead_id] = None
-            decisions.append(Decision(lead_id, None, None, None, 'unassigned',
-                                      {'why': 'no_team', 'score': score}))
+            decisions.append(Decision(lead_id, None, None, None, 'unassigned', score, None,
+                                      'no_team'))
             continue
-        decisions.append(Decision(lead_id, best.id, None, None, 'team', {
-            'score': score, 'load': best.load, 'capacity': best.capacity}))
+        decisions.append(Decision(lead_id, best.id, None, None, 'team', score, best.load, None))
         best.load += 1
         team_of[lead_id] = best.id
 
@@ -119,11 +120,10 @@ def route(leads, phase1_ids, teams, members, now):
                     best = member
         if best is None:
             why = 'no_member' if lead_id in team.fits else 'team_filter'
-            decisions.append(Decision(lead_id, team.id, None, None, 'unassigned',
-                                      {'why': why, 'score': score}))
+            decisions.append(Decision(lead_id, team.id, None, None, 'unassigned', score, None, why))
             continue
-        decisions.append(Decision(lead_id, team.id, best.user_id, best.id, 'member', {
-            'score': score, 'load': best.count, 'capacity': best.capacity}))
+        decisions.append(Decision(lead_id, team.id, best.user_id, best.id, 'member', score,
+                                  best.count, None))
         best.count += 1
         best.last = now
     return decisions

@@ -214,9 +214,9 @@ class TestRouting(RoutingCase):
         leads = self.create_leads(12)
         result_a = team._action_assign_leads(leads=leads, preview=True)
         result_b = team._action_assign_leads(leads=leads, preview=True)
-        self.assertEqual([d for d, _n in result_a.decisions], [d for d, _n in result_b.decisions])
+        self.assertEqual(result_a.decisions, result_b.decisions)
         self.route(team)
-        for decision, _name in result_a.decisions:
+        for decision, _name, _reason in result_a.decisions:
             if decision.kind == 'member':
                 self.assertEqual(self.Lead.browse(decision.lead_id).user_id.id, decision.user_id)
 
@@ -232,6 +232,7 @@ class TestRouting(RoutingCase):
 
     def test_log_followers_and_digest(self):
         team = self.create_team('Digest', members=[(self.sales[0], 30), (self.sales[1], 30)])
+        self.sales[1].notification_type = 'inbox'
         leads = self.create_leads(4)
         messages_before = self.env['mail.message'].search([])
         self.route(team)
@@ -252,6 +253,15 @@ class TestRouting(RoutingCase):
             self.assertEqual(len(digest), 1)
             for lead in leads.filtered(lambda lead: lead.user_id == user):
                 self.assertIn(lead.name, digest.body)
+        by_email = digests.filtered(lambda m: self.sales[0].partner_id in m.partner_ids)
+        mail = self.env['mail.mail'].search([('mail_message_id', '=', by_email.id)])
+        self.assertEqual(mail.recipient_ids, self.sales[0].partner_id, "queued for the mail cron")
+        self.assertEqual(mail.state, 'outgoing')
+        in_inbox = digests.filtered(lambda m: self.sales[1].partner_id in m.partner_ids)
+        self.assertFalse(self.env['mail.mail'].search([('mail_message_id', '=', in_inbox.id)]))
+        self.assertEqual(in_inbox.sudo(self.sales[1]).needaction, True, "in their Odoo inbox")
+        self.assertEqual(in_inbox.sudo(self.sales[1]).message_format()[0]['body'],
+                         in_inbox.body, "the salesperson can read their digest")
         self.assertFalse(new_messages.filtered(lambda m: m.model == 'crm.lead'),
                          "no per-lead 'you have been assigned' message")
 
@@ -385,3 +395,26 @@ class TestRouting(RoutingCase):
                             "WHERE lead_id IN (SELECT id FROM crm_lead WHERE name = 'Kept 0')")
         self.env['crm.lead.assignment.log']._cron_purge_logs()
         self.assertTrue(self.Lead.search([('name', '=', 'Kept 0')]).assignment_log_ids)
+
+    def test_filter_on_score_sees_refreshed_scores(self):
+        team = self.create_team('Hot', domain="[('score', '>=', 30)]",
+                                members=[(self.sales[0], 30)])
+        leads = self.create_leads(2, country_id=self.country_vn.id)
+        # The rule arrives after the leads: only the run's refresh gives them their points.
+        self.env['crm.lead.scoring.rule'].create({
+            'name': 'Vietnam', 'domain': "[('country_id', '=', %d)]" % self.country_vn.id,
+            'points': 40})
+        self.assertEqual(set(leads.mapped('score')), {0.0})
+        self.route(team)
+        self.assertEqual(set(leads.mapped('score')), {40.0})
+        self.assertEqual(leads.mapped('user_id'), self.sales[0])
+
+    def test_scores_of_waiting_leads_are_stored(self):
+        self.create_team('Nobody home', members=[(self.sales[0], 0)])
+        lead = self.create_leads(1, country_id=self.country_vn.id)
+        self.env['crm.lead.scoring.rule'].create({
+            'name': 'Vietnam', 'domain': "[('country_id', '=', %d)]" % self.country_vn.id,
+            'points': 15})
+        self.route()
+        self.assertEqual(lead.score, 15.0)
+        self.assertFalse(lead.user_id)

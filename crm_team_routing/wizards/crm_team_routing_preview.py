@@ -50,16 +50,16 @@ class CrmTeamRoutingPreview(models.TransientModel):
                               for error in result.errors)
         if summary is None:
             summary = _("Nothing has been written. %(total)s decisions in total; the first "
-                        "%(listed)s are listed below.") % {'total': len(result.reasons),
-                                                            'listed': len(result.decisions)}
+                        "%(listed)s are listed below.") % {
+                'total': result.total_decisions, 'listed': len(result.decisions)}
         lines = [(0, 0, {
             'lead_id': decision.lead_id,
             'lead_name': name,
             'team_id': decision.team_id,
             'user_id': decision.user_id,
             'kind': decision.kind,
-            'reason': result.reasons.get((decision.lead_id, decision.kind)),
-        }) for decision, name in result.decisions]
+            'reason': reason,
+        }) for decision, name, reason in result.decisions]
         preview = self.create({
             'name': title,
             'summary': summary,

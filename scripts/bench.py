@@ -1,0 +1,611 @@
+# Run by scripts/bench.sh through 'bin/odoo shell' (env is given), on a database of its own:
+# generates BENCH_LEADS leads (default 100,000) with plain SQL, sets up scoring rules, teams,
+# salespeople and routing members through the ORM, commits, then times ONE routing run exactly as
+# the scheduled action does it (crm.team._cron_assign_leads), checks that the result is correct,
+# and prints a report whose last line is
+#   BENCH leads=N seconds=S leads_per_s=R queries_per_lead=Q peak_mb=M floor_ratio=F correct=yes|no
+# Everything is deterministic: the leads' attributes derive from md5(series number), the rest of
+# the data from fixed tables below. BENCH_PROFILE=N additionally prints the N most expensive
+# functions of the run (cProfile; the run is then slower than without it).
+import cProfile
+import functools
+import io
+import os
+import pstats
+import resource
+import time
+from collections import Counter, OrderedDict, defaultdict
+from datetime import timedelta
+
+from psycopg2.extras import execute_values
+
+import odoo
+from odoo import fields
+from odoo.tools.safe_eval import safe_eval
+from odoo.addons.crm_team_routing.models import routing_engine
+
+LEADS = int(os.environ.get('BENCH_LEADS') or 100000)
+PROFILE_LINES = int(os.environ.get('BENCH_PROFILE') or 0)
+
+# Share of the leads the members' capacities add up to: below 1, some leads must wait.
+CAPACITY_SHARE = 0.9
+# Leads are created over the last few days (create_date breaks score ties in routing).
+CREATED_OVER_SECONDS = 5 * 86400
+
+# 20 weighted slots: the lead's country is slot md5 byte 0 mod 20 (None: no country).
+COUNTRY_SLOTS = [('vn', 5), ('th', 3), ('sg', 2), ('my', 2), ('id', 2), ('ph', 1),
+                 ('fr', 1), ('de', 1), ('us', 1), ('gb', 1), (None, 1)]
+ASEAN = ('vn', 'th', 'sg', 'my', 'id', 'ph')
+WESTERN = ('fr', 'de', 'us', 'gb')
+SOURCES = ['Website', 'Referral', 'Trade Fair', 'Facebook Ads', 'Cold Call']
+CAMPAIGNS = ['Tet 2026', 'Spring Promotion', 'Webinar Series', 'Partner Program']  # + no campaign
+
+# (name, domain factory, points); the factories get the BenchData, which knows the ids.
+SCORING_RULES = [
+    ("Vietnam market", lambda r: [('country_id', '=', r.country['vn'])], 10),
+    ("Other ASEAN markets", lambda r: [('country_id', 'in', r.countries(ASEAN[1:]))], 5),
+    ("Western markets", lambda r: [('country_id', 'in', r.countries(WESTERN))], 5),
+    ("Referral", lambda r: [('source_id', '=', r.source['Referral'])], 25),
+    ("Website inbound", lambda r: [('source_id', '=', r.source['Website'])], 10),
+    ("Cold call", lambda r: [('source_id', '=', r.source['Cold Call'])], -5),
+    ("Tet campaign", lambda r: [('campaign_id', '=', r.campaign['Tet 2026'])], 10),
+    ("Webinar attendee", lambda r: [('campaign_id', '=', r.campaign['Webinar Series'])], 15),
+    ("Mid-size deal", lambda r: [('planned_revenue', '>=', 50000)], 10),
+    ("Large deal", lambda r: [('planned_revenue', '>=', 150000)], 20),
+]
+
+# (name, capacity weight, domain factory, score min, score max): overlapping filters and bands.
+TEAMS = [
+    ("VN Junior", 3.0, lambda r: [('country_id', '=', r.country['vn'])], 0, 30),
+    ("VN Senior", 2.0, lambda r: [('country_id', '=', r.country['vn'])], 30, 0),
+    ("VN Enterprise", 1.0, lambda r: [('country_id', '=', r.country['vn']),
+                                      ('planned_revenue', '>=', 100000)], 20, 0),
+    ("Thailand", 2.0, lambda r: [('country_id', '=', r.country['th'])], 0, 0),
+    ("Singapore & Malaysia", 2.0, lambda r: [('country_id', 'in', r.countries(('sg', 'my')))],
+     0, 0),
+    ("Indonesia & Philippines", 1.5, lambda r: [('country_id', 'in', r.countries(('id', 'ph')))],
+     0, 0),
+    ("ASEAN Overflow", 1.0, lambda r: [('country_id', 'in', r.countries(ASEAN))], 0, 20),
+    ("France", 0.5, lambda r: [('country_id', '=', r.country['fr'])], 0, 0),
+    ("DACH", 0.5, lambda r: [('country_id', '=', r.country['de'])], 0, 0),
+    ("United Kingdom", 0.5, lambda r: [('country_id', '=', r.country['gb'])], 0, 0),
+    ("Europe Key Accounts", 0.5, lambda r: [('country_id', 'in', r.countries(('fr', 'de', 'gb')))],
+     25, 0),
+    ("North America", 0.5, lambda r: [('country_id', '=', r.country['us'])], 0, 0),
+    ("US Enterprise", 0.5, lambda r: [('country_id', '=', r.country['us']),
+                                      ('planned_revenue', '>=', 100000)], 0, 0),
+    ("Referral Desk", 1.0, lambda r: [('source_id', '=', r.source['Referral'])], 40, 0),
+    ("Web Inbound", 1.0, lambda r: [('source_id', '=', r.source['Website'])], 0, 25),
+    ("Tet Campaign", 1.0, lambda r: [('campaign_id', '=', r.campaign['Tet 2026'])], 0, 0),
+    ("Webinar Follow-up", 0.5, lambda r: [('campaign_id', '=', r.campaign['Webinar Series'])],
+     20, 0),
+    ("Big Deals", 0.5, lambda r: [('planned_revenue', '>=', 150000)], 50, 0),
+    ("Partner Program", 0.5, lambda r: ['&', ('campaign_id', '=', r.campaign['Partner Program']),
+                                        ('country_id', 'in', r.countries(ASEAN))], 0, 0),
+    ("Small Deals Desk", 1.5, lambda r: ['|', ('planned_revenue', '<', 20000),
+                                         ('source_id', '=', r.source['Cold Call'])], 0, 15),
+]
+
+# The 10 members of every team, by slot: capacity weight and own filter (None: the team's only).
+# A third have a narrower filter; slots 1, 2, 4, 5 and 8 share a capacity and have no filter.
+MEMBER_SLOTS = [
+    (3, None),
+    (2, None),
+    (2, None),
+    (1, lambda r: [('planned_revenue', '>=', 20000)]),
+    (2, None),
+    (2, None),
+    (1, lambda r: [('source_id', 'in', [r.source['Website'], r.source['Referral']])]),
+    (4, None),
+    (2, None),
+    (1, lambda r: [('campaign_id', '!=', False)]),
+]
+OPTOUT_SLOT, OPTOUT_EVERY = 8, 5      # slot 8 of every 5th team is paused (on leave)
+USERS_PER_TEAM = len(MEMBER_SLOTS)
+
+
+def sql_queries():
+    """Queries run so far by this process: Odoo adds a cursor's count to sql_counter on close."""
+    return odoo.sql_db.sql_counter + env.cr.sql_log_count
+
+
+def peak_mb():
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024.0  # KB on Linux
+
+
+def say(message):
+    print('[bench] %s' % message, flush=True)
+
+
+class BenchData(object):
+    """Reference data of the run, and the ids the filters are written with."""
+
+    def __init__(self):
+        self.company = env.ref('base.main_company')
+        codes = [code for code, _weight in COUNTRY_SLOTS if code]
+        self.country = {country.code.lower(): country.id for country in env['res.country'].search(
+            [('code', 'in', [code.upper() for code in codes])])}
+        assert sorted(self.country) == sorted(codes), "countries missing: %s" % codes
+        Source, Campaign = env['utm.source'], env['utm.campaign']
+        self.source = OrderedDict((name, Source.create({'name': name}).id) for name in SOURCES)
+        self.campaign = OrderedDict((name, Campaign.create({'name': name}).id)
+                                    for name in CAMPAIGNS)
+        self.stage = env.ref('crm.stage_lead1')
+        self.rules = env['crm.lead.scoring.rule']
+        self.teams = env['crm.team']
+        self.members = env['crm.team.member']
+        self.team_domains = {}     # team id -> domain (list)
+        self.member_domains = {}   # member id -> own domain (list, [] when none)
+
+    def countries(self, codes):
+        return [self.country[code] for code in codes]
+
+
+def generate_leads(data, count):
+    """``count`` leads arriving unassigned (no team, no salesperson), in one INSERT ... SELECT.
+
+    Every attribute derives from md5 of the series number: the same data at every run.
+    """
+    env.cr.execute("SELECT count(*) FROM crm_lead")
+    if env.cr.fetchone()[0]:
+        raise RuntimeError("the benchmark needs a database without leads: every open lead joins "
+                           "the routing run")
+    country_slots = [data.country.get(code) for code, weight in COUNTRY_SLOTS
+                     for _i in range(weight)]
+    campaign_slots = list(data.campaign.values()) + [None]
+    env.cr.execute("""
+        INSERT INTO crm_lead (
+            name, type, active, probability, stage_id, company_id, user_id, team_id,
+            country_id, source_id, campaign_id, planned_revenue,
+            contact_name, partner_name, email_from, priority, color, opt_out, message_bounce,
+            score, share_state, date_last_stage_update,
+            create_date, create_uid, write_date, write_uid)
+        SELECT 'Bench lead ' || s.i, 'lead', TRUE, 10, %(stage)s, %(company)s, NULL, NULL,
+               (%(countries)s::int[])[1 + get_byte(s.h, 0) %% %(n_countries)s],
+               (%(sources)s::int[])[1 + get_byte(s.h, 1) %% %(n_sources)s],
+               (%(campaigns)s::int[])[1 + get_byte(s.h, 2) %% %(n_campaigns)s],
+               -- log-uniform between 1,000 and 200,000: many small deals, few large ones
+               round(1000 * power(200, (get_byte(s.h, 3) * 256 + get_byte(s.h, 4)) / 65535.0)),
+               'Contact ' || s.i, 'Company ' || (s.i %% 5000), 'lead' || s.i || '@example.com',
+               '0', 0, FALSE, 0,
+               0, 'none', s.created,
+               s.created, %(uid)s, s.created, %(uid)s
+          FROM (SELECT i, h, %(now)s::timestamp - interval '1 second'
+                           * ((get_byte(h, 5) * 65536 + get_byte(h, 6) * 256 + get_byte(h, 7))
+                              %% %(spread)s) AS created
+                  FROM (SELECT i, decode(md5(i::text), 'hex') AS h
+                          FROM generate_series(1, %(count)s) AS i) AS series) AS s
+    """, {
+        'stage': data.stage.id, 'company': data.company.id, 'uid': env.uid,
+        'now': fields.Datetime.now(), 'spread': CREATED_OVER_SECONDS, 'count': count,
+        'countries': country_slots, 'n_countries': len(country_slots),
+        'sources': list(data.source.values()), 'n_sources': len(data.source),
+        'campaigns': campaign_slots, 'n_campaigns': len(campaign_slots),
+    })
+    # Fresh statistics, as autovacuum would have gathered on a table that grew over time.
+    env.cr.execute("ANALYZE crm_lead")
+    env.cache.invalidate()
+
+
+def create_configuration(data, count):
+    """10 scoring rules, 200 salespeople, 20 teams led by one of them, 200 routing members."""
+    ctx = dict(env.context, tracking_disable=True, no_reset_password=True,
+               mail_create_nosubscribe=True, mail_create_nolog=True)
+    for sequence, (name, domain, points) in enumerate(SCORING_RULES):
+        data.rules |= env['crm.lead.scoring.rule'].with_context(ctx).create({
+            'name': name, 'sequence': sequence, 'domain': repr(domain(data)), 'points': points,
+            'company_id': data.company.id})
+
+    salesman = env.ref('sales_team.group_sale_salesman')
+    Users = env['res.users'].with_context(ctx)
+    users = [Users.create({
+        'name': 'Bench Salesperson %03d' % index,
+        'login': 'bench.sales.%03d' % index,
+        'email': 'bench.sales.%03d@example.com' % index,
+        'groups_id': [(6, 0, [salesman.id])],
+        'company_id': data.company.id,
+        'company_ids': [(6, 0, [data.company.id])],
+        # Most people are notified by email (Odoo's default), some chose Odoo's inbox.
+        'notification_type': 'inbox' if index % 4 == 3 else 'email',
+    }) for index in range(len(TEAMS) * USERS_PER_TEAM)]
+
+    # Capacities: weights scaled so that the capacity of members who are not paused adds up to
+    # CAPACITY_SHARE of the leads; equal weights in a team give equal capacities.
+    units = sum(team_weight * member_weight
+                for t, (_n, team_weight, _d, _lo, _hi) in enumerate(TEAMS)
+                for slot, (member_weight, _f) in enumerate(MEMBER_SLOTS)
+                if not _paused(t, slot))
+    unit = CAPACITY_SHARE * count / units
+    # Team leaders follow their team's lead subtypes, so routing subscribes them to its leads.
+    team_subtypes = [env.ref('crm.%s' % xmlid).id for xmlid in (
+        'mt_salesteam_lead', 'mt_salesteam_lead_stage', 'mt_salesteam_lead_won',
+        'mt_salesteam_lead_lost')]
+    Team, Member = env['crm.team'].with_context(ctx), env['crm.team.member'].with_context(ctx)
+    for t, (name, team_weight, domain, low, high) in enumerate(TEAMS):
+        team_users = users[t * USERS_PER_TEAM:(t + 1) * USERS_PER_TEAM]
+        team = Team.create({
+            'name': name, 'sequence': t + 1, 'company_id': data.company.id,
+            'user_id': team_users[0].id, 'assignment_domain': repr(domain(data)),
+            'assignment_score_min': low, 'assignment_score_max': high,
+        })
+        team.message_subscribe(partner_ids=team_users[0].partner_id.ids, subtype_ids=team_subtypes)
+        data.teams |= team
+        data.team_domains[team.id] = domain(data)
+        for slot, (member_weight, own_filter) in enumerate(MEMBER_SLOTS):
+            member = Member.create({
+                'team_id': team.id, 'user_id': team_users[slot].id,
+                'assignment_max': max(1, int(round(unit * team_weight * member_weight))),
+                'assignment_domain': repr(own_filter(data)) if own_filter else '[]',
+                'assignment_optout': _paused(t, slot),
+            })
+            data.members |= member
+            data.member_domains[member.id] = own_filter(data) if own_filter else []
+
+
+def _paused(team_index, slot):
+    return slot == OPTOUT_SLOT and team_index % OPTOUT_EVERY == OPTOUT_EVERY - 1
+
+
+class PhaseMeter(object):
+    """Time and SQL queries of the engine's steps, by wrapping their methods during the run.
+
+    The wrappers live in this process only, for the run only: the module is not touched.
+    """
+
+    def __init__(self):
+        self.phases = OrderedDict()    # label -> [depth, calls, seconds, queries]
+        self._patched = []
+
+    def wrap(self, owner, name, label, depth=0, required=False):
+        """Measure ``owner.name`` under ``label``. A step the engine no longer has is left out
+        of the report (its time counts as "other"), unless the report needs it."""
+        function = getattr(owner, name, None)
+        if function is None:
+            if required:
+                raise RuntimeError("the benchmark measures %s.%s, which no longer exists"
+                                   % (getattr(owner, '_name', owner.__name__), name))
+            return
+        original = owner.__dict__.get(name)  # None: inherited, restored by deleting the wrapper
+        stats = self.phases.setdefault(label, [depth, 0, 0.0, 0])
+
+        @functools.wraps(function)  # keeps Odoo's api decorations (_api)
+        def measured(*args, **kwargs):
+            start, queries = time.perf_counter(), sql_queries()
+            try:
+                return function(*args, **kwargs)
+            finally:
+                stats[1] += 1
+                stats[2] += time.perf_counter() - start
+                stats[3] += sql_queries() - queries
+
+        setattr(owner, name, measured)
+        self._patched.append((owner, name, original))
+
+    def restore(self):
+        for owner, name, original in reversed(self._patched):
+            if original is None:
+                delattr(owner, name)
+            else:
+                setattr(owner, name, original)
+        self._patched = []
+
+    def top_level(self):
+        return [stats for stats in self.phases.values() if stats[0] == 0]
+
+
+DIGESTS = "digests (one message per salesperson)"
+
+
+def install_meter():
+    models = {name: type(env[name]) for name in (
+        'crm.team', 'crm.lead', 'crm.lead.scoring.rule', 'mail.followers',
+        'crm.lead.assignment.log')}
+    meter = PhaseMeter()
+    meter.wrap(models['crm.lead.scoring.rule'], '_routing_scores', "scores: one search per rule")
+    meter.wrap(models['crm.lead'], '_routing_write_scores', "scores: write changed scores")
+    meter.wrap(models['crm.team'], '_routing_states', "team and member states (filters, loads)")
+    meter.wrap(models['crm.team'], '_routing_phase1_ids', "leads waiting for a team")
+    meter.wrap(routing_engine, 'route', "decisions (plain Python)")
+    meter.wrap(models['crm.team'], '_routing_explain', "reasons for the log")
+    meter.wrap(models['crm.team'], '_routing_write', "writes, in batches with commits")
+    meter.wrap(models['crm.lead'], '_routing_last_log_kinds', "last log kinds", 1)
+    meter.wrap(models['crm.lead'], '_routing_write_assignment', "lead updates and followers", 1)
+    meter.wrap(models['mail.followers'], '_routing_subscribe_users', "salesperson followers", 2)
+    meter.wrap(models['mail.followers'], '_routing_subscribe_team_followers',
+               "team followers", 2)
+    meter.wrap(models['crm.lead.assignment.log'], '_routing_insert', "log rows", 1)
+    meter.wrap(models['crm.team'], '_routing_notify', DIGESTS, required=True)
+    return meter
+
+
+def floor_seconds(lead_team_user):
+    """The floor: one bare UPDATE writing the run's final teams and salespeople, rolled back."""
+    env.cr.execute("SAVEPOINT bench_floor")
+    start = time.perf_counter()
+    execute_values(env.cr, """
+        UPDATE crm_lead SET team_id = v.team_id, user_id = v.user_id
+          FROM (VALUES %s) AS v(id, team_id, user_id)
+         WHERE crm_lead.id = v.id
+    """, lead_team_user, template='(%s, %s::int, %s::int)', page_size=max(len(lead_team_user), 1))
+    seconds = time.perf_counter() - start
+    env.cr.execute("ROLLBACK TO SAVEPOINT bench_floor")
+    return max(seconds, 1e-6)  # no lead routed at all: keep the ratio defined
+
+
+class Checks(object):
+    """Named checks; each failure is printed with what was found."""
+
+    def __init__(self):
+        self.passed, self.failed = 0, []
+
+    def __call__(self, name, problems):
+        """``problems``: list of descriptions of what is wrong (empty: the check passes)."""
+        if problems:
+            self.failed.append(name)
+            print('CHECK FAILED: %s: %d problem(s), e.g. %s' % (name, len(problems), problems[:5]),
+                  flush=True)
+        else:
+            self.passed += 1
+
+    @property
+    def correct(self):
+        return not self.failed
+
+
+def check_run(data, before):
+    """Verify the run against the rules of DESIGN.md. Every check holds for any correct engine
+    on this data (a fresh database: every lead starts with no team, no member has a load)."""
+    env.cache.invalidate()
+    check = Checks()
+    Lead = env['crm.lead'].with_context(active_test=False)
+    since = fields.Datetime.to_string(
+        fields.Datetime.from_string(fields.Datetime.now()) - timedelta(days=30))
+    env.cr.execute("SELECT id, team_id, user_id, score, assignment_date, date_open FROM crm_lead")
+    leads = env.cr.fetchall()
+    team_count = Counter(row[1] for row in leads if row[1])
+    member_count = Counter((row[1], row[2]) for row in leads
+                           if row[2] and row[4] and row[4] >= since)
+    assigned = [row for row in leads if row[2]]
+
+    # Scores: the sum of the points of the rules each lead matches (one search per rule).
+    expected = Counter()
+    for rule in data.rules:
+        for lead_id in Lead.search(safe_eval(rule.domain or '[]')).ids:
+            expected[lead_id] += rule.points
+    check("score = sum of the matching rules' points",
+          ['lead %s: %s, expected %s' % (row[0], row[3], expected[row[0]]) for row in leads
+           if abs((row[3] or 0.0) - expected[row[0]]) > 1e-6])
+
+    # Phase 1: a lead in a team matches its filter and score band; a lead left without a team
+    # matches no team (every benchmark team has capacity, so each one could have taken it).
+    problems = []
+    for team in data.teams:
+        entry = data.team_domains[team.id] + score_band(team)
+        matching = Lead.search_count([('team_id', '=', team.id)] + entry)
+        if matching != team_count[team.id]:
+            problems.append('%s: %d leads, %d match its filter and band'
+                            % (team.name, team_count[team.id], matching))
+        left = Lead.search_count([('team_id', '=', False)] + entry)
+        if left:
+            problems.append('%s: %d leads without a team match it' % (team.name, left))
+    check("teams: filter and score band respected, no matching lead left without team", problems)
+
+    # Phase 2. Members are eligible when active, not paused and with a capacity.
+    eligible = {(m.team_id.id, m.user_id.id): m for m in data.members
+                if m.active and not m.assignment_optout and m.assignment_max > 0}
+    check("salespeople are eligible routing members of the lead's team",
+          ['lead %s: (team, user) %s' % (row[0], (row[1], row[2])) for row in assigned
+           if (row[1], row[2]) not in eligible])
+    check("no capacity exceeded (30-day count <= assignment_max)",
+          ['%s: %d > %d' % (m.display_name, member_count[key], m.assignment_max)
+           for key, m in eligible.items() if member_count[key] > m.assignment_max]
+          + ['%s (paused): %d leads' % (m.display_name, member_count[(m.team_id.id, m.user_id.id)])
+             for m in data.members if m.assignment_optout
+             and member_count[(m.team_id.id, m.user_id.id)]])
+    problems, unserved = [], []
+    for (team_id, user_id), member in eligible.items():
+        domain = data.team_domains[team_id] + data.member_domains[member.id]
+        given = Lead.search_count([('team_id', '=', team_id), ('user_id', '=', user_id)]
+                                  + domain)
+        if given != member_count[(team_id, user_id)]:
+            problems.append('%s: %d leads, %d match team and member filters'
+                            % (member.display_name, member_count[(team_id, user_id)], given))
+        # A member with room left had room during the whole run (loads only grow): no lead
+        # waiting in the team may match them.
+        if member_count[(team_id, user_id)] < member.assignment_max:
+            waiting = Lead.search_count([('team_id', '=', team_id), ('user_id', '=', False),
+                                         ('active', '=', True), ('probability', '<', 100)]
+                                        + domain)
+            if waiting:
+                unserved.append('%s has room (%d/%d) but %d matching leads wait in the team'
+                                % (member.display_name, member_count[(team_id, user_id)],
+                                   member.assignment_max, waiting))
+    check("assigned leads match team filter AND member filter", problems)
+    check("no lead waits while a matching member has room", unserved)
+
+    # Balance. Members of a team without a filter of their own are eligible for the same leads
+    # and the lowest count/capacity wins, so for any two of them A, B (starting from zero):
+    # count_A / cap_A - count_B / cap_B <= 1 / cap_A, i.e. equal capacities differ by at most
+    # one lead and 2:1 capacities share about 2:1.
+    problems = []
+    by_team = defaultdict(list)
+    for (team_id, user_id), member in eligible.items():
+        if not data.member_domains[member.id]:
+            by_team[team_id].append((member_count[(team_id, user_id)], member.assignment_max,
+                                     member.display_name))
+    for members in by_team.values():
+        for count_a, cap_a, name_a in members:
+            for count_b, cap_b, name_b in members:
+                if count_a * cap_b - count_b * cap_a > cap_b:
+                    problems.append('%s %d/%d vs %s %d/%d' % (name_a, count_a, cap_a, name_b,
+                                                              count_b, cap_b))
+    check("balance within teams (count/capacity)", problems)
+
+    # Log rows of this run: one 'team' row per lead that entered a team, one 'member' row per
+    # assigned lead and matching it, one 'unassigned' row per lead left without salesperson.
+    env.cr.execute("""
+        SELECT lead_id, kind, team_id, user_id, notified FROM crm_lead_assignment_log
+         WHERE id > %s
+    """, (before['log_id'],))
+    logs = env.cr.fetchall()
+    rows_of = defaultdict(Counter)
+    member_row = {}
+    for lead_id, kind, team_id, user_id, notified in logs:
+        rows_of[kind][lead_id] += 1
+        if kind == 'member':
+            member_row[lead_id] = (team_id, user_id, notified)
+    check("one 'member' log row per assigned lead, none twice",
+          ['lead %s: %d member rows' % (lead_id, n) for lead_id, n in rows_of['member'].items()
+           if n > 1]
+          + (['%d member rows for %d assigned leads' % (sum(rows_of['member'].values()),
+                                                        len(assigned))]
+             if sum(rows_of['member'].values()) != len(assigned) else [])
+          + ['lead %s: log %s, lead (%s, %s)' % (row[0], member_row.get(row[0]), row[1], row[2])
+             for row in assigned if member_row.get(row[0], (0, 0))[:2] != (row[1], row[2])])
+    check("one 'team' log row per lead that entered a team",
+          ['lead %s: %d team rows' % (row[0], rows_of['team'][row[0]]) for row in leads
+           if rows_of['team'][row[0]] != (1 if row[1] else 0)])
+    check("one 'unassigned' log row per lead left without salesperson",
+          ['lead %s: %d unassigned rows' % (row[0], rows_of['unassigned'][row[0]]) for row in leads
+           if rows_of['unassigned'][row[0]] != (0 if row[2] else 1)])
+
+    # Side effects of setting a salesperson: dates, followers, one digest per salesperson and
+    # no message per lead.
+    check("assigned leads have date_open and assignment_date",
+          ['lead %s' % row[0] for row in assigned if not (row[4] and row[5])])
+    env.cr.execute("""
+        SELECT l.id FROM crm_lead l JOIN res_users u ON u.id = l.user_id
+         WHERE NOT EXISTS (SELECT 1 FROM mail_followers f
+                            WHERE f.res_model = 'crm.lead' AND f.res_id = l.id
+                              AND f.partner_id = u.partner_id)
+    """)
+    check("salespeople follow their leads", ['lead %s' % row[0] for row in env.cr.fetchall()])
+    env.cr.execute("""
+        SELECT l.id FROM crm_lead l
+          JOIN crm_team t ON t.id = l.team_id JOIN res_users u ON u.id = t.user_id
+         WHERE NOT EXISTS (SELECT 1 FROM mail_followers f
+                            WHERE f.res_model = 'crm.lead' AND f.res_id = l.id
+                              AND f.partner_id = u.partner_id)
+    """)
+    check("team followers (the leaders) follow the team's leads",
+          ['lead %s' % row[0] for row in env.cr.fetchall()])
+    env.cr.execute("""
+        SELECT p.res_partner_id, count(*) FROM mail_message m
+          JOIN mail_message_res_partner_rel p ON p.mail_message_id = m.id
+         WHERE m.id > %s AND m.model = 'crm.team' GROUP BY p.res_partner_id
+    """, (before['message_id'],))
+    digests = dict(env.cr.fetchall())
+    partners = set(env['res.users'].browse(sorted({row[2] for row in assigned}))
+                   .mapped('partner_id').ids)
+    check("one digest per salesperson who received leads, every row notified",
+          ['partner %s received %d digests' % (partner, digests.get(partner, 0))
+           for partner in sorted(partners | set(digests))
+           if digests.get(partner, 0) != (1 if partner in partners else 0)]
+          + ['lead %s: member row not notified' % lead_id
+             for lead_id, (_t, _u, notified) in member_row.items() if not notified])
+    env.cr.execute("SELECT count(*) FROM mail_message WHERE id > %s AND model = 'crm.lead'",
+                   (before['message_id'],))
+    per_lead = env.cr.fetchone()[0]
+    check("no message per lead", ['%d messages posted on leads' % per_lead] if per_lead else [])
+    return check, leads
+
+
+def score_band(team):
+    band = [('score', '>=', team.assignment_score_min)]
+    if team.assignment_score_max:
+        band.append(('score', '<', team.assignment_score_max))
+    return band
+
+
+def main():
+    say("%d leads: generating them with SQL" % LEADS)
+    start = time.perf_counter()
+    data = BenchData()
+    generate_leads(data, LEADS)
+    generated = time.perf_counter() - start
+    say("configuration: %d scoring rules, %d teams, %d salespeople and members"
+        % (len(SCORING_RULES), len(TEAMS), len(TEAMS) * USERS_PER_TEAM))
+    start = time.perf_counter()
+    create_configuration(data, LEADS)
+    configured = time.perf_counter() - start
+    env.cr.commit()  # the run measures routing only
+    env.cache.invalidate()
+
+    env.cr.execute("SELECT COALESCE(max(id), 0) FROM crm_lead_assignment_log")
+    before = {'log_id': env.cr.fetchone()[0]}
+    env.cr.execute("SELECT COALESCE(max(id), 0) FROM mail_message")
+    before['message_id'] = env.cr.fetchone()[0]
+
+    say("routing run (crm.team._cron_assign_leads)")
+    meter = install_meter()
+    profiler = cProfile.Profile() if PROFILE_LINES else None
+    mb_before, queries_before = peak_mb(), sql_queries()
+    start = time.perf_counter()
+    try:
+        if profiler:
+            profiler.enable()
+        env['crm.team']._cron_assign_leads()
+    finally:
+        if profiler:
+            profiler.disable()
+        meter.restore()
+    seconds = time.perf_counter() - start
+    queries = sql_queries() - queries_before
+    mb_after = peak_mb()
+    env.cache.invalidate()
+
+    say("checking the result")
+    check, leads = check_run(data, before)
+    floor = floor_seconds([(row[0], row[1], row[2]) for row in leads if row[1]])
+
+    digest_queries = meter.phases[DIGESTS][3]
+    routing_queries = queries - digest_queries
+    salespeople = len({row[2] for row in leads if row[2]})
+    in_team = sum(1 for row in leads if row[1] and not row[2])
+    no_team = sum(1 for row in leads if not row[1])
+    capacity = sum(m.assignment_max for m in data.members if not m.assignment_optout)
+
+    if profiler:
+        stream = io.StringIO()
+        pstats.Stats(profiler, stream=stream).sort_stats('cumulative').print_stats(PROFILE_LINES)
+        print(stream.getvalue())
+
+    width = 46
+    print()
+    print("crm_team_routing benchmark: one routing run as the scheduled action does it")
+    print("  data: %d leads, %d teams, %d members (capacity %d), %d scoring rules"
+          % (LEADS, len(data.teams), len(data.members), capacity, len(data.rules)))
+    print("  setup (not measured): leads %.1fs with SQL, configuration %.1fs with the ORM"
+          % (generated, configured))
+    print("  result: %d given to %d salespeople, %d waiting in a team, %d without team"
+          % (LEADS - in_team - no_team, salespeople, in_team, no_team))
+    print()
+    print("  %-*s %9s %9s" % (width, "phase", "seconds", "queries"))
+    for label, (depth, calls, phase_seconds, phase_queries) in meter.phases.items():
+        name = '  ' * depth + label + (' (x%d)' % calls if calls > 1 else '')
+        print("  %-*s %9.2f %9d" % (width, name, phase_seconds, phase_queries))
+    other = seconds - sum(stats[2] for stats in meter.top_level())
+    other_queries = queries - sum(stats[3] for stats in meter.top_level())
+    print("  %-*s %9.2f %9d" % (width, "other (candidates, lock, cron)", other, other_queries))
+    print()
+    rows = [
+        ("wall time", "%.2f s" % seconds),
+        ("throughput", "%.0f leads/s" % (LEADS / seconds)),
+        ("SQL queries without digests", "%d (%.4f per lead)" % (
+            routing_queries, routing_queries / LEADS)),
+        ("SQL queries of the digests", "%d (%.1f per salesperson)" % (
+            digest_queries, digest_queries / salespeople if salespeople else 0)),
+        ("peak memory", "%.0f MB (%.0f MB before the run)" % (mb_after, mb_before)),
+        ("floor: one bare UPDATE", "%.3f s (run / floor = %.1f)" % (floor, seconds / floor)),
+        ("checks", "%d passed, %d failed" % (check.passed, len(check.failed))),
+    ]
+    for name, value in rows:
+        print("  %-*s %s" % (width - 18, name, value))
+    print()
+    print("BENCH leads=%d seconds=%.2f leads_per_s=%.0f queries_per_lead=%.4f peak_mb=%.0f "
+          "floor_ratio=%.1f correct=%s" % (
+              LEADS, seconds, LEADS / seconds, routing_queries / LEADS, mb_after,
+              seconds / floor, 'yes' if check.correct else 'no'), flush=True)
+
+
+main()

@@ -1,0 +1,47 @@
+#!/usr/bin/env bash
+# make bench [LEADS=N]: one routing run over N generated leads (default 100000), measured and
+# checked, on a database of its own that is dropped afterwards. The report ends with
+#   BENCH leads=N seconds=S leads_per_s=R queries_per_lead=Q peak_mb=M floor_ratio=F correct=yes|no
+# and the command fails unless the result is correct. BENCH_PROFILE=30 adds the 30 most expensive
+# functions of the run (cProfile, which slows the run down).
+set -euo pipefail
+source "$(dirname "$(readlink -f "$0")")/lib.sh"
+
+leads="${1:-100000}"
+[[ "$leads" =~ ^[1-9][0-9]*$ ]] || die "usage: scripts/bench.sh [LEADS] (a positive number, got '$leads')"
+
+setup_all
+pg_start
+started_pg=$PG_STARTED_HERE
+db="crm_routing_bench_$$"
+mkdir -p "$STATE/logs"
+stamp=$(date +%Y%m%d-%H%M%S)
+log="$STATE/logs/bench-$stamp.log"   # Odoo's log (warnings and errors)
+out="$STATE/logs/bench-$stamp.out"   # the report, also shown on the terminal
+
+cleanup() {
+  drop_db "$db" 2>/dev/null || true
+  if [ "$started_pg" = 1 ]; then pg_stop; fi
+}
+trap cleanup EXIT
+trap 'exit 130' INT TERM
+
+copy_db "$(template_db)" "$db"
+say "installing crm_team_routing in $db"
+"$ROOT/bin/odoo" -d "$db" -i crm_team_routing --without-demo=all --stop-after-init --no-http \
+  --log-level=warn >"$log" 2>&1 \
+  || { tail -30 "$log" >&2; die "could not install crm_team_routing (log: ${log#$ROOT/})"; }
+
+say "benchmark of $leads leads in $db (Odoo log: ${log#$ROOT/}, report: ${out#$ROOT/})"
+rc=0
+BENCH_LEADS="$leads" "$ROOT/bin/odoo" shell -d "$db" --no-http --log-level=warn \
+  < "$ROOT/scripts/bench.py" 2>>"$log" | tee "$out" || rc=$?
+if [ "$rc" -ne 0 ]; then
+  tail -30 "$log" >&2
+  die "the benchmark stopped with exit code $rc (log: ${log#$ROOT/})"
+fi
+case "$(tail -n 1 "$out")" in
+  BENCH*" correct=yes") ;;
+  BENCH*) die "the routing result is wrong: see the failed checks above" ;;
+  *) die "the benchmark printed no BENCH line (log: ${log#$ROOT/})" ;;
+esac
