@@ -199,53 +199,54 @@ class CrmLead(models.Model):
         :param scores: {lead_id: score} refreshed scores to write in the same statements
         :return: {lead_id: (team_id, user_id, company_id)} of the leads actually written
         """
-        cr = self.env.cr
-        guard = 'TRUE' if force else 'crm_lead.user_id IS NULL'
+        if not to_team and not to_user:
+            return {}
+        # One statement for the batch. The rows travel as arrays; the self-join on "old" reads
+        # each lead's team before the update (team followers subscribe when it changes).
+        rows = [(lead_id, team_id, None) for lead_id, team_id in to_team.items()] \
+            + [(lead_id, team_id, user_id) for lead_id, (team_id, user_id) in to_user.items()]
         scores = scores or {}
-        written = {}
-        team_changed = []  # (lead_id, team_id) whose team changed: team followers subscribe
-        if to_team:
-            rows = execute_values(cr, """
-                UPDATE crm_lead SET team_id = v.team_id, user_id = NULL, assignment_date = NULL,
-                       score = coalesce(v.score, crm_lead.score), write_uid = %s, write_date = %s
-                  FROM (VALUES %%s) AS v(id, team_id, score)
-                 WHERE crm_lead.id = v.id AND %s
-             RETURNING crm_lead.id, crm_lead.team_id, crm_lead.company_id
-            """ % (int(self.env.uid), _sql_literal(cr, now), guard),
-                [(lead_id, team_id, scores.get(lead_id)) for lead_id, team_id in to_team.items()],
-                template='(%s, %s, %s::float8)', page_size=len(to_team), fetch=True)
-            written.update((lead_id, (team_id, None, company_id))
-                           for lead_id, team_id, company_id in rows)
-            team_changed.extend((lead_id, team_id) for lead_id, team_id, _company in rows)
-        if to_user:
-            cr.execute("SELECT id, team_id FROM crm_lead WHERE id IN %s", (tuple(to_user),))
-            previous_team = dict(cr.fetchall())
-            rows = execute_values(cr, """
-                UPDATE crm_lead
-                   SET team_id = v.team_id, user_id = v.user_id,
-                       score = coalesce(v.score, crm_lead.score),
-                       date_open = %(now)s, assignment_date = %(now)s,
-                       day_open = floor(abs(extract(epoch FROM (%(now)s::timestamp
-                                                            - crm_lead.create_date)) / 86400)),
-                       write_uid = %(uid)s, write_date = %(now)s
-                  FROM (VALUES %%s) AS v(id, team_id, user_id, score)
-                 WHERE crm_lead.id = v.id AND %(guard)s
-             RETURNING crm_lead.id, crm_lead.team_id, crm_lead.user_id, crm_lead.company_id
-            """ % {'now': _sql_literal(cr, now), 'uid': int(self.env.uid), 'guard': guard},
-                [(lead_id, team_id, user_id, scores.get(lead_id))
-                 for lead_id, (team_id, user_id) in to_user.items()],
-                template='(%s, %s, %s, %s::float8)', page_size=len(to_user), fetch=True)
-            written.update((lead_id, (team_id, user_id, company_id))
-                           for lead_id, team_id, user_id, company_id in rows)
-            team_changed.extend((lead_id, team_id) for lead_id, team_id, _user, _company in rows
-                                if previous_team.get(lead_id) != team_id)
-            users = self.env['res.users'].sudo().browse({row[2] for row in rows})
-            partner_of = {user.id: user.partner_id.id for user in users if user.partner_id.active}
-            self.env['mail.followers']._routing_subscribe_users(
-                [(lead_id, partner_of[user_id]) for lead_id, _team, user_id, _company in rows
-                 if user_id in partner_of])
-        if team_changed:
-            self.env['mail.followers']._routing_subscribe_team_followers(team_changed)
+        self.env.cr.execute("""
+            UPDATE crm_lead AS lead
+               SET team_id = v.team_id,
+                   user_id = v.user_id,
+                   score = coalesce(v.score, lead.score),
+                   date_open = CASE WHEN v.user_id IS NULL THEN lead.date_open
+                                    ELSE %(now)s::timestamp END,
+                   day_open = CASE WHEN v.user_id IS NULL THEN lead.day_open
+                                   ELSE floor(abs(extract(epoch FROM (%(now)s::timestamp
+                                                                      - lead.create_date))
+                                                  / 86400)) END,
+                   assignment_date = CASE WHEN v.user_id IS NULL THEN NULL
+                                          ELSE %(now)s::timestamp END,
+                   write_uid = %(uid)s,
+                   write_date = %(now)s::timestamp
+              FROM unnest(%(ids)s::int[], %(teams)s::int[], %(users)s::int[], %(scores)s::float8[])
+                       AS v(id, team_id, user_id, score),
+                   crm_lead AS old
+             WHERE lead.id = v.id AND old.id = v.id
+               AND (%(force)s OR lead.user_id IS NULL)
+         RETURNING lead.id, lead.team_id, lead.user_id, lead.company_id, old.team_id
+        """, {
+            'now': now,
+            'uid': self.env.uid,
+            'force': bool(force),
+            'ids': [row[0] for row in rows],
+            'teams': [row[1] for row in rows],
+            'users': [row[2] for row in rows],
+            'scores': [scores.get(row[0]) for row in rows],
+        })
+        result = self.env.cr.fetchall()
+        written = {lead_id: (team_id, user_id, company_id)
+                   for lead_id, team_id, user_id, company_id, _old_team in result}
+        users = self.env['res.users'].sudo().browse({row[2] for row in result if row[2]})
+        partner_of = {user.id: user.partner_id.id for user in users if user.partner_id.active}
+        self.env['mail.followers']._routing_subscribe_users(
+            [(lead_id, partner_of[user_id]) for lead_id, _team, user_id, _company, _old in result
+             if user_id in partner_of])
+        self.env['mail.followers']._routing_subscribe_team_followers(
+            [(lead_id, team_id) for lead_id, team_id, _user, _company, old_team in result
+             if team_id and team_id != old_team])
         self.invalidate_cache(ids=list(written))
         return written
 
@@ -286,8 +287,3 @@ class CrmLead(models.Model):
             [(lead.id, lead.team_id.id, False, 'share', _("Shared read-only with %s.") % names,
               lead.company_id.id) for lead in self], now)
         return True
-
-
-def _sql_literal(cr, value):
-    """A value quoted by psycopg2 for a statement built around execute_values' %s."""
-    return cr.mogrify('%s', (value,)).decode()

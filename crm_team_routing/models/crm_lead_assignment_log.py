@@ -65,7 +65,6 @@ class CrmLeadAssignmentLog(models.Model):
         comodel_name='res.company',
         string="Company",
         readonly=True,
-        index=True,
     )
 
     @api.model

@@ -200,7 +200,9 @@ class CrmTeam(models.Model):
         :param preview: compute everything in memory, write nothing, keep the decisions
         :param commit: commit between batches (the cron only)
         :param lock: 'skip' returns at once when another run holds the lock, 'raise' raises a
-            UserError, False takes no lock (single-lead paths: the write guard suffices)
+            UserError, False takes no lock (single-lead paths: the write guard suffices). The
+            lock is PostgreSQL's transaction-level advisory lock: released by any commit or
+            rollback, so a run that fails or dies never leaves it behind
         :return: RoutingResult
         """
         # Routing must see every team, member and candidate lead whoever triggered it: the
@@ -209,24 +211,22 @@ class CrmTeam(models.Model):
         result = RoutingResult(keep_decisions=PREVIEW_MAX_LINES if preview else 0)
         if not teams or (leads is not None and not leads):
             return result
-        cr = self.env.cr
-        if lock and not preview:
-            cr.execute("SELECT pg_try_advisory_lock(%s)", (ROUTING_LOCK_KEY,))
-            if not cr.fetchone()[0]:
-                if lock == 'raise':
-                    raise UserError(_("Lead routing is already running; try again in a minute."))
-                _logger.info("Lead routing skipped: another run holds the lock")
-                return result
+        if lock and not preview and not self._routing_lock():
+            if lock == 'raise':
+                raise UserError(_("Lead routing is already running; try again in a minute."))
+            _logger.info("Lead routing skipped: another run holds the lock")
+            return result
         start = time.time()
-        try:
-            teams._routing_run(result, leads, preview, commit)
-        finally:
-            if lock and not preview:
-                cr.execute("SELECT pg_advisory_unlock(%s)", (ROUTING_LOCK_KEY,))
+        teams._routing_run(result, leads, preview, commit)
         _logger.info("Lead routing%s on %d teams: %d assigned, %d entered a team, %d waiting "
                      "(%.2fs)", ' preview' if preview else '', len(teams), result.assigned,
                      sum(result.team_counts.values()), result.unassigned, time.time() - start)
         return result
+
+    def _routing_lock(self):
+        """Take the routing lock for the current transaction; False when another run has it."""
+        self.env.cr.execute("SELECT pg_try_advisory_xact_lock(%s)", (ROUTING_LOCK_KEY,))
+        return self.env.cr.fetchone()[0]
 
     def _routing_run(self, result, leads, preview, commit):
         Lead = self.env['crm.lead'].sudo()
@@ -260,8 +260,8 @@ class CrmTeam(models.Model):
             result.decisions = [(decision, name_of[decision.lead_id], reason(decision))
                                 for decision in decisions[:result.keep_decisions]]
             return
-        self._routing_write(decisions, reason, company_of, now, commit, changed)
-        self._routing_notify(commit)
+        if self._routing_write(decisions, reason, company_of, now, commit, changed):
+            self._routing_notify(commit)
 
     def _routing_states(self, base_domain, scores, result, preview):
         """Team and member states: one search per team and per member filter, one load query."""
@@ -428,7 +428,8 @@ class CrmTeam(models.Model):
 
     def _routing_write(self, decisions, reason, company_of, now, commit, scores):
         """Write the decisions in batches: leads (with their refreshed ``scores``), followers,
-        log rows; commit between batches. Scores of leads no decision wrote are written last."""
+        log rows; commit between batches. Scores of leads no decision wrote are written last.
+        Returns False when another run took over between two batches (cron only)."""
         scores = dict(scores)
         Lead = self.env['crm.lead'].sudo()
         by_lead = OrderedDict()
@@ -466,7 +467,14 @@ class CrmTeam(models.Model):
                 # Cron only: each batch is a consistent unit (leads, followers, log rows), so a
                 # run killed later keeps what is done and the next run finishes the rest.
                 self.env.cr.commit()
+                if not self._routing_lock():
+                    # The commit released the lock and another run took it: it works on fresh
+                    # data and finishes what is left (and the digests this run owes).
+                    _logger.info("Lead routing: another run took over after %d leads",
+                                 start + len(batch))
+                    return False
         Lead._routing_write_scores(scores)
+        return True
 
     def _routing_notify(self, commit):
         """One message per salesperson listing their new leads (and those a killed run left).

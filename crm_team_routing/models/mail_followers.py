@@ -38,9 +38,9 @@ class MailFollowers(models.Model):
                    (mail_followers_id, mail_message_subtype_id)
             SELECT new.id, s.subtype_id
               FROM new
-              JOIN wanted ON wanted.res_id = new.res_id
-                         AND wanted.partner_id IS NOT DISTINCT FROM new.partner_id
-                         AND wanted.channel_id IS NOT DISTINCT FROM new.channel_id
+              JOIN wanted ON wanted.res_id = new.res_id  -- plain equalities: a hash join
+                         AND coalesce(wanted.partner_id, 0) = coalesce(new.partner_id, 0)
+                         AND coalesce(wanted.channel_id, 0) = coalesce(new.channel_id, 0)
               JOIN unnest(%s::int[], %s::int[]) AS s(subtypes, subtype_id)
                 ON s.subtypes = wanted.subtypes
         """, (res_ids, partner_ids, channel_ids, keys, set_keys, set_subtypes))

@@ -7,3 +7,4 @@ from . import test_xmlrpc
 from . import test_mass_assign
 from . import test_automation
 from . import test_ui
+from . import test_concurrency

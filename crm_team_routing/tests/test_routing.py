@@ -316,21 +316,6 @@ class TestRouting(RoutingCase):
         action = team.sudo(self.manager).action_assign_leads()
         self.assertEqual(action['res_model'], 'crm.team.routing.preview')
 
-    def test_overlapping_run_skips(self):
-        team = self.create_team('Lock', members=[(self.sales[0], 30)])
-        leads = self.create_leads(2)
-        registry = self.env.registry
-        with registry.cursor() as other_cr:
-            other_cr.execute("SELECT pg_advisory_lock(%s)", (0x43524d52,))
-            try:
-                result = self.route(team, lock='skip')
-            finally:
-                other_cr.execute("SELECT pg_advisory_unlock(%s)", (0x43524d52,))
-        self.assertEqual(result.assigned, 0)
-        self.assertFalse(leads.mapped('user_id'))
-        self.route(team, lock='skip')
-        self.assertEqual(leads.mapped('user_id'), self.sales[0])
-
     def test_cron_entry_point(self):
         team = self.create_team('Cron', members=[(self.sales[0], 30)])
         leads = self.create_leads(2)
