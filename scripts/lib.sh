@@ -103,6 +103,10 @@ setup_browser() {
   echo "$want" > "$stamp"
 }
 
+setup_gettext() {  # msgfmt checks the translation in make test
+  command -v msgfmt >/dev/null || apt_install gettext
+}
+
 setup_all() {
   mkdir -p "$STATE"
   setup_odoo

@@ -6,6 +6,7 @@ source "$(dirname "$(readlink -f "$0")")/lib.sh"
 
 setup_all
 setup_browser
+setup_gettext
 pg_start
 started_pg=$PG_STARTED_HERE
 db="crm_routing_test_$$"

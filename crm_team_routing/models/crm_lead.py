@@ -201,11 +201,15 @@ class CrmLead(models.Model):
         """
         if not to_team and not to_user:
             return {}
-        # One statement for the batch. The rows travel as arrays; the self-join on "old" reads
-        # each lead's team before the update (team followers subscribe when it changes).
+        # One statement for the batch; the rows travel as arrays. "lead.id = ANY(ids)" lets
+        # PostgreSQL fetch the batch's leads by index instead of hashing the whole table.
         rows = [(lead_id, team_id, None) for lead_id, team_id in to_team.items()] \
             + [(lead_id, team_id, user_id) for lead_id, (team_id, user_id) in to_user.items()]
+        lead_ids = [row[0] for row in rows]
         scores = scores or {}
+        # Team followers subscribe to the leads whose team changes: read the teams before.
+        self.env.cr.execute("SELECT id, team_id FROM crm_lead WHERE id = ANY(%s)", (lead_ids,))
+        old_team = dict(self.env.cr.fetchall())
         self.env.cr.execute("""
             UPDATE crm_lead AS lead
                SET team_id = v.team_id,
@@ -222,31 +226,30 @@ class CrmLead(models.Model):
                    write_uid = %(uid)s,
                    write_date = %(now)s::timestamp
               FROM unnest(%(ids)s::int[], %(teams)s::int[], %(users)s::int[], %(scores)s::float8[])
-                       AS v(id, team_id, user_id, score),
-                   crm_lead AS old
-             WHERE lead.id = v.id AND old.id = v.id
+                       AS v(id, team_id, user_id, score)
+             WHERE lead.id = ANY(%(ids)s) AND lead.id = v.id
                AND (%(force)s OR lead.user_id IS NULL)
-         RETURNING lead.id, lead.team_id, lead.user_id, lead.company_id, old.team_id
+         RETURNING lead.id, lead.team_id, lead.user_id, lead.company_id
         """, {
             'now': now,
             'uid': self.env.uid,
             'force': bool(force),
-            'ids': [row[0] for row in rows],
+            'ids': lead_ids,
             'teams': [row[1] for row in rows],
             'users': [row[2] for row in rows],
             'scores': [scores.get(row[0]) for row in rows],
         })
         result = self.env.cr.fetchall()
         written = {lead_id: (team_id, user_id, company_id)
-                   for lead_id, team_id, user_id, company_id, _old_team in result}
+                   for lead_id, team_id, user_id, company_id in result}
         users = self.env['res.users'].sudo().browse({row[2] for row in result if row[2]})
         partner_of = {user.id: user.partner_id.id for user in users if user.partner_id.active}
         self.env['mail.followers']._routing_subscribe_users(
-            [(lead_id, partner_of[user_id]) for lead_id, _team, user_id, _company, _old in result
+            [(lead_id, partner_of[user_id]) for lead_id, _team, user_id, _company in result
              if user_id in partner_of])
         self.env['mail.followers']._routing_subscribe_team_followers(
-            [(lead_id, team_id) for lead_id, team_id, _user, _company, old_team in result
-             if team_id and team_id != old_team])
+            [(lead_id, team_id) for lead_id, team_id, _user, _company in result
+             if team_id and team_id != old_team.get(lead_id)])
         self.invalidate_cache(ids=list(written))
         return written
 
