@@ -22,4 +22,4 @@ stop:
 	@bash -c 'source scripts/lib.sh && pg_stop'
 
 clean: stop
-	@bash -c 'source scripts/lib.sh && d=$$(pg_datadir) && rm -rf "$$d" .state .venv .venv-browser'
+	@bash -c 'source scripts/lib.sh && d=$$(pg_datadir) && rm -rf "$$d" "$$d.log" .state .venv .venv-browser'

@@ -8,7 +8,6 @@ BROWSER_VENV="$ROOT/.venv-browser"
 NPM_PREFIX="$STATE/npm"
 LESSC_BIN="$NPM_PREFIX/node_modules/.bin"
 PG_PORT_FILE="$STATE/pg.port"
-PG_LOG="$STATE/pg.log"
 ODOO_DB_USER=odoo
 
 say() { printf '[crm_team_routing] %s\n' "$*" >&2; }
@@ -121,7 +120,8 @@ setup_all() {
 pg_os_user() { if is_root; then echo "${PG_OS_USER:-postgres}"; else id -un; fi; }
 
 as_pg_user() {
-  if is_root; then runuser -u "$(pg_os_user)" -- "$@"; else "$@"; fi
+  # From /: the postgres user may not be allowed in the current folder.
+  if is_root; then (cd / && runuser -u "$(pg_os_user)" -- "$@"); else "$@"; fi
 }
 
 pg_datadir() {
@@ -166,11 +166,12 @@ pg_start() {
     port=$(free_port)
     echo "$port" > "$PG_PORT_FILE"
   fi
-  rm -f "$PG_LOG"; touch "$PG_LOG"
-  if is_root; then chown "$(pg_os_user)" "$PG_LOG"; fi
-  as_pg_user "$bindir/pg_ctl" -D "$datadir" -l "$PG_LOG" -w -t 60 \
+  local log="$datadir.log"   # beside the data: wherever the cluster's owner can write
+  rm -f "$log"; touch "$log"
+  if is_root; then chown "$(pg_os_user)" "$log"; fi
+  as_pg_user "$bindir/pg_ctl" -D "$datadir" -l "$log" -w -t 60 \
     -o "-c listen_addresses=127.0.0.1 -p $port -c unix_socket_directories='' -c fsync=off" start >/dev/null \
-    || { cat "$PG_LOG" >&2; die "PostgreSQL did not start (log: $PG_LOG)"; }
+    || { cat "$log" >&2; die "PostgreSQL did not start (log: $log)"; }
   PG_STARTED_HERE=1
   psql_admin -tAc "SELECT 1 FROM pg_roles WHERE rolname = '$ODOO_DB_USER'" | grep -q 1 \
     || psql_admin -qc "CREATE ROLE $ODOO_DB_USER LOGIN CREATEDB"
