@@ -238,6 +238,8 @@ class CrmTeam(models.Model):
         return self.env.cr.fetchone()[0]
 
     def _routing_run(self, result, leads, preview, commit):
+        """Read (candidates, scores, team and member states), decide in plain Python
+        (``routing_engine.route``), then write in batches and send the digests."""
         Lead = self.env['crm.lead'].sudo()
         now = fields.Datetime.now()
         base_domain = self._get_lead_to_assign_domain()
