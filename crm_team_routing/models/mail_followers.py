@@ -8,43 +8,30 @@ class MailFollowers(models.Model):
     @api.model
     def _routing_insert(self, rows):
         """Insert followers of crm.lead given as (res_id, partner_id, channel_id, subtype_ids),
-        skipping those already following, with their subtypes: one statement, whatever the
-        number of rows (the rows travel as arrays, the join is PostgreSQL's)."""
-        if not rows:
-            return
-        subtype_sets = {}
-        res_ids, partner_ids, channel_ids, keys = [], [], [], []
+        skipping those already following, with their subtypes: one statement per distinct set
+        of subtypes (the salespeople's defaults, each team follower's), whatever the number of
+        rows. The rows travel as arrays."""
+        groups = {}
         for res_id, partner_id, channel_id, subtype_ids in rows:
-            res_ids.append(res_id)
-            partner_ids.append(partner_id)
-            channel_ids.append(channel_id)
-            keys.append(subtype_sets.setdefault(tuple(sorted(subtype_ids)), len(subtype_sets)))
-        set_keys, set_subtypes = [], []
-        for subtype_ids, key in subtype_sets.items():
-            set_keys.extend([key] * len(subtype_ids))
-            set_subtypes.extend(subtype_ids)
-        self.env.cr.execute("""
-            WITH wanted AS (
-                SELECT DISTINCT ON (res_id, partner_id, channel_id) *
-                  FROM unnest(%s::int[], %s::int[], %s::int[], %s::int[])
-                       AS w(res_id, partner_id, channel_id, subtypes)
-            ), new AS (
-                INSERT INTO mail_followers (res_model, res_id, partner_id, channel_id)
-                SELECT 'crm.lead', res_id, partner_id, channel_id FROM wanted
-                ON CONFLICT DO NOTHING
-                RETURNING id, res_id, partner_id, channel_id
-            )
-            INSERT INTO mail_followers_mail_message_subtype_rel
-                   (mail_followers_id, mail_message_subtype_id)
-            SELECT new.id, s.subtype_id
-              FROM new
-              JOIN wanted ON wanted.res_id = new.res_id  -- plain equalities: a hash join
-                         AND coalesce(wanted.partner_id, 0) = coalesce(new.partner_id, 0)
-                         AND coalesce(wanted.channel_id, 0) = coalesce(new.channel_id, 0)
-              JOIN unnest(%s::int[], %s::int[]) AS s(subtypes, subtype_id)
-                ON s.subtypes = wanted.subtypes
-        """, (res_ids, partner_ids, channel_ids, keys, set_keys, set_subtypes))
-        self.invalidate_cache()
+            groups.setdefault(tuple(sorted(subtype_ids)), []).append(
+                (res_id, partner_id, channel_id))
+        for subtype_ids, followers in groups.items():
+            self.env.cr.execute("""
+                WITH new AS (
+                    INSERT INTO mail_followers (res_model, res_id, partner_id, channel_id)
+                    SELECT 'crm.lead', res_id, partner_id, channel_id
+                      FROM unnest(%s::int[], %s::int[], %s::int[])
+                           AS f(res_id, partner_id, channel_id)
+                    ON CONFLICT DO NOTHING
+                    RETURNING id
+                )
+                INSERT INTO mail_followers_mail_message_subtype_rel
+                       (mail_followers_id, mail_message_subtype_id)
+                SELECT new.id, subtype_id FROM new CROSS JOIN unnest(%s::int[]) AS subtype_id
+            """, ([row[0] for row in followers], [row[1] for row in followers],
+                  [row[2] for row in followers], list(subtype_ids)))
+        if groups:
+            self.invalidate_cache()
 
     @api.model
     def _routing_subscribe_users(self, lead_partners):
