@@ -130,13 +130,12 @@ class CrmLead(models.Model):
     def _routing_log_manual(self):
         now = fields.Datetime.now()
         user = self.env.user
+        set_to = _("Salesperson set to %(salesperson)s by %(user)s.")  # translated once
+        removed = _("Salesperson removed by %s.") % user.name
         rows = []
         for lead in self:
-            if lead.user_id:
-                text = _("Salesperson set to %(salesperson)s by %(user)s.") % {
-                    'salesperson': lead.user_id.name, 'user': user.name}
-            else:
-                text = _("Salesperson removed by %s.") % user.name
+            text = set_to % {'salesperson': lead.user_id.name, 'user': user.name} \
+                if lead.user_id else removed
             rows.append((lead.id, lead.team_id.id, lead.user_id.id, 'manual', text,
                          lead.company_id.id))
         self.env['crm.lead.assignment.log']._routing_insert(rows, now)
@@ -283,10 +282,32 @@ class CrmLead(models.Model):
             return True
         self.check_access_rights('write')
         self.check_access_rule('write')
-        self.write({'shared_user_ids': [(4, user.id) for user in users]})
-        now = fields.Datetime.now()
-        names = ', '.join(users.mapped('name'))
-        self.env['crm.lead.assignment.log']._routing_insert(
-            [(lead.id, lead.team_id.id, False, 'share', _("Shared read-only with %s.") % names,
-              lead.company_id.id) for lead in self], now)
+        self._routing_share(users, _("Shared read-only with %s.")
+                            % ', '.join(users.mapped('name')))
         return True
+
+    @api.multi
+    def _routing_share(self, users, reason):
+        """Share these leads read-only with ``users`` and mark them shared, with a ``share`` log
+        row each: a few set-based statements whatever the number of leads (the wizard, the
+        share rules). The callers check who may share."""
+        if not self or not users:
+            return
+        cr = self.env.cr
+        now = fields.Datetime.now()
+        cr.execute("""
+            INSERT INTO crm_lead_shared_user_rel (lead_id, user_id)
+            SELECT lead_id, user_id FROM unnest(%s::int[]) AS lead_id
+                   CROSS JOIN unnest(%s::int[]) AS user_id
+            ON CONFLICT DO NOTHING
+        """, (self.ids, users.ids))
+        cr.execute("""
+            UPDATE crm_lead SET share_state = 'shared', write_date = %s, write_uid = %s
+             WHERE id = ANY(%s)
+         RETURNING id, team_id, company_id
+        """, (now, self.env.uid, self.ids))
+        self.env['crm.lead.assignment.log']._routing_insert(
+            [(lead_id, team_id, False, 'share', reason, company_id)
+             for lead_id, team_id, company_id in cr.fetchall()], now)
+        self.invalidate_cache(['shared_user_ids', 'share_state', 'write_date', 'write_uid'],
+                              self.ids)

@@ -1,8 +1,6 @@
 # License LGPL-3.0 or later (https://www.gnu.org/licenses/lgpl).
 import logging
 
-from psycopg2.extras import execute_values
-
 from odoo import _, api, fields, models
 
 from .routing_domain import check_domain, parse_domain
@@ -75,36 +73,20 @@ class CrmLeadShareRule(models.Model):
         """Share the 'to share' leads of each rule's campaign: one search and a few set-based
         statements per rule, whatever the number of leads. Returns the number of leads shared."""
         Lead = self.env['crm.lead'].sudo()
-        now = fields.Datetime.now()
         total = 0
-        cr = self.env.cr
         for rule in self.sudo().filtered(lambda r: r.active and r.user_ids):
             domain = [('campaign_id', '=', rule.campaign_id.id), ('share_state', '=', 'to_share')]
             if rule.company_id:
                 domain.append(('company_id', '=', rule.company_id.id))
             try:
-                rows = Lead._routing_select(domain + parse_domain(rule.domain),
-                                            ['id', 'team_id', 'company_id'])
+                with self.env.cr.savepoint():
+                    lead_ids = Lead._routing_select(domain + parse_domain(rule.domain), ['id'],
+                                                    flat=True)
             except Exception as error:
                 _logger.error("Share rule %s skipped: invalid filter (%s)", rule.name, error)
                 continue
-            if not rows:
-                continue
-            lead_ids = [row[0] for row in rows]
-            execute_values(cr, """
-                INSERT INTO crm_lead_shared_user_rel (lead_id, user_id) VALUES %s
-                ON CONFLICT DO NOTHING
-            """, [(lead_id, user_id) for lead_id in lead_ids for user_id in rule.user_ids.ids],
-                page_size=10000)
-            cr.execute("""
-                UPDATE crm_lead SET share_state = 'shared', write_date = %s, write_uid = %s
-                 WHERE id IN %s
-            """, (now, self.env.uid, tuple(lead_ids)))
             reason = _("Shared read-only with %(users)s by share rule %(rule)s.") % {
                 'users': ', '.join(rule.user_ids.mapped('name')), 'rule': rule.name}
-            self.env['crm.lead.assignment.log']._routing_insert(
-                [(lead_id, team_id, False, 'share', reason, company_id)
-                 for lead_id, team_id, company_id in rows], now)
-            Lead.invalidate_cache(['shared_user_ids', 'share_state'], lead_ids)
+            Lead.browse(lead_ids)._routing_share(rule.user_ids, reason)
             total += len(lead_ids)
         return total
