@@ -4,6 +4,10 @@ from psycopg2.extras import execute_values
 from odoo import _, api, fields, models
 from odoo.exceptions import AccessError
 
+# Columns the routing write sets on a lead.
+ROUTING_WRITTEN_FIELDS = ['team_id', 'user_id', 'score', 'date_open', 'day_open',
+                          'assignment_date', 'write_uid', 'write_date']
+
 SHARE_STATES = [
     ('none', 'Not shared'),
     ('to_share', 'To share'),
@@ -187,7 +191,8 @@ class CrmLead(models.Model):
         self.invalidate_cache(['score'], list(scores))
 
     @api.model
-    def _routing_write_assignment(self, to_team, to_user, now, force=False, scores=None):
+    def _routing_write_assignment(self, to_team, to_user, now, force=False, scores=None,
+                                  subscriptions=None):
         """Bulk equivalent of setting team and salesperson by hand.
 
         :param to_team: {lead_id: team_id} leads entering a team without salesperson
@@ -196,6 +201,8 @@ class CrmLead(models.Model):
             routing never does: a lead that got a salesperson meanwhile is left alone, so
             nothing is ever assigned twice
         :param scores: {lead_id: score} refreshed scores to write in the same statements
+        :param subscriptions: the followers to add, from ``mail.followers._routing_subscriptions``
+            (a routing run reads them once for all its batches); read here when not given
         :return: {lead_id: (team_id, user_id, company_id)} of the leads actually written
         """
         if not to_team and not to_user:
@@ -239,17 +246,17 @@ class CrmLead(models.Model):
             'scores': [scores.get(row[0]) for row in rows],
         })
         result = self.env.cr.fetchall()
+        Followers = self.env['mail.followers']
+        if subscriptions is None:
+            subscriptions = Followers._routing_subscriptions(
+                {row[1] for row in result if row[1]}, {row[2] for row in result if row[2]})
+        # The team's followers subscribe when the lead enters the team, not when it stays.
+        Followers._routing_subscribe(
+            [(lead_id, team_id if team_id != old_team.get(lead_id) else None, user_id)
+             for lead_id, team_id, user_id, _company in result], subscriptions)
         written = {lead_id: (team_id, user_id, company_id)
                    for lead_id, team_id, user_id, company_id in result}
-        users = self.env['res.users'].sudo().browse({row[2] for row in result if row[2]})
-        partner_of = {user.id: user.partner_id.id for user in users if user.partner_id.active}
-        self.env['mail.followers']._routing_subscribe_users(
-            [(lead_id, partner_of[user_id]) for lead_id, _team, user_id, _company in result
-             if user_id in partner_of])
-        self.env['mail.followers']._routing_subscribe_team_followers(
-            [(lead_id, team_id) for lead_id, team_id, _user, _company in result
-             if team_id and team_id != old_team.get(lead_id)])
-        self.invalidate_cache(ids=list(written))
+        self.invalidate_cache(ROUTING_WRITTEN_FIELDS, list(written))
         return written
 
     @api.model

@@ -94,7 +94,7 @@ class CrmLeadAssignmentLog(models.Model):
         """, (date, lead_ids, [team_id or None for team_id in team_ids],
               [user_id or None for user_id in user_ids], kinds, reasons,
               [company_id or None for company_id in company_ids]))
-        self.invalidate_cache()
+        # New rows only: no log record is stale, the leads' history is.
         self.env['crm.lead'].invalidate_cache(['assignment_log_ids'])
 
     @api.model

@@ -1,9 +1,61 @@
 # License LGPL-3.0 or later (https://www.gnu.org/licenses/lgpl).
 from odoo import api, models
 
+# Lead fields that read the followers: stale in the cache once followers are inserted in SQL.
+LEAD_FOLLOWER_FIELDS = ['message_follower_ids', 'message_partner_ids', 'message_channel_ids',
+                        'message_is_follower']
+
 
 class MailFollowers(models.Model):
     _inherit = 'mail.followers'
+
+    @api.model
+    def _routing_subscriptions(self, team_ids, user_ids):
+        """Who core's auto-subscription adds to a lead that enters one of ``team_ids`` or is
+        given to one of ``user_ids``, read once for any number of leads:
+
+        - ``team``: {team_id: [(partner_id, channel_id, subtype_ids)]}, the team's followers
+          subscribed to lead subtypes (through subtypes with a parent on crm.lead, as core's
+          ``message_auto_subscribe`` does with relation_field team_id);
+        - ``user``: {user_id: partner_id} of the salespeople whose partner is active;
+        - ``defaults``: the default lead subtypes, which salespeople follow with.
+        """
+        # Followers and subtypes are technical records people cannot always read.
+        Subtype = self.env['mail.message.subtype'].sudo()
+        by_team = {}
+        if team_ids:
+            followers = self.sudo().search([('res_model', '=', 'crm.team'),
+                                            ('res_id', 'in', list(team_ids))])
+            for follower in followers:
+                subtype_ids = [subtype.parent_id.id if subtype.parent_id.res_model == 'crm.lead'
+                               else subtype.id for subtype in follower.subtype_ids
+                               if (subtype.parent_id.res_model == 'crm.lead'
+                                   or not subtype.res_model)]
+                if subtype_ids:
+                    by_team.setdefault(follower.res_id, []).append(
+                        (follower.partner_id.id or None, follower.channel_id.id or None,
+                         sorted(set(subtype_ids))))
+        users = self.env['res.users'].sudo().browse(list(user_ids)).exists()
+        return {
+            'team': by_team,
+            'user': {user.id: user.partner_id.id for user in users if user.partner_id.active},
+            'defaults': sorted(Subtype.default_subtypes('crm.lead')[0].ids),
+        }
+
+    @api.model
+    def _routing_subscribe(self, rows, subscriptions):
+        """Subscribe, as core does when a team and a salesperson are set by hand, for rows
+        (lead_id, team_id entered or None, user_id or None) and ``subscriptions`` from
+        ``_routing_subscriptions``. Core's order is kept: a team follower who is also the
+        salesperson follows with the team's subtypes; people already following keep theirs."""
+        followers = {}  # (lead_id, partner_id, channel_id): subtype_ids
+        for lead_id, team_id, user_id in rows:
+            for partner_id, channel_id, subtype_ids in subscriptions['team'].get(team_id, ()):
+                followers.setdefault((lead_id, partner_id, channel_id), subtype_ids)
+            partner_id = subscriptions['user'].get(user_id)
+            if partner_id:
+                followers.setdefault((lead_id, partner_id, None), subscriptions['defaults'])
+        self._routing_insert([key + (subtype_ids,) for key, subtype_ids in followers.items()])
 
     @api.model
     def _routing_insert(self, rows):
@@ -31,33 +83,5 @@ class MailFollowers(models.Model):
             """, ([row[0] for row in followers], [row[1] for row in followers],
                   [row[2] for row in followers], list(subtype_ids)))
         if groups:
-            self.invalidate_cache()
-
-    @api.model
-    def _routing_subscribe_users(self, lead_partners):
-        """Salespeople follow their leads with the default subtypes, as core's auto-subscribe."""
-        default_subtypes = self.env['mail.message.subtype'].sudo().default_subtypes('crm.lead')[0]
-        self._routing_insert([(lead_id, partner_id, None, default_subtypes.ids)
-                              for lead_id, partner_id in lead_partners])
-
-    @api.model
-    def _routing_subscribe_team_followers(self, lead_teams):
-        """Followers of a team subscribed to the lead subtypes follow the leads entering it, as
-        core's ``message_auto_subscribe`` does through subtypes with relation_field team_id."""
-        team_ids = {team_id for _lead, team_id in lead_teams if team_id}
-        if not team_ids:
-            return
-        followers = self.sudo().search([('res_model', '=', 'crm.team'),
-                                        ('res_id', 'in', list(team_ids))])
-        by_team = {}
-        for follower in followers:
-            subtype_ids = [subtype.parent_id.id if subtype.parent_id.res_model == 'crm.lead'
-                           else subtype.id for subtype in follower.subtype_ids
-                           if (subtype.parent_id.res_model == 'crm.lead'
-                               or not subtype.res_model)]
-            if subtype_ids:
-                by_team.setdefault(follower.res_id, []).append(
-                    (follower.partner_id.id or None, follower.channel_id.id or None, subtype_ids))
-        self._routing_insert([(lead_id, partner_id, channel_id, subtype_ids)
-                              for lead_id, team_id in lead_teams
-                              for partner_id, channel_id, subtype_ids in by_team.get(team_id, ())])
+            # New rows only: nothing of mail.followers is stale, the leads' follower fields are.
+            self.env['crm.lead'].invalidate_cache(LEAD_FOLLOWER_FIELDS)
