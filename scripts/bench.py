@@ -256,7 +256,7 @@ class PhaseMeter(object):
         self.phases = OrderedDict()    # label -> [depth, calls, seconds, queries]
         self._patched = []
 
-    def wrap(self, owner, name, label, depth=0, required=False):
+    def wrap(self, owner, name, label, depth=0, required=False, threaded=False):
         """Measure ``owner.name`` under ``label``. A step the engine no longer has is left out
         of the report (its time counts as "other"), unless the report needs it."""
         function = getattr(owner, name, None)
@@ -266,7 +266,7 @@ class PhaseMeter(object):
                                    % (getattr(owner, '_name', owner.__name__), name))
             return
         original = owner.__dict__.get(name)  # None: inherited, restored by deleting the wrapper
-        stats = self.phases.setdefault(label, [depth, 0, 0.0, 0])
+        stats = self.phases.setdefault(label, [depth, 0, 0.0, None if threaded else 0])
 
         @functools.wraps(function)  # keeps Odoo's api decorations (_api)
         def measured(*args, **kwargs):
@@ -276,7 +276,8 @@ class PhaseMeter(object):
             finally:
                 stats[1] += 1
                 stats[2] += time.perf_counter() - start
-                stats[3] += sql_queries() - queries
+                if stats[3] is not None:
+                    stats[3] += sql_queries() - queries
 
         setattr(owner, name, measured)
         self._patched.append((owner, name, original))
@@ -302,18 +303,23 @@ def install_meter():
         'crm.lead.assignment.log')}
     meter = PhaseMeter()
     meter.wrap(models['crm.lead.scoring.rule'], '_routing_scores', "scores: one search per rule")
-    meter.wrap(models['crm.lead'], '_routing_write_scores', "scores: write changed scores")
     meter.wrap(models['crm.team'], '_routing_states', "team and member states (filters, loads)")
     meter.wrap(models['crm.team'], '_routing_phase1_ids', "leads waiting for a team")
     meter.wrap(routing_engine, 'route', "decisions (plain Python)")
     meter.wrap(models['crm.team'], '_routing_explain', "reasons for the log")
     meter.wrap(models['crm.team'], '_routing_write', "writes, in batches with commits")
     meter.wrap(models['crm.lead'], '_routing_last_log_kinds', "last log kinds", 1)
-    meter.wrap(models['crm.lead'], '_routing_write_assignment', "lead updates and followers", 1)
-    meter.wrap(models['mail.followers'], '_routing_subscribe_users', "salesperson followers", 2)
-    meter.wrap(models['mail.followers'], '_routing_subscribe_team_followers',
-               "team followers", 2)
-    meter.wrap(models['crm.lead.assignment.log'], '_routing_insert', "log rows", 1)
+    meter.wrap(models['mail.followers'], '_routing_subscriptions', "who follows (read once)", 1)
+    # The batches run on parallel connections: their phases add up the time of all writers,
+    # and their queries are counted in the total only (the counter is per connection).
+    meter.wrap(models['crm.team'], '_routing_write_batch', "batches (time summed over writers)",
+               1, threaded=True)
+    meter.wrap(models['crm.lead'], '_routing_write_assignment', "lead updates and followers", 2,
+               threaded=True)
+    meter.wrap(models['mail.followers'], '_routing_subscribe',
+               "followers (salespeople, team)", 3, threaded=True)
+    meter.wrap(models['crm.lead.assignment.log'], '_routing_insert', "log rows", 2,
+               threaded=True)
     meter.wrap(models['crm.team'], '_routing_notify', DIGESTS, required=True)
     return meter
 
@@ -583,7 +589,8 @@ def main():
     print("  %-*s %9s %9s" % (width, "phase", "seconds", "queries"))
     for label, (depth, calls, phase_seconds, phase_queries) in meter.phases.items():
         name = '  ' * depth + label + (' (x%d)' % calls if calls > 1 else '')
-        print("  %-*s %9.2f %9d" % (width, name, phase_seconds, phase_queries))
+        print("  %-*s %9.2f %9s" % (width, name, phase_seconds,
+                                     '-' if phase_queries is None else phase_queries))
     other = seconds - sum(stats[2] for stats in meter.top_level())
     other_queries = queries - sum(stats[3] for stats in meter.top_level())
     print("  %-*s %9.2f %9d" % (width, "other (candidates, lock, cron)", other, other_queries))

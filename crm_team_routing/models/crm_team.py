@@ -3,7 +3,8 @@ import gc
 import logging
 import threading
 import time
-from collections import Counter, OrderedDict
+from collections import Counter, OrderedDict, deque, namedtuple
+from concurrent.futures import ThreadPoolExecutor
 from datetime import timedelta
 
 from odoo import _, api, fields, models
@@ -25,6 +26,10 @@ ROUTING_WINDOW_DAYS = 30
 PREVIEW_MAX_LINES = 1000
 # At most this many leads are listed by name in a salesperson's digest.
 DIGEST_MAX_LINES = 50
+
+# One batch of decisions as plain data: {lead_id: team_id}, {lead_id: (team_id, user_id)},
+# log rows (lead_id, team_id, user_id, kind, reason, company_id), {lead_id: refreshed score}.
+RoutingBatch = namedtuple('RoutingBatch', 'to_team to_user logs scores')
 
 
 class RoutingResult(object):
@@ -439,52 +444,136 @@ class CrmTeam(models.Model):
 
     def _routing_write(self, decisions, reason, company_of, now, commit, scores):
         """Write the decisions in batches: leads (with their refreshed ``scores``), followers,
-        log rows; commit between batches. Scores of leads no decision wrote are written last.
+        log rows. The cron commits each batch, on parallel connections when
+        ``crm_team_routing.parallel_writers`` allows it (see ``_routing_write_parallel``).
         Returns False when another run took over between two batches (cron only)."""
         scores = dict(scores)
-        Lead = self.env['crm.lead'].sudo()
+        lead_ids = {decision.lead_id for decision in decisions}
+        # Who follows what is read once for the run, not once per batch.
+        subscriptions = self.env['mail.followers']._routing_subscriptions(
+            {d.team_id for d in decisions if d.kind in ('team', 'member')},
+            {d.user_id for d in decisions if d.kind == 'member'})
+        batches = self._routing_batches(decisions, reason, company_of, scores)
+        # One batch gains nothing from a second connection.
+        writers = self._routing_parallel_writers() \
+            if commit and len(lead_ids) > ROUTING_BATCH_SIZE else 1
+        if writers > 1:
+            done = self._routing_write_parallel(batches, subscriptions, now, writers)
+        else:
+            done = True
+            for batch in batches:
+                self._routing_write_batch(batch, subscriptions, now)
+                if commit:
+                    # Cron only: each batch is a consistent unit (leads, followers, log rows),
+                    # so a run killed later keeps what is done and the next run finishes the rest.
+                    self.env.cr.commit()
+                    if not self._routing_lock():
+                        # The commit released the lock and another run took it: it works on
+                        # fresh data and finishes what is left (and the digests this run owes).
+                        _logger.info("Lead routing: another run took over")
+                        done = False
+                        break
+        if done:
+            # Candidates no decision concerns (waiting in a team that routes none of them).
+            self.env['crm.lead'].sudo()._routing_write_scores(
+                {lead_id: score for lead_id, score in scores.items() if lead_id not in lead_ids})
+        # Once per run, not per batch: values computed from the leads before it (the teams'
+        # counters, say) are stale now.
+        self.invalidate_cache()
+        return done
+
+    def _routing_batches(self, decisions, reason, company_of, scores):
+        """The decisions as batches of plain data, ready to be written anywhere: leads to
+        teams and to salespeople, log rows (with their reasons), refreshed scores."""
         by_lead = OrderedDict()
         for decision in decisions:
             by_lead.setdefault(decision.lead_id, []).append(decision)
         lead_ids = list(by_lead)
-        last_kind = Lead._routing_last_log_kinds(
+        last_kind = self.env['crm.lead']._routing_last_log_kinds(
             [d.lead_id for d in decisions if d.kind == 'unassigned'])
         for start in range(0, len(lead_ids), ROUTING_BATCH_SIZE):
-            batch = lead_ids[start:start + ROUTING_BATCH_SIZE]
-            to_team, to_user = {}, {}
-            for lead_id in batch:
+            batch = RoutingBatch({}, {}, [], {})
+            for lead_id in lead_ids[start:start + ROUTING_BATCH_SIZE]:
+                if lead_id in scores:
+                    batch.scores[lead_id] = scores[lead_id]
                 for decision in by_lead[lead_id]:
                     if decision.kind == 'member':
-                        to_user[lead_id] = (decision.team_id, decision.user_id)
-                        to_team.pop(lead_id, None)
+                        batch.to_user[lead_id] = (decision.team_id, decision.user_id)
+                        batch.to_team.pop(lead_id, None)
                     elif decision.kind == 'team':
-                        to_team[lead_id] = decision.team_id
-            written = Lead._routing_write_assignment(to_team, to_user, now, scores=scores)
-            for lead_id in written:
-                scores.pop(lead_id, None)
-            logs = []
-            for lead_id in batch:
-                for decision in by_lead[lead_id]:
-                    if decision.kind == 'unassigned':
-                        if last_kind.get(lead_id) == 'unassigned':
-                            continue
-                    elif lead_id not in written:
-                        continue  # taken by someone else meanwhile: nothing was decided here
-                    logs.append((lead_id, decision.team_id, decision.user_id, decision.kind,
-                                 reason(decision), company_of[lead_id]))
-            self.env['crm.lead.assignment.log']._routing_insert(logs, now)
-            self.env['crm.lead'].invalidate_cache()
-            if commit:
-                # Cron only: each batch is a consistent unit (leads, followers, log rows), so a
-                # run killed later keeps what is done and the next run finishes the rest.
-                self.env.cr.commit()
-                if not self._routing_lock():
-                    # The commit released the lock and another run took it: it works on fresh
-                    # data and finishes what is left (and the digests this run owes).
-                    _logger.info("Lead routing: another run took over after %d leads",
-                                 start + len(batch))
-                    return False
-        Lead._routing_write_scores(scores)
+                        batch.to_team[lead_id] = decision.team_id
+                    elif last_kind.get(lead_id) == 'unassigned':
+                        continue  # said already, and nothing changed since
+                    batch.logs.append((lead_id, decision.team_id, decision.user_id,
+                                       decision.kind, reason(decision), company_of[lead_id]))
+            yield batch
+
+    def _routing_write_batch(self, batch, subscriptions, now):
+        """Write one batch in the current transaction: leads, followers, scores, log rows."""
+        Lead = self.env['crm.lead'].sudo()
+        written = Lead._routing_write_assignment(batch.to_team, batch.to_user, now,
+                                                 scores=batch.scores, subscriptions=subscriptions)
+        Lead._routing_write_scores({lead_id: score for lead_id, score in batch.scores.items()
+                                    if lead_id not in written})
+        # A lead taken by someone else meanwhile was not written: nothing was decided here.
+        self.env['crm.lead.assignment.log']._routing_insert(
+            [row for row in batch.logs if row[3] == 'unassigned' or row[0] in written], now)
+
+    @api.model
+    def _routing_parallel_writers(self):
+        """Connections the cron writes its batches on (``crm_team_routing.parallel_writers``,
+        default 2; 1 writes them one after the other on the cron's own connection)."""
+        value = self.env['ir.config_parameter'].sudo().get_param(
+            'crm_team_routing.parallel_writers', '2')
+        try:
+            return min(max(int(value), 1), 8)
+        except ValueError:
+            return 1
+
+    def _routing_write_parallel(self, batches, subscriptions, now, writers):
+        """Cron only: write the batches on ``writers`` connections of their own, each batch
+        committed as one unit, while this thread prepares the next ones. Most of a run is
+        PostgreSQL work (index entries, foreign key checks of followers and log rows): batches
+        touch different leads, so two database processes do it side by side.
+
+        This transaction keeps the routing lock meanwhile and writes nothing: what it wrote
+        before (refreshed scores, error notes) is committed first, so no writer waits on it.
+        It commits again at the end, taking the lock again, to see what the writers wrote.
+        A batch that fails stops the run; the batches committed stay, and the next run routes
+        what is left.
+        """
+        self.env.cr.commit()
+        if not self._routing_lock():
+            _logger.info("Lead routing: another run took over")
+            return False
+        registry, uid, context = self.env.registry, self.env.uid, self.env.context
+
+        def write(batch):
+            threading.current_thread().dbname = registry.db_name  # for Odoo's log lines
+            with api.Environment.manage(), registry.cursor() as cr:  # commits on success
+                env = api.Environment(cr, uid, context)
+                env['crm.team']._routing_write_batch(batch, subscriptions, now)
+
+        pending = deque()
+        with ThreadPoolExecutor(max_workers=writers) as pool:
+            try:
+                for batch in batches:
+                    pending.append(pool.submit(write, batch))
+                    # A few batches ahead, not the whole run in memory.
+                    while len(pending) > 2 * writers:
+                        pending.popleft().result()
+                while pending:
+                    pending.popleft().result()
+            except Exception:
+                for future in pending:
+                    future.cancel()
+                raise
+        # A new transaction, to see what the writers committed (Odoo's transactions keep the
+        # snapshot they started with): the digests are made from it.
+        self.env.cr.commit()
+        if not self._routing_lock():
+            _logger.info("Lead routing: another run took over")
+            return False
         return True
 
     def _routing_notify(self, commit):
