@@ -79,14 +79,16 @@ def route(leads, phase1_ids, teams, members, now):
     team_of = {}
 
     # Phase 1: teams. Load is compared relative to capacity; teams are not capped here.
+    entries = {}  # lead id: the teams it may enter (a lead matches a few of many teams)
+    for team in teams:
+        for lead_id in team.entry:
+            entries.setdefault(lead_id, []).append(team)
     for lead_id, team_id, score, _create in ordered:
         if lead_id not in phase1_ids:
             team_of[lead_id] = team_id
             continue
         best = None
-        for team in teams:
-            if lead_id not in team.entry:
-                continue
+        for team in entries.get(lead_id, ()):
             if best is None or (team.load * best.capacity, team.sequence, team.id) < \
                     (best.load * team.capacity, best.sequence, best.id):
                 best = team
