@@ -1,4 +1,5 @@
 # License LGPL-3.0 or later (https://www.gnu.org/licenses/lgpl).
+from collections import Counter
 from datetime import timedelta
 
 from odoo import api, fields, models
@@ -98,26 +99,52 @@ class CrmLeadAssignmentLog(models.Model):
         self.env['crm.lead'].invalidate_cache(['assignment_log_ids'])
 
     @api.model
-    def _routing_pending_digests(self):
-        """{user_id: [(log_id, lead_id, team_id, lead_name)]} for routing rows not notified yet
-        (this run's, and those a killed run left), oldest first."""
-        self.env.cr.execute("""
-            SELECT log.user_id, log.id, log.lead_id, log.team_id, lead.name
-              FROM crm_lead_assignment_log log
-              JOIN crm_lead lead ON lead.id = log.lead_id
-             WHERE log.kind = 'member' AND NOT log.notified AND log.user_id IS NOT NULL
-             ORDER BY log.user_id, log.id
+    def _routing_pending_digests(self, max_lines):
+        """What the digests say, for the routing rows not notified yet (this run's, and those a
+        killed run left): {user_id: (count, team_id, [(lead_id, lead_name)])} with the team of
+        most of the user's rows (the first one on a tie; None when all their teams were deleted
+        since) and their first ``max_lines`` leads, oldest first. Two queries, whatever the
+        number of rows."""
+        cr = self.env.cr
+        cr.execute("""
+            SELECT user_id, team_id, count(*), min(id) FROM crm_lead_assignment_log
+             WHERE kind = 'member' AND NOT notified AND user_id IS NOT NULL
+             GROUP BY user_id, team_id
         """)
-        pending = {}
-        for user_id, log_id, lead_id, team_id, name in self.env.cr.fetchall():
-            pending.setdefault(user_id, []).append((log_id, lead_id, team_id, name))
-        return pending
+        best = {}  # user_id: (has a team, count, -first row id, team_id)
+        totals = Counter()
+        for user_id, team_id, count, first in cr.fetchall():
+            totals[user_id] += count
+            best[user_id] = max(best.get(user_id, (False, 0, 0, None)),
+                                (bool(team_id), count, -first, team_id))
+        if not totals:
+            return {}
+        cr.execute("""
+            SELECT log.user_id, log.lead_id, lead.name
+              FROM (SELECT id, user_id, lead_id,
+                           row_number() OVER (PARTITION BY user_id ORDER BY id) AS line
+                      FROM crm_lead_assignment_log
+                     WHERE kind = 'member' AND NOT notified AND user_id IS NOT NULL) AS log
+              JOIN crm_lead lead ON lead.id = log.lead_id
+             WHERE log.line <= %s
+             ORDER BY log.user_id, log.id
+        """, (max_lines,))
+        lines = {}
+        for user_id, lead_id, name in cr.fetchall():
+            lines.setdefault(user_id, []).append((lead_id, name))
+        return {user_id: (total, best[user_id][3], lines.get(user_id, []))
+                for user_id, total in totals.items()}
 
-    @api.multi
+    @api.model
     def _routing_mark_notified(self):
-        self.env.cr.execute(
-            "UPDATE crm_lead_assignment_log SET notified = TRUE WHERE id IN %s", (tuple(self.ids),))
-        self.invalidate_cache(['notified'], self.ids)
+        """Mark notified the rows ``_routing_pending_digests`` read. The same condition in the
+        same transaction, whose snapshot does not move: the same rows, not those another
+        transaction committed meanwhile."""
+        self.env.cr.execute("""
+            UPDATE crm_lead_assignment_log SET notified = TRUE
+             WHERE kind = 'member' AND NOT notified AND user_id IS NOT NULL
+        """)
+        self.invalidate_cache(['notified'])
 
     @api.model
     def _get_retention_days(self):

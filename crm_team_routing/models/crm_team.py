@@ -586,7 +586,7 @@ class CrmTeam(models.Model):
         notifications, the queued mails, in a few statements whatever the number of people.
         """
         Log = self.env['crm.lead.assignment.log'].sudo()
-        pending = Log._routing_pending_digests()
+        pending = Log._routing_pending_digests(DIGEST_MAX_LINES)
         if not pending:
             return
         # Digests are system messages on teams the salesperson cannot write to.
@@ -597,28 +597,29 @@ class CrmTeam(models.Model):
         email_from = Message._get_default_from()
         reply_to = {}
         digests = []  # (message_id, team, subject, body, partner, by email)
-        for user in self.env['res.users'].sudo().browse(list(pending)):
-            rows = pending[user.id]
-            counts = Counter(team_id for _log, _lead, team_id, _name in rows)
-            team = self.browse(counts.most_common(1)[0][0]).sudo()
+        for user in self.env['res.users'].sudo().browse(sorted(pending)):
+            count, team_id, rows = pending[user.id]
+            if not team_id:
+                continue  # their teams were deleted since: no team to post the note on
+            team = self.browse(team_id).sudo()
             if team not in reply_to:
                 reply_to[team] = Message._get_reply_to(
                     {'model': self._name, 'res_id': team.id, 'email_from': email_from})
             lines = ''.join(
                 '<li><a href="%s/web#id=%d&amp;model=crm.lead&amp;view_type=form">%s</a></li>'
                 % (html_escape(base_url), lead_id, html_escape(name))
-                for _log, lead_id, _team, name in rows[:DIGEST_MAX_LINES])
+                for lead_id, name in rows)
             more = ''
-            if len(rows) > DIGEST_MAX_LINES:
-                more = '<p>%s</p>' % html_escape(more_text % (len(rows) - DIGEST_MAX_LINES))
-            subject = title % {'user': user.name, 'count': len(rows)}
+            if count > len(rows):
+                more = '<p>%s</p>' % html_escape(more_text % (count - len(rows)))
+            subject = title % {'user': user.name, 'count': count}
             body = '<p>%s</p><ul>%s</ul>%s' % (html_escape(subject), lines, more)
             digests.append((
                 Message._get_message_id({'model': self._name, 'res_id': team.id}), team,
                 subject, body, user.partner_id.id,
                 user.notification_type == 'email' and bool(user.partner_id.email)))
         message_of = self._routing_insert_digests(digests, email_from, reply_to)
-        Log.browse([row[0] for rows in pending.values() for row in rows])._routing_mark_notified()
+        Log._routing_mark_notified()
         inbox = Message.browse([message_of[digest[0]] for digest in digests if not digest[5]])
         if inbox:
             # The inbox counter of connected users moves at once, as core's notification does.

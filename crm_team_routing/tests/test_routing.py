@@ -2,6 +2,7 @@
 from odoo.exceptions import AccessError
 from odoo.tools import mute_logger
 
+from ..models.crm_team import DIGEST_MAX_LINES
 from .common import RoutingCase
 
 
@@ -280,6 +281,26 @@ class TestRouting(RoutingCase):
         self.assertEqual(len(digest), 1)
         self.assertIn(lead.name, digest.body)
         self.assertIn(other.name, digest.body)
+
+    def test_digest_lists_the_first_leads_and_counts_them_all(self):
+        main = self.create_team('Main', members=[(self.sales[0], 100)],
+                                domain="[('name', 'like', 'Main')]", sequence=1)
+        side = self.create_team('Side', members=[(self.sales[0], 100)],
+                                domain="[('name', 'like', 'Side')]", sequence=2)
+        side_leads = self.create_leads(2, prefix='Side')  # older: listed first
+        main_leads = self.create_leads(DIGEST_MAX_LINES + 1, prefix='Main')
+        messages_before = self.env['mail.message'].search([])
+        self.route(main | side)
+        digest = self.env['mail.message'].search([]) - messages_before
+        self.assertEqual(len(digest), 1, "one message for the salesperson of both teams")
+        self.assertEqual((digest.model, digest.res_id), ('crm.team', main.id),
+                         "posted on the team most of the leads came from")
+        self.assertIn('(%d)' % (DIGEST_MAX_LINES + 3), digest.subject)
+        listed = (side_leads | main_leads).filtered(
+            lambda lead: '#id=%d&amp;' % lead.id in digest.body)
+        self.assertEqual(len(listed), DIGEST_MAX_LINES)
+        self.assertEqual(side_leads & listed, side_leads)
+        self.assertIn('... and 3 more.', digest.body)
 
     def test_unassigned_logged_once(self):
         team = self.create_team('Full', members=[(self.sales[0], 1)])
