@@ -5,7 +5,8 @@
 # and prints a report whose last line is
 #   BENCH leads=N seconds=S leads_per_s=R queries_per_lead=Q peak_mb=M floor_ratio=F correct=yes|no
 # Everything is deterministic: the leads' attributes derive from md5(series number), the rest of
-# the data from fixed tables below. BENCH_PROFILE=N additionally prints the N most expensive
+# the data from fixed tables below. BENCH_WRITERS=N sets the number of connections the run writes
+# on (crm_team_routing.parallel_writers). BENCH_PROFILE=N additionally prints the N most expensive
 # functions of the run (cProfile; the run is then slower than without it).
 import cProfile
 import functools
@@ -26,6 +27,8 @@ from odoo.addons.crm_team_routing.models import routing_engine
 
 LEADS = int(os.environ.get('BENCH_LEADS') or 100000)
 PROFILE_LINES = int(os.environ.get('BENCH_PROFILE') or 0)
+# Connections the cron writes on (crm_team_routing.parallel_writers); empty: the module's default.
+WRITERS = os.environ.get('BENCH_WRITERS') or ''
 
 # Share of the leads the members' capacities add up to: below 1, some leads must wait.
 CAPACITY_SHARE = 0.9
@@ -533,6 +536,9 @@ def main():
         % (len(SCORING_RULES), len(TEAMS), len(TEAMS) * USERS_PER_TEAM))
     start = time.perf_counter()
     create_configuration(data, LEADS)
+    if WRITERS:
+        env['ir.config_parameter'].set_param('crm_team_routing.parallel_writers', WRITERS)
+    writers = env['crm.team']._routing_parallel_writers()
     configured = time.perf_counter() - start
     env.cr.commit()  # the run measures routing only
     env.cache.invalidate()
@@ -581,6 +587,8 @@ def main():
     print("crm_team_routing benchmark: one routing run as the scheduled action does it")
     print("  data: %d leads, %d teams, %d members (capacity %d), %d scoring rules"
           % (LEADS, len(data.teams), len(data.members), capacity, len(data.rules)))
+    print("  writes on %d connection%s (crm_team_routing.parallel_writers)"
+          % (writers, 's' if writers > 1 else ''))
     print("  setup (not measured): leads %.1fs with SQL, configuration %.1fs with the ORM"
           % (generated, configured))
     print("  result: %d given to %d salespeople, %d waiting in a team, %d without team"

@@ -2,7 +2,8 @@
 # make bench [LEADS=N]: one routing run over N generated leads (default 100000), measured and
 # checked, on a database of its own that is dropped afterwards. The report ends with
 #   BENCH leads=N seconds=S leads_per_s=R queries_per_lead=Q peak_mb=M floor_ratio=F correct=yes|no
-# and the command fails unless the result is correct. BENCH_PROFILE=30 adds the 30 most expensive
+# and the command fails unless the result is correct. BENCH_WRITERS=1 writes on one connection
+# (crm_team_routing.parallel_writers); BENCH_PROFILE=30 adds the 30 most expensive
 # functions of the run (cProfile, which slows the run down).
 set -euo pipefail
 source "$(dirname "$(readlink -f "$0")")/lib.sh"
