@@ -4,10 +4,6 @@ from psycopg2.extras import execute_values
 from odoo import _, api, fields, models
 from odoo.exceptions import AccessError
 
-# Columns the routing write sets on a lead.
-ROUTING_WRITTEN_FIELDS = ['team_id', 'user_id', 'score', 'date_open', 'day_open',
-                          'assignment_date', 'write_uid', 'write_date']
-
 SHARE_STATES = [
     ('none', 'Not shared'),
     ('to_share', 'To share'),
@@ -256,7 +252,9 @@ class CrmLead(models.Model):
              for lead_id, team_id, user_id, _company in result], subscriptions)
         written = {lead_id: (team_id, user_id, company_id)
                    for lead_id, team_id, user_id, company_id in result}
-        self.invalidate_cache(ROUTING_WRITTEN_FIELDS, list(written))
+        # Every field of the leads (related ones read the team and the salesperson), for all
+        # leads at once: a few dictionary entries, where per lead it would be fields x leads.
+        self.invalidate_cache(list(self._fields))
         return written
 
     @api.model

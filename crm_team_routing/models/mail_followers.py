@@ -44,27 +44,47 @@ class MailFollowers(models.Model):
 
     @api.model
     def _routing_subscribe(self, rows, subscriptions):
-        """Subscribe, as core does when a team and a salesperson are set by hand, for rows
-        (lead_id, team_id entered or None, user_id or None) and ``subscriptions`` from
-        ``_routing_subscriptions``. Core's order is kept: a team follower who is also the
-        salesperson follows with the team's subtypes; people already following keep theirs."""
-        followers = {}  # (lead_id, partner_id, channel_id): subtype_ids
+        """Subscribe, as core's ``message_auto_subscribe`` does when a team and a salesperson
+        are set by hand, for rows (lead_id, team_id entered or None, user_id or None) and
+        ``subscriptions`` from ``_routing_subscriptions``. Core's rules are kept: a team
+        follower who is also the salesperson follows with the team's subtypes; team followers
+        are subscribed with force (one already following gets the team's subtypes instead of
+        theirs), the salesperson without (already following, they keep theirs)."""
+        followers = {}  # (lead_id, partner_id, channel_id): (subtype_ids, replace)
         for lead_id, team_id, user_id in rows:
             for partner_id, channel_id, subtype_ids in subscriptions['team'].get(team_id, ()):
-                followers.setdefault((lead_id, partner_id, channel_id), subtype_ids)
+                followers.setdefault((lead_id, partner_id, channel_id), (subtype_ids, True))
             partner_id = subscriptions['user'].get(user_id)
             if partner_id:
-                followers.setdefault((lead_id, partner_id, None), subscriptions['defaults'])
-        self._routing_insert([key + (subtype_ids,) for key, subtype_ids in followers.items()])
+                followers.setdefault((lead_id, partner_id, None),
+                                     (subscriptions['defaults'], False))
+        self._routing_insert([key + value for key, value in followers.items()])
 
     @api.model
     def _routing_insert(self, rows):
-        """Insert followers of crm.lead given as (res_id, partner_id, channel_id, subtype_ids),
-        skipping those already following, with their subtypes: one statement per distinct set
-        of subtypes (the salespeople's defaults, each team follower's), whatever the number of
-        rows. The rows travel as arrays."""
+        """Insert followers of crm.lead given as (res_id, partner_id, channel_id, subtype_ids,
+        replace), with their subtypes. Those already following are skipped, or replaced when
+        ``replace`` is set (core's ``force``: its follower is deleted and created anew). One
+        statement per distinct set of subtypes (the salespeople's defaults, each team
+        follower's) and one for the replaced, whatever the number of rows; rows travel as
+        arrays."""
+        replaced = [row for row in rows if row[4]]
+        if replaced:
+            # Their subtypes go with them (ondelete cascade). "res_id = ANY(ids)" lets
+            # PostgreSQL look up the followers of these leads only, by index.
+            res_ids = [row[0] for row in replaced]
+            self.env.cr.execute("""
+                DELETE FROM mail_followers AS follower
+                 USING unnest(%s::int[], %s::int[], %s::int[]) AS f(res_id, partner_id, channel_id)
+                 WHERE follower.res_id = ANY(%s) AND follower.res_model = 'crm.lead'
+                   AND follower.res_id = f.res_id
+                   AND (follower.partner_id = f.partner_id OR follower.channel_id = f.channel_id)
+             RETURNING follower.id
+            """, (res_ids, [row[1] for row in replaced], [row[2] for row in replaced],
+                  sorted(set(res_ids))))
+            self.invalidate_cache(ids=[row[0] for row in self.env.cr.fetchall()])
         groups = {}
-        for res_id, partner_id, channel_id, subtype_ids in rows:
+        for res_id, partner_id, channel_id, subtype_ids, _replace in rows:
             groups.setdefault(tuple(sorted(subtype_ids)), []).append(
                 (res_id, partner_id, channel_id))
         for subtype_ids, followers in groups.items():
@@ -83,5 +103,4 @@ class MailFollowers(models.Model):
             """, ([row[0] for row in followers], [row[1] for row in followers],
                   [row[2] for row in followers], list(subtype_ids)))
         if groups:
-            # New rows only: nothing of mail.followers is stale, the leads' follower fields are.
             self.env['crm.lead'].invalidate_cache(LEAD_FOLLOWER_FIELDS)

@@ -137,6 +137,9 @@ class CrmLeadMassAssign(models.TransientModel):
         self.env['crm.lead.assignment.log']._routing_insert(
             [(lead_id, team_id, user_id, 'manual', reasons[lead_id], company_id)
              for lead_id, (team_id, user_id, company_id) in sorted(written.items())], now)
+        # Written in SQL: what was computed from the leads (the teams' and members' counters)
+        # is stale.
+        self.invalidate_cache()
         return written
 
     def _report(self, counts):
