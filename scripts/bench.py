@@ -14,6 +14,7 @@ import io
 import os
 import pstats
 import resource
+import threading
 import time
 from collections import Counter, OrderedDict, defaultdict
 from datetime import timedelta
@@ -257,6 +258,7 @@ class PhaseMeter(object):
 
     def __init__(self):
         self.phases = OrderedDict()    # label -> [depth, calls, seconds, queries]
+        self._lock = threading.Lock()
         self._patched = []
 
     def wrap(self, owner, name, label, depth=0, required=False, threaded=False):
@@ -277,10 +279,11 @@ class PhaseMeter(object):
             try:
                 return function(*args, **kwargs)
             finally:
-                stats[1] += 1
-                stats[2] += time.perf_counter() - start
-                if stats[3] is not None:
-                    stats[3] += sql_queries() - queries
+                with self._lock:  # writer threads report side by side
+                    stats[1] += 1
+                    stats[2] += time.perf_counter() - start
+                    if stats[3] is not None:
+                        stats[3] += sql_queries() - queries
 
         setattr(owner, name, measured)
         self._patched.append((owner, name, original))

@@ -445,8 +445,9 @@ class CrmTeam(models.Model):
     def _routing_write(self, decisions, reason, company_of, now, commit, scores):
         """Write the decisions in batches: leads (with their refreshed ``scores``), followers,
         log rows. The cron commits each batch, on parallel connections when
-        ``crm_team_routing.parallel_writers`` allows it (see ``_routing_write_parallel``).
-        Returns False when another run took over between two batches (cron only)."""
+        ``crm_team_routing.parallel_writers`` allows it and there is more than one batch (see
+        ``_routing_write_parallel``). Returns False when another run took the lock at one of
+        the cron's commits (it then finishes the work)."""
         scores = dict(scores)
         lead_ids = {decision.lead_id for decision in decisions}
         # Who follows what is read once for the run, not once per batch.
@@ -502,7 +503,7 @@ class CrmTeam(models.Model):
                         batch.to_team.pop(lead_id, None)
                     elif decision.kind == 'team':
                         batch.to_team[lead_id] = decision.team_id
-                    elif last_kind.get(lead_id) == 'unassigned':
+                    elif last_kind.get(lead_id) == 'unassigned' and len(by_lead[lead_id]) == 1:
                         continue  # said already, and nothing changed since
                     batch.logs.append((lead_id, decision.team_id, decision.user_id,
                                        decision.kind, reason(decision), company_of[lead_id]))
@@ -522,12 +523,15 @@ class CrmTeam(models.Model):
     @api.model
     def _routing_parallel_writers(self):
         """Connections the cron writes its batches on (``crm_team_routing.parallel_writers``,
-        default 2; 1 writes them one after the other on the cron's own connection)."""
+        default 2, at most 8; 1, or a value that is not a number, writes them one after the
+        other on the cron's own connection)."""
+        # A system parameter: only administrators may read them.
         value = self.env['ir.config_parameter'].sudo().get_param(
             'crm_team_routing.parallel_writers', '2')
         try:
             return min(max(int(value), 1), 8)
         except ValueError:
+            _logger.warning("crm_team_routing.parallel_writers is not a number: %r", value)
             return 1
 
     def _routing_write_parallel(self, batches, subscriptions, now, writers):
@@ -539,20 +543,29 @@ class CrmTeam(models.Model):
         This transaction keeps the routing lock meanwhile and writes nothing: what it wrote
         before (refreshed scores, error notes) is committed first, so no writer waits on it.
         It commits again at the end, taking the lock again, to see what the writers wrote.
-        A batch that fails stops the run; the batches committed stay, and the next run routes
-        what is left.
+        A batch that fails stops the run: the batches not started yet are cancelled, those
+        running finish, every failure is logged and the first one raised. The batches
+        committed stay, and the next run routes what is left.
         """
         self.env.cr.commit()
         if not self._routing_lock():
             _logger.info("Lead routing: another run took over")
             return False
+        # From here until the writers are done this transaction must not write: a writer
+        # waiting on a row lock it held would wait for ever (the wait goes through Python, which
+        # PostgreSQL's deadlock detection cannot see).
         registry, uid, context = self.env.registry, self.env.uid, self.env.context
 
         def write(batch):
             threading.current_thread().dbname = registry.db_name  # for Odoo's log lines
-            with api.Environment.manage(), registry.cursor() as cr:  # commits on success
-                env = api.Environment(cr, uid, context)
-                env['crm.team']._routing_write_batch(batch, subscriptions, now)
+            try:
+                with api.Environment.manage(), registry.cursor() as cr:  # commits on success
+                    env = api.Environment(cr, uid, context)
+                    env['crm.team']._routing_write_batch(batch, subscriptions, now)
+            except Exception:
+                _logger.exception("Lead routing: a batch of %d leads failed",
+                                  len(batch.to_team) + len(batch.to_user))
+                raise
 
         pending = deque()
         with ThreadPoolExecutor(max_workers=writers) as pool:
@@ -600,7 +613,10 @@ class CrmTeam(models.Model):
         for user in self.env['res.users'].sudo().browse(sorted(pending)):
             count, team_id, rows = pending[user.id]
             if not team_id:
-                continue  # their teams were deleted since: no team to post the note on
+                # Their teams were deleted since: there is no team to post the note on.
+                _logger.warning("Lead routing: no digest for %s, whose %d leads came from "
+                                "teams deleted since", user.login, count)
+                continue
             team = self.browse(team_id).sudo()
             if team not in reply_to:
                 reply_to[team] = Message._get_reply_to(

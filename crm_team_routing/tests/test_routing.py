@@ -287,7 +287,7 @@ class TestRouting(RoutingCase):
                                 domain="[('name', 'like', 'Main')]", sequence=1)
         side = self.create_team('Side', members=[(self.sales[0], 100)],
                                 domain="[('name', 'like', 'Side')]", sequence=2)
-        side_leads = self.create_leads(2, prefix='Side')  # older: listed first
+        side_leads = self.create_leads(2, prefix='Side')  # lower ids: listed first
         main_leads = self.create_leads(DIGEST_MAX_LINES + 1, prefix='Main')
         messages_before = self.env['mail.message'].search([])
         self.route(main | side)
@@ -311,6 +311,21 @@ class TestRouting(RoutingCase):
         self.route(team)
         self.route(team)
         self.assertEqual(waiting.assignment_log_ids.mapped('kind').count('unassigned'), 1)
+
+    def test_waiting_lead_logged_again_when_it_entered_a_team(self):
+        lead = self.create_leads(1)
+        elsewhere = self.create_team('Elsewhere', domain="[('name', '=', 'Nobody')]",
+                                     members=[(self.sales[1], 5)])
+        self.route(elsewhere)
+        self.assertEqual(lead.assignment_log_ids.mapped('kind'), ['unassigned'])
+        full = self.create_team('Full', members=[(self.sales[0], 1)])
+        self.Lead.create({'name': 'Taken', 'team_id': full.id, 'user_id': self.sales[0].id})
+        self.route(full)
+        self.assertEqual(lead.team_id, full)
+        rows = lead.assignment_log_ids.sorted('id')
+        self.assertEqual(rows.mapped('kind'), ['unassigned', 'team', 'unassigned'],
+                         "it entered a team and waits there now: that is news")
+        self.assertIn('no member can take it', rows[-1].reason)
 
     def test_manual_assignment_logged_and_counted(self):
         team = self.create_team('Hand', members=[(self.sales[0], 3), (self.sales[1], 3)])
@@ -369,6 +384,33 @@ class TestRouting(RoutingCase):
             self.assertTrue(follower, "team followers follow the leads entering the team")
             self.assertEqual(follower.subtype_ids, self.env.ref('crm.mt_lead_stage')
                              | self.env.ref('mail.mt_comment'))
+
+    def test_followers_already_there_as_core_subscribes_them(self):
+        team = self.create_team('Forced', members=[(self.sales[0], 30)])
+        watcher = self.leader_south.partner_id
+        team.message_subscribe(partner_ids=[watcher.id], subtype_ids=[
+            self.env.ref('crm.mt_salesteam_lead_stage').id])
+        lead = self.create_leads(1)
+        comment = self.env.ref('mail.mt_comment')
+        lead.message_subscribe(partner_ids=[watcher.id, self.sales[0].partner_id.id],
+                               subtype_ids=[comment.id])
+        self.route(team)
+        subtypes = {follower.partner_id: follower.subtype_ids
+                    for follower in lead.message_follower_ids}
+        self.assertEqual(subtypes[watcher], self.env.ref('crm.mt_lead_stage'),
+                         "a team follower is subscribed with force, as core does")
+        self.assertEqual(subtypes[self.sales[0].partner_id], comment,
+                         "the salesperson already following keeps their subtypes")
+
+    def test_salesperson_following_the_team_gets_the_team_subtypes(self):
+        team = self.create_team('Own team', members=[(self.sales[0], 30)])
+        team.message_subscribe(partner_ids=self.sales[0].partner_id.ids, subtype_ids=[
+            self.env.ref('crm.mt_salesteam_lead_won').id])
+        lead = self.create_leads(1)
+        self.route(team)
+        follower = lead.message_follower_ids.filtered(
+            lambda follower: follower.partner_id == self.sales[0].partner_id)
+        self.assertEqual(follower.subtype_ids, self.env.ref('crm.mt_lead_won'))
 
     def test_reassigned_lead_frees_its_place_archived_still_counts(self):
         team = self.create_team('Places', members=[(self.sales[0], 2), (self.sales[1], 2)])
