@@ -538,7 +538,7 @@ class CrmTeam(models.Model):
         """Cron only: write the batches on ``writers`` connections of their own, each batch
         committed as one unit, while this thread prepares the next ones. Most of a run is
         PostgreSQL work (index entries, foreign key checks of followers and log rows): batches
-        touch different leads, so two database processes do it side by side.
+        touch different leads, so several database processes do it side by side.
 
         This transaction keeps the routing lock meanwhile and writes nothing: what it wrote
         before (refreshed scores, error notes) is committed first, so no writer waits on it.
