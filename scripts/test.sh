@@ -35,24 +35,23 @@ grep -E "odoo\.addons\.crm_team_routing\.tests.* \.\.\. |(ERROR|CRITICAL) " "$lo
   | grep -vE "Unmet dependencies|test_exceptions" | cut -c1-300 || true
 
 extra_passed=0; extra_failed=0
+# shell_check LABEL SCRIPT MARKER: a script run by 'odoo shell' on the test database passes when
+# it prints MARKER (a failed assertion stops it before).
+shell_check() {
+  local out="$STATE/logs/${2%.py}.log"
+  if "$ROOT/bin/odoo" shell -d "$db" --no-http --log-level=warn < "$ROOT/scripts/$2" >"$out" 2>&1 \
+       && grep -q "$3" "$out"; then
+    say "$1 ... ok"; extra_passed=$((extra_passed + 1))
+  else
+    say "$1 ... FAILED (log: ${out#$ROOT/})"; tail -20 "$out" >&2
+    extra_failed=$((extra_failed + 1))
+  fi
+}
 # The scheduled action as it really runs (commits, parallel writers, a failed batch), which the
 # tests cannot do: they never commit.
-if "$ROOT/bin/odoo" shell -d "$db" --no-http --log-level=warn < "$ROOT/scripts/cron_check.py" \
-     > "$STATE/logs/cron-check.log" 2>&1 && grep -q "CRON-CHECK ok" "$STATE/logs/cron-check.log"; then
-  say "cron check ... ok"; extra_passed=$((extra_passed + 1))
-else
-  say "cron check ... FAILED"; tail -20 "$STATE/logs/cron-check.log" >&2
-  extra_failed=$((extra_failed + 1))
-fi
-
-# Uninstall check: the module leaves cleanly and gives core's record rules back.
-if "$ROOT/bin/odoo" shell -d "$db" --no-http --log-level=warn < "$ROOT/scripts/uninstall_check.py" \
-     > "$STATE/logs/uninstall.log" 2>&1 && grep -q "UNINSTALL-CHECK ok" "$STATE/logs/uninstall.log"; then
-  say "uninstall check ... ok"; extra_passed=$((extra_passed + 1))
-else
-  say "uninstall check ... FAILED"; tail -20 "$STATE/logs/uninstall.log" >&2
-  extra_failed=$((extra_failed + 1))
-fi
+shell_check "cron check" cron_check.py "CRON-CHECK ok"
+# The module leaves cleanly and gives core's record rules back.
+shell_check "uninstall check" uninstall_check.py "UNINSTALL-CHECK ok"
 
 # The Vietnamese translation is complete and well-formed (placeholders kept).
 if "$ROOT/scripts/check_i18n.sh"; then
