@@ -210,7 +210,19 @@ template_db() {
     psql_admin -qc "ALTER DATABASE \"$name.tmp\" RENAME TO \"$name\""
     mv "$STATE/data/filestore/$name.tmp" "$STATE/data/filestore/$name"
   fi
+  reset_phantom_installs "$name"   # also for a template made before this step existed
   echo "$name"
+}
+
+# Odoo 11 marks, when it creates a database, every auto-install module whose dependencies are
+# all missing from the addons path as 'to install' (its query joins the dependencies it knows).
+# This packaging ships part of the addons only, so about twenty such modules stay 'to install'
+# for ever: every start logs "Unmet dependencies", and the cron thread skips a database with
+# modules to install, so no scheduled action would run (until Odoo resets them itself after 5
+# hours of stuck jobs). After an install run they cannot be installed: reset them as that
+# reset does (odoo.modules.reset_modules_state).
+reset_phantom_installs() {  # reset_phantom_installs DB
+  psql_admin -d "$1" -qc "UPDATE ir_module_module SET state = 'uninstalled' WHERE state = 'to install'"
 }
 
 copy_db() {  # copy_db SOURCE TARGET
