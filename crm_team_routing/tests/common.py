@@ -65,6 +65,15 @@ class RoutingCase(common.SavepointCase):
         return team
 
     @classmethod
+    def create_north_south(cls, south_sales):
+        """Team North led by leader_north with sales 1 and 2, team South led by leader_south
+        with ``south_sales``; all members take 30 leads."""
+        cls.north = cls.create_team('North', leader=cls.leader_north,
+                                    members=[(cls.sales[0], 30), (cls.sales[1], 30)])
+        cls.south = cls.create_team('South', leader=cls.leader_south,
+                                    members=[(user, 30) for user in south_sales])
+
+    @classmethod
     def create_leads(cls, count, prefix='Lead', **values):
         """``count`` leads arriving with no salesperson and no team (mail gateway, web form)."""
         vals = dict({'user_id': False, 'team_id': False, 'type': 'lead'}, **values)

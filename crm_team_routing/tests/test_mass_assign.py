@@ -9,10 +9,7 @@ class TestMassAssign(RoutingCase):
     @classmethod
     def setUpClass(cls):
         super(TestMassAssign, cls).setUpClass()
-        cls.north = cls.create_team('North', leader=cls.leader_north,
-                                    members=[(cls.sales[0], 30), (cls.sales[1], 30)])
-        cls.south = cls.create_team('South', leader=cls.leader_south,
-                                    members=[(cls.sales[2], 30)])
+        cls.create_north_south(south_sales=cls.sales[2:3])
 
     def wizard(self, user, leads, **values):
         return self.env['crm.lead.mass.assign'].sudo(user).with_context(

@@ -10,10 +10,7 @@ class TestVisibility(RoutingCase):
     @classmethod
     def setUpClass(cls):
         super(TestVisibility, cls).setUpClass()
-        cls.north = cls.create_team('North', leader=cls.leader_north,
-                                    members=[(cls.sales[0], 30), (cls.sales[1], 30)])
-        cls.south = cls.create_team('South', leader=cls.leader_south,
-                                    members=[(cls.sales[2], 30), (cls.sales[3], 30)])
+        cls.create_north_south(south_sales=cls.sales[2:4])
         Lead = cls.Lead.with_context(crm_team_routing_no_route=True)
 
         def lead(name, user, team):
