@@ -24,7 +24,7 @@ from psycopg2.extras import execute_values
 import odoo
 from odoo import fields
 from odoo.tools.safe_eval import safe_eval
-from odoo.addons.crm_team_routing.models import routing_engine
+from odoo.addons.crm_team_routing.routing import engine as routing_engine
 
 LEADS = int(os.environ.get('BENCH_LEADS') or 100000)
 PROFILE_LINES = int(os.environ.get('BENCH_PROFILE') or 0)

@@ -11,7 +11,7 @@ from odoo import _, api, fields, models
 from odoo.exceptions import AccessError, UserError, ValidationError
 from odoo.tools import html_escape
 
-from . import routing_engine
+from ..routing import engine as routing_engine
 from .routing_domain import check_domain, parse_domain
 
 _logger = logging.getLogger(__name__)

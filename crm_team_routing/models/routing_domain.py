@@ -7,17 +7,8 @@ message naming the record instead of breaking a routing run later.
 """
 from odoo import _
 from odoo.exceptions import ValidationError
-from odoo.tools.safe_eval import safe_eval
 
-
-def parse_domain(text):
-    """Return the domain list for ``text`` ('' and False mean all leads); raise on bad text."""
-    if not text or not text.strip():
-        return []
-    domain = safe_eval(text)
-    if not isinstance(domain, (list, tuple)):
-        raise ValueError(_("a filter must be a list of conditions"))
-    return list(domain)
+from ..routing.filters import parse_domain
 
 
 def check_domain(record, field_name):
