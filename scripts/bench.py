@@ -305,20 +305,19 @@ DIGESTS = "digests (one message per salesperson)"
 
 def install_meter():
     models = {name: type(env[name]) for name in (
-        'crm.team', 'crm.lead', 'crm.lead.scoring.rule', 'mail.followers',
+        'crm.lead.router', 'crm.lead', 'crm.lead.scoring.rule', 'mail.followers',
         'crm.lead.assignment.log')}
     meter = PhaseMeter()
     meter.wrap(models['crm.lead.scoring.rule'], '_routing_scores', "scores: one search per rule")
-    meter.wrap(models['crm.team'], '_routing_states', "team and member states (filters, loads)")
-    meter.wrap(models['crm.team'], '_routing_phase1_ids', "leads waiting for a team")
+    meter.wrap(models['crm.lead.router'], '_read_states', "team and member states (filters, loads)")
+    meter.wrap(models['crm.lead.router'], '_read_phase1_ids', "leads waiting for a team")
     meter.wrap(routing_engine, 'route', "decisions (plain Python)")
-    meter.wrap(models['crm.team'], '_routing_explain', "reasons for the log")
-    meter.wrap(models['crm.team'], '_routing_write', "writes, in batches with commits")
+    meter.wrap(models['crm.lead.router'], '_write', "writes, in batches with commits")
     meter.wrap(models['crm.lead'], '_routing_last_log_kinds', "last log kinds", 1)
     meter.wrap(models['mail.followers'], '_routing_subscriptions', "who follows (read once)", 1)
     # The batches run on parallel connections: their phases add up the time of all writers,
     # and their queries are counted in the total only (the counter is per connection).
-    meter.wrap(models['crm.team'], '_routing_write_batch', "batches (time summed over writers)",
+    meter.wrap(models['crm.lead.router'], '_write_batch', "batches (time summed over writers)",
                1, threaded=True)
     meter.wrap(models['crm.lead'], '_routing_write_assignment', "lead updates and followers", 2,
                threaded=True)
@@ -326,7 +325,7 @@ def install_meter():
                "followers (salespeople, team)", 3, threaded=True)
     meter.wrap(models['crm.lead.assignment.log'], '_routing_insert', "log rows", 2,
                threaded=True)
-    meter.wrap(models['crm.team'], '_routing_notify', DIGESTS, required=True)
+    meter.wrap(models['crm.lead.router'], '_notify', DIGESTS, required=True)
     return meter
 
 
@@ -541,7 +540,7 @@ def main():
     create_configuration(data, LEADS)
     if WRITERS:
         env['ir.config_parameter'].set_param('crm_team_routing.parallel_writers', WRITERS)
-    writers = env['crm.team']._routing_parallel_writers()
+    writers = env['crm.lead.router']._parallel_writers()
     configured = time.perf_counter() - start
     env.cr.commit()  # the run measures routing only
     env.cache.invalidate()

@@ -10,7 +10,7 @@
 import threading
 from collections import Counter
 
-from odoo.addons.crm_team_routing.models import crm_team
+from odoo.addons.crm_team_routing.models import crm_lead_router
 
 LEADS = 240
 BATCH = 40  # 6 batches: enough for two writers to interleave
@@ -45,9 +45,9 @@ leads = env['crm.lead'].with_context(ctx).browse([
 env['ir.config_parameter'].set_param('crm_team_routing.parallel_writers', '2')
 env.cr.commit()
 
-crm_team.ROUTING_BATCH_SIZE = BATCH
-Team = type(env['crm.team'])
-original = Team._routing_write_batch
+crm_lead_router.ROUTING_BATCH_SIZE = BATCH
+Router = type(env['crm.lead.router'])
+original = Router._write_batch
 calls, threads, counting = [], set(), threading.Lock()
 
 
@@ -61,7 +61,7 @@ def failing_fourth(self, batch, subscriptions, now):
     return original(self, batch, subscriptions, now)
 
 
-Team._routing_write_batch = failing_fourth
+Router._write_batch = failing_fourth
 try:
     env['crm.team']._cron_assign_leads()
 except RuntimeError as error:
@@ -69,7 +69,7 @@ except RuntimeError as error:
 else:
     raise AssertionError("the failure of a batch did not stop the run")
 finally:
-    Team._routing_write_batch = original
+    Router._write_batch = original
 env.cr.rollback()
 env.cache.invalidate()
 assert len(threads) == 2, "expected two writer threads, got %s" % sorted(threads)

@@ -1,5 +1,5 @@
 # License LGPL-3.0 or later (https://www.gnu.org/licenses/lgpl).
-from . import routing_domain
+from . import crm_lead_router
 from . import crm_lead_assignment_log
 from . import crm_team
 from . import crm_team_member

@@ -1,8 +1,12 @@
 # License LGPL-3.0 or later (https://www.gnu.org/licenses/lgpl).
+from collections import defaultdict
+
 from psycopg2.extras import execute_values
 
 from odoo import _, api, fields, models
-from odoo.exceptions import AccessError
+from odoo.exceptions import AccessError, ValidationError
+
+from .mail_followers import LEAD_FOLLOWER_FIELDS
 
 SHARE_STATES = [
     ('none', 'Not shared'),
@@ -76,6 +80,10 @@ class CrmLead(models.Model):
     @api.model
     def create(self, vals):
         self._check_create_owner(vals)
+        # Core's mail.thread.create adds the creator's follower to the dict it is given: when
+        # the RPC layer retries a call after a serialization failure, it passes the same dict
+        # again and the creation fails ("partner cannot follow twice"). Give it a copy.
+        vals = dict(vals)
         if vals.get('user_id'):
             vals.setdefault('assignment_date', fields.Datetime.now())
         lead = super(CrmLead, self).create(vals)
@@ -93,12 +101,19 @@ class CrmLead(models.Model):
                   _("Created with salesperson %s.") % lead.user_id.name, lead.company_id.id)],
                 fields.Datetime.now())
         elif not self.env.context.get('crm_team_routing_no_route'):
-            teams = self.env['crm.team'].sudo().search([
-                ('assignment_on_create', '=', True), ('assignment_optout', '=', False),
-                '|', ('company_id', '=', False), ('company_id', '=', lead.company_id.id)])
-            if teams:
-                teams._action_assign_leads(leads=lead)
+            lead._routing_route_on_create()
         return lead
+
+    def _routing_route_on_create(self):
+        """Route the lead, once its creation is committed, through the teams that route new
+        leads of its company (the router gathers every lead of the transaction in one run)."""
+        # Which teams route new leads is configuration the creator may not read.
+        teams = self.env['crm.team'].sudo().search([
+            ('assignment_on_create', '=', True), ('assignment_optout', '=', False),
+            '|', ('company_id', '=', False), ('company_id', '=', self.company_id.id)])
+        if teams:
+            self.env['crm.lead.router']._route(teams.sudo(self.env.uid), leads=self,
+                                               mode='create')
 
     def _check_create_owner(self, vals):
         """A plain salesperson creates leads owned by themselves only. The record rule refuses
@@ -115,9 +130,11 @@ class CrmLead(models.Model):
     @api.multi
     def write(self, vals):
         if 'user_id' in vals:
+            previous = {lead.id: lead.user_id.id for lead in self}
             vals = dict(vals, assignment_date=fields.Datetime.now() if vals['user_id'] else False)
             res = super(CrmLead, self).write(vals)
             self._routing_log_manual()
+            self._routing_unfollow_previous(previous)
         else:
             res = super(CrmLead, self).write(vals)
         if 'shared_user_ids' in vals and 'share_state' not in vals:
@@ -126,6 +143,29 @@ class CrmLead(models.Model):
                 leads.filtered(lambda lead: lead.share_state != state).write(
                     {'share_state': state})
         return res
+
+    @api.constrains('shared_user_ids', 'company_id')
+    def _check_shared_user_ids(self):
+        for lead in self.sudo():
+            strangers = lead.shared_user_ids.filtered(
+                lambda user: user.share or (lead.company_id
+                                            and lead.company_id not in user.company_ids))
+            if strangers:
+                raise ValidationError(_("Lead %(lead)s: %(user)s cannot read it; leads are "
+                                        "shared with internal users of their company only.")
+                                      % {'lead': lead.name, 'user': strangers[0].name})
+
+    @api.multi
+    def message_subscribe(self, partner_ids=None, channel_ids=None, subtype_ids=None,
+                          force=True):
+        """Only someone who may write a lead adds followers to it, themselves included: a user
+        the lead is shared with reads it and nothing more (followers may post)."""
+        if (partner_ids or channel_ids) and not self.env.user._is_superuser():
+            self.check_access_rights('write')
+            self.check_access_rule('write')
+        return super(CrmLead, self).message_subscribe(
+            partner_ids=partner_ids, channel_ids=channel_ids, subtype_ids=subtype_ids,
+            force=force)
 
     def _routing_log_manual(self):
         now = fields.Datetime.now()
@@ -268,6 +308,44 @@ class CrmLead(models.Model):
         """, (list(lead_ids),))
         return dict(self.env.cr.fetchall())
 
+    @api.model
+    def _routing_current_users(self, lead_ids):
+        """{lead_id: user_id} of the leads now."""
+        if not lead_ids:
+            return {}
+        self.env.cr.execute("SELECT id, user_id FROM crm_lead WHERE id = ANY(%s)",
+                            (list(lead_ids),))
+        return dict(self.env.cr.fetchall())
+
+    @api.multi
+    def _routing_unfollow_previous(self, previous):
+        """Followers follow the rights: once a lead changed salesperson, the previous one
+        (``previous``: {lead_id: user_id}) stops following it, unless they still may read it as
+        leader of its team, 'All Documents' user or manager. A user it is shared with reads it
+        without following it. One statement for all the leads."""
+        by_user = defaultdict(list)
+        # Who follows and who leads are read as the system: the caller changed the salesperson.
+        for lead in self.sudo():
+            old = previous.get(lead.id)
+            if old and old != lead.user_id.id:
+                by_user[old].append(lead)
+        rows = []
+        for user in self.env['res.users'].sudo().browse(list(by_user)):
+            if user.has_group('sales_team.group_sale_salesman_all_leads'):
+                continue
+            rows += [(lead.id, user.partner_id.id) for lead in by_user[user.id]
+                     if lead.team_id.user_id != user]
+        if not rows:
+            return
+        self.env.cr.execute("""
+            DELETE FROM mail_followers AS follower
+             USING unnest(%s::int[], %s::int[]) AS f(res_id, partner_id)
+             WHERE follower.res_model = 'crm.lead' AND follower.res_id = f.res_id
+               AND follower.partner_id = f.partner_id
+        """, ([row[0] for row in rows], [row[1] for row in rows]))
+        self.env['mail.followers'].invalidate_cache()
+        self.invalidate_cache(LEAD_FOLLOWER_FIELDS, [row[0] for row in rows])
+
     # ------------------------------------------------------------------------------------------
     # Actions
     # ------------------------------------------------------------------------------------------
@@ -275,20 +353,28 @@ class CrmLead(models.Model):
     @api.multi
     def _action_route_leads(self):
         """Server action "Route leads" (automated actions): route these leads through every
-        routing team. A system path: whoever fires the automated action may not read the teams."""
-        teams = self.env['crm.team'].sudo().search(self.env['crm.team']._get_routing_team_domain())
-        teams._action_assign_leads(leads=self.sudo())
+        routing team of their companies, once the transaction that fired it is committed.
+        The router's gate checks that the caller may write them."""
+        companies = self.sudo().mapped('company_id')
+        # Which teams route is configuration the caller may not read; the gate runs next.
+        teams = self.env['crm.team'].sudo().search(
+            self.env['crm.team']._get_routing_team_domain()
+            + ['|', ('company_id', '=', False), ('company_id', 'in', companies.ids)])
+        self.env['crm.lead.router']._route(teams.sudo(self.env.uid), leads=self,
+                                           mode='server_action')
         return True
 
     @api.multi
     def action_share_with_users(self, users):
-        """Share these leads read-only with ``users`` (by hand or from the wizard)."""
+        """Share these leads read-only with ``users``: whoever may write the leads, with
+        internal users of their companies (the wizard restricts team leaders further)."""
+        users = self.env['res.users'].browse(getattr(users, 'ids', users))
         if not users:
             return True
-        self.check_access_rights('write')
-        self.check_access_rule('write')
-        self._routing_share(users, _("Shared read-only with %s.")
-                            % ', '.join(users.mapped('name')))
+        self.env['crm.lead.router']._check_targets(self, users)
+        # Checked above: the shared rows and the log are written as the system.
+        self.sudo()._routing_share(users.sudo(), _("Shared read-only with %s.")
+                                   % ', '.join(users.sudo().mapped('name')))
         return True
 
     @api.multi

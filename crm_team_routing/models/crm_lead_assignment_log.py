@@ -1,8 +1,12 @@
 # License LGPL-3.0 or later (https://www.gnu.org/licenses/lgpl).
+import logging
 from collections import Counter
 from datetime import timedelta
 
-from odoo import api, fields, models
+from odoo import _, api, fields, models
+from odoo.tools import html_escape
+
+_logger = logging.getLogger(__name__)
 
 LOG_KINDS = [
     ('team', 'Entered a team'),
@@ -73,15 +77,18 @@ class CrmLeadAssignmentLog(models.Model):
     @api.model_cr
     def init(self):
         # Digests look for the rows not notified yet: a handful among millions.
+        self.env.cr.execute("DROP INDEX IF EXISTS crm_lead_assignment_log_pending_idx")
         self.env.cr.execute("""
-            CREATE INDEX IF NOT EXISTS crm_lead_assignment_log_pending_idx
-                ON crm_lead_assignment_log (user_id) WHERE kind = 'member' AND NOT notified
+            CREATE INDEX IF NOT EXISTS crm_lead_assignment_log_unnotified_idx
+                ON crm_lead_assignment_log (user_id) WHERE NOT notified
         """)
 
     @api.model
-    def _routing_insert(self, rows, date):
+    def _routing_insert(self, rows, date, notify=False):
         """Insert log rows given as (lead_id, team_id, user_id, kind, reason, company_id) in one
-        statement. Only routing digests notify: other kinds are born notified."""
+        statement. Digests list the rows not notified yet: routing's ``member`` rows, and the
+        rows of assignments a person made in bulk (``notify``); the others are born notified
+        (a change by hand sends core's own message)."""
         if not rows:
             return
         # Columns travel as arrays: cheaper to build and to parse than a VALUES list.
@@ -89,10 +96,11 @@ class CrmLeadAssignmentLog(models.Model):
         self.env.cr.execute("""
             INSERT INTO crm_lead_assignment_log
                    (lead_id, team_id, user_id, kind, reason, company_id, notified, date)
-            SELECT lead_id, team_id, user_id, kind, reason, company_id, kind != 'member', %s
+            SELECT lead_id, team_id, user_id, kind, reason, company_id,
+                   user_id IS NULL OR NOT (kind = 'member' OR %s), %s
               FROM unnest(%s::int[], %s::int[], %s::int[], %s::varchar[], %s::text[], %s::int[])
                    AS r(lead_id, team_id, user_id, kind, reason, company_id)
-        """, (date, lead_ids, [team_id or None for team_id in team_ids],
+        """, (bool(notify), date, lead_ids, [team_id or None for team_id in team_ids],
               [user_id or None for user_id in user_ids], kinds, reasons,
               [company_id or None for company_id in company_ids]))
         # New rows only: no log record is stale, the leads' history is.
@@ -100,50 +108,52 @@ class CrmLeadAssignmentLog(models.Model):
 
     @api.model
     def _routing_pending_digests(self, max_lines):
-        """What the digests say, for the routing rows not notified yet (this run's, and those a
-        killed run left): {user_id: (count, team_id, [(lead_id, lead_name)])} with the team of
-        most of the user's rows (the first one on a tie; None when all their teams were deleted
-        since) and their first ``max_lines`` leads, oldest first. Two queries, whatever the
-        number of rows."""
+        """What the digests say, for the rows not notified yet (this run's, and those a killed
+        run left): ({user_id: (count, team_id, [(lead_id, lead_name)])}, last row id) with the
+        team of most of the user's rows (the first one on a tie; None when all their teams were
+        deleted since) and their first ``max_lines`` leads, oldest first. Two queries, whatever
+        the number of rows. The caller holds the routing lock: no other transaction adds such
+        rows meanwhile."""
         cr = self.env.cr
         cr.execute("""
-            SELECT user_id, team_id, count(*), min(id) FROM crm_lead_assignment_log
-             WHERE kind = 'member' AND NOT notified AND user_id IS NOT NULL
+            SELECT user_id, team_id, count(*), min(id), max(id) FROM crm_lead_assignment_log
+             WHERE NOT notified AND user_id IS NOT NULL
              GROUP BY user_id, team_id
         """)
         best = {}  # user_id: (has a team, count, -first row id, team_id)
         totals = Counter()
-        for user_id, team_id, count, first in cr.fetchall():
+        last_id = 0
+        for user_id, team_id, count, first, last in cr.fetchall():
+            last_id = max(last_id, last)
             totals[user_id] += count
             best[user_id] = max(best.get(user_id, (False, 0, 0, None)),
                                 (bool(team_id), count, -first, team_id))
         if not totals:
-            return {}
+            return {}, 0
         cr.execute("""
             SELECT log.user_id, log.lead_id, lead.name
               FROM (SELECT id, user_id, lead_id,
                            row_number() OVER (PARTITION BY user_id ORDER BY id) AS line
                       FROM crm_lead_assignment_log
-                     WHERE kind = 'member' AND NOT notified AND user_id IS NOT NULL) AS log
+                     WHERE NOT notified AND user_id IS NOT NULL AND id <= %s) AS log
               JOIN crm_lead lead ON lead.id = log.lead_id
              WHERE log.line <= %s
              ORDER BY log.user_id, log.id
-        """, (max_lines,))
+        """, (last_id, max_lines))
         lines = {}
         for user_id, lead_id, name in cr.fetchall():
             lines.setdefault(user_id, []).append((lead_id, name))
         return {user_id: (total, best[user_id][3], lines.get(user_id, []))
-                for user_id, total in totals.items()}
+                for user_id, total in totals.items()}, last_id
 
     @api.model
-    def _routing_mark_notified(self):
-        """Mark notified the rows ``_routing_pending_digests`` read. The same condition in the
-        same transaction, whose snapshot does not move: the same rows, not those another
-        transaction committed meanwhile."""
+    def _routing_mark_notified(self, last_id):
+        """Mark notified exactly the rows ``_routing_pending_digests`` listed: those not
+        notified up to ``last_id``, never rows another transaction adds later."""
         self.env.cr.execute("""
             UPDATE crm_lead_assignment_log SET notified = TRUE
-             WHERE kind = 'member' AND NOT notified AND user_id IS NOT NULL
-        """)
+             WHERE NOT notified AND user_id IS NOT NULL AND id <= %s
+        """, (last_id,))
         self.invalidate_cache(['notified'])
 
     @api.model
@@ -165,3 +175,133 @@ class CrmLeadAssignmentLog(models.Model):
                             (fields.Datetime.to_string(limit),))
         self.invalidate_cache()
         return True
+
+    @api.model
+    def _routing_send_digests(self, max_lines):
+        """One message per salesperson listing their new leads (and those a killed run left).
+
+        An internal note on the team, addressed to the salesperson and delivered as they chose:
+        an inbox notification, or an email queued for the mail cron. ``message_post`` would
+        cost about 0.1 s a message (core renders its email layout anew for each); the digests
+        of a run are written together instead: the messages, their recipients and
+        notifications, the queued mails, in a few statements whatever the number of people.
+        The caller holds the routing lock, and calls this as the system.
+        """
+        pending, last_id = self._routing_pending_digests(max_lines)
+        if not pending:
+            return
+        # Digests are system messages on teams the salesperson cannot write to.
+        Message = self.env['mail.message'].sudo()
+        title = _("New leads for %(user)s (%(count)s):")
+        more_text = _("... and %s more.")
+        base_url = self.env['ir.config_parameter'].sudo().get_param('web.base.url', '')
+        email_from = Message._get_default_from()
+        reply_to = {}
+        digests = []  # (message_id, team, subject, body, partner, by email)
+        for user in self.env['res.users'].sudo().browse(sorted(pending)):
+            count, team_id, rows = pending[user.id]
+            if not team_id:
+                # Their teams were deleted since: there is no team to post the note on.
+                _logger.warning("Lead routing: no digest for %s, whose %d leads came from "
+                                "teams deleted since", user.login, count)
+                continue
+            team = self.env['crm.team'].browse(team_id)
+            if team not in reply_to:
+                reply_to[team] = Message._get_reply_to(
+                    {'model': team._name, 'res_id': team.id, 'email_from': email_from})
+            lines = ''.join(
+                '<li><a href="%s/web#id=%d&amp;model=crm.lead&amp;view_type=form">%s</a></li>'
+                % (html_escape(base_url), lead_id, html_escape(name))
+                for lead_id, name in rows)
+            more = ''
+            if count > len(rows):
+                more = '<p>%s</p>' % html_escape(more_text % (count - len(rows)))
+            subject = title % {'user': user.name, 'count': count}
+            body = '<p>%s</p><ul>%s</ul>%s' % (html_escape(subject), lines, more)
+            digests.append((
+                Message._get_message_id({'model': team._name, 'res_id': team.id}), team,
+                subject, body, user.partner_id.id,
+                user.notification_type == 'email' and bool(user.partner_id.email)))
+        message_of = self._routing_insert_digests(digests, email_from, reply_to)
+        self._routing_mark_notified(last_id)
+        inbox = Message.browse([message_of[digest[0]] for digest in digests if not digest[5]])
+        if inbox:
+            # The inbox counter of connected users moves at once, as core's notification does.
+            partner_of = {message_of[digest[0]]: digest[4] for digest in digests}
+            self.env['bus.bus'].sendmany([
+                [(self.env.cr.dbname, 'ir.needaction', partner_of[values['id']]), values]
+                for values in inbox.message_format()])
+
+    def _routing_insert_digests(self, digests, email_from, reply_to):
+        """Insert the digest messages with their recipient, notification and, for people
+        notified by email, the queued mail. Returns {message_id (the header): mail.message id}.
+        """
+        cr = self.env.cr
+        now = fields.Datetime.now()
+        uid = self.env.uid
+        cr.execute("""
+            INSERT INTO mail_message (model, res_id, record_name, message_type, subtype_id,
+                                      subject, body, author_id, email_from, reply_to, message_id,
+                                      date, create_uid, create_date, write_uid, write_date)
+            SELECT %(model)s, d.res_id, d.record_name, 'comment', %(subtype)s, d.subject, d.body,
+                   %(author)s, %(email_from)s, d.reply_to, d.message_id,
+                   %(now)s, %(uid)s, %(now)s, %(uid)s, %(now)s
+              FROM unnest(%(res_ids)s::int[], %(names)s::varchar[], %(subjects)s::varchar[],
+                          %(bodies)s::text[], %(reply_tos)s::varchar[], %(message_ids)s::varchar[])
+                   AS d(res_id, record_name, subject, body, reply_to, message_id)
+         RETURNING message_id, id
+        """, {
+            'model': 'crm.team',
+            'subtype': self.env.ref('mail.mt_note').id,
+            'author': self.env.user.partner_id.id,
+            'email_from': email_from,
+            'now': now,
+            'uid': uid,
+            'res_ids': [digest[1].id for digest in digests],
+            'names': [digest[1].name for digest in digests],
+            'subjects': [digest[2] for digest in digests],
+            'bodies': [digest[3] for digest in digests],
+            'reply_tos': [reply_to[digest[1]] for digest in digests],
+            'message_ids': [digest[0] for digest in digests],
+        })
+        message_of = dict(cr.fetchall())
+        ids = [message_of[digest[0]] for digest in digests]
+        partners = [digest[4] for digest in digests]
+        by_email = [digest[5] for digest in digests]
+        cr.execute("""
+            INSERT INTO mail_message_res_partner_rel (mail_message_id, res_partner_id)
+            SELECT * FROM unnest(%s::int[], %s::int[])
+        """, (ids, partners))
+        # Handled by email: not in the inbox (is_read), as core's notification does.
+        cr.execute("""
+            INSERT INTO mail_message_res_partner_needaction_rel
+                   (mail_message_id, res_partner_id, is_read, is_email, email_status)
+            SELECT message, partner, by_email, by_email, 'ready'
+              FROM unnest(%s::int[], %s::int[], %s::bool[]) AS n(message, partner, by_email)
+        """, (ids, partners, by_email))
+        emailed = [index for index, flag in enumerate(by_email) if flag]
+        if emailed:
+            # Queued for the mail cron, never sent from here.
+            cr.execute("""
+                WITH queued AS (
+                    INSERT INTO mail_mail (mail_message_id, body_html, notification, auto_delete,
+                                           state, create_uid, create_date, write_uid, write_date)
+                    SELECT message, body, TRUE, TRUE, 'outgoing', %(uid)s, %(now)s, %(uid)s,
+                           %(now)s
+                      FROM unnest(%(messages)s::int[], %(bodies)s::text[]) AS q(message, body)
+                 RETURNING id, mail_message_id
+                )
+                INSERT INTO mail_mail_res_partner_rel (mail_mail_id, res_partner_id)
+                SELECT queued.id, r.partner
+                  FROM queued
+                  JOIN unnest(%(messages)s::int[], %(partners)s::int[]) AS r(message, partner)
+                    ON r.message = queued.mail_message_id
+            """, {
+                'uid': uid,
+                'now': now,
+                'messages': [ids[index] for index in emailed],
+                'bodies': [digests[index][3] for index in emailed],
+                'partners': [partners[index] for index in emailed],
+            })
+        self.env['mail.message'].invalidate_cache()
+        return message_of

@@ -1,9 +1,10 @@
 # License LGPL-3.0 or later (https://www.gnu.org/licenses/lgpl).
 import logging
 
-from odoo import api, fields, models
+from odoo import _, api, fields, models
+from odoo.exceptions import AccessError
 
-from .routing_domain import check_domain, parse_domain
+from ..routing.filters import parse_domain
 
 _logger = logging.getLogger(__name__)
 
@@ -46,7 +47,7 @@ class CrmLeadScoringRule(models.Model):
     @api.constrains('domain')
     def _check_domain(self):
         for rule in self:
-            check_domain(rule, 'domain')
+            self.env['crm.lead.router']._check_filter(rule, 'domain')
 
     @api.model
     def _routing_scores(self, domain, company_of):
@@ -74,9 +75,14 @@ class CrmLeadScoringRule(models.Model):
 
     @api.multi
     def action_recompute_scores(self):
-        """Recompute the score of every open lead, in batches."""
+        """Recompute the score of every open lead of the manager's companies, in batches."""
+        if not self.env.user.has_group('sales_team.group_sale_manager'):
+            raise AccessError(_("Only sales managers can recompute the lead scores."))
+        domain = [('probability', '<', 100), '|', ('company_id', '=', False),
+                  ('company_id', 'in', self.env.user.company_ids.ids)]
+        # Checked: a manager rescores the leads of their companies, which they may all write.
         Lead = self.env['crm.lead'].sudo()
-        rows = Lead._routing_select([('probability', '<', 100)], ['id', 'score', 'company_id'])
+        rows = Lead._routing_select(domain, ['id', 'score', 'company_id'])
         for start in range(0, len(rows), SCORING_BATCH_SIZE):
             batch = rows[start:start + SCORING_BATCH_SIZE]
             scores = self._routing_scores([('id', 'in', [row[0] for row in batch])],

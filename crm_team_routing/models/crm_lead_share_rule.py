@@ -2,8 +2,9 @@
 import logging
 
 from odoo import _, api, fields, models
+from odoo.exceptions import AccessError, ValidationError
 
-from .routing_domain import check_domain, parse_domain
+from ..routing.filters import parse_domain
 
 _logger = logging.getLogger(__name__)
 
@@ -50,7 +51,23 @@ class CrmLeadShareRule(models.Model):
     @api.constrains('domain')
     def _check_domain(self):
         for rule in self:
-            check_domain(rule, 'domain')
+            self.env['crm.lead.router']._check_filter(rule, 'domain')
+
+    @api.constrains('user_ids', 'company_id')
+    def _check_user_ids(self):
+        """At least one user; internal users who work for the rule's company."""
+        for rule in self.sudo():
+            if not rule.user_ids:
+                raise ValidationError(_("Share rule %s: choose at least one user to share the "
+                                        "leads with.") % rule.name)
+            for user in rule.user_ids:
+                if user.share:
+                    raise ValidationError(_("Share rule %(rule)s: %(user)s is not an internal "
+                                            "user.") % {'rule': rule.name, 'user': user.name})
+                if rule.company_id and rule.company_id not in user.company_ids:
+                    raise ValidationError(_("Share rule %(rule)s: %(user)s does not work for "
+                                            "%(company)s.") % {
+                        'rule': rule.name, 'user': user.name, 'company': rule.company_id.name})
 
     @api.model
     def _cron_apply_share_rules(self):
@@ -61,23 +78,31 @@ class CrmLeadShareRule(models.Model):
 
     @api.multi
     def action_apply(self):
-        """Button: apply these rules now."""
-        self._apply_share_rules()
+        """Button: apply these rules now (sales managers, rules of their companies)."""
+        if not self.env.user.has_group('sales_team.group_sale_manager'):
+            raise AccessError(_("Only sales managers can apply share rules."))
+        foreign = self.sudo().mapped('company_id') - self.env.user.company_ids
+        if foreign:
+            raise AccessError(_("You cannot apply the share rules of %s.") % foreign[0].name)
+        self._apply_share_rules(companies=self.env.user.company_ids)
         return {
             'type': 'ir.actions.client',
             'tag': 'reload',
         }
 
     @api.multi
-    def _apply_share_rules(self):
-        """Share the 'to share' leads of each rule's campaign: one search and a few set-based
-        statements per rule, whatever the number of leads. Returns the number of leads shared."""
+    def _apply_share_rules(self, companies=None):
+        """Share the 'to share' leads of each rule's campaign (of ``companies`` only, when
+        given): one search and a few set-based statements per rule, whatever the number of
+        leads. Returns the number of leads shared. The callers checked who may apply them."""
         Lead = self.env['crm.lead'].sudo()
         total = 0
         for rule in self.sudo().filtered(lambda r: r.active and r.user_ids):
             domain = [('campaign_id', '=', rule.campaign_id.id), ('share_state', '=', 'to_share')]
             if rule.company_id:
                 domain.append(('company_id', '=', rule.company_id.id))
+            if companies is not None:
+                domain += ['|', ('company_id', '=', False), ('company_id', 'in', companies.ids)]
             try:
                 with self.env.cr.savepoint():
                     lead_ids = Lead._routing_select(domain + parse_domain(rule.domain), ['id'],

@@ -1,7 +1,6 @@
 # License LGPL-3.0 or later (https://www.gnu.org/licenses/lgpl).
-from odoo import api, fields, models
-
-from .routing_domain import check_domain
+from odoo import _, api, fields, models
+from odoo.exceptions import ValidationError
 
 
 class CrmTeamMember(models.Model):
@@ -84,7 +83,21 @@ class CrmTeamMember(models.Model):
     @api.constrains('assignment_domain')
     def _check_assignment_domain(self):
         for member in self:
-            check_domain(member, 'assignment_domain')
+            self.env['crm.lead.router']._check_filter(member, 'assignment_domain')
+
+    @api.constrains('team_id', 'user_id')
+    def _check_user(self):
+        """Only internal users who may work in the team's company take leads."""
+        for member in self.sudo():
+            if member.user_id.share:
+                raise ValidationError(_("%s is not an internal user: only internal users can be "
+                                        "routing members.") % member.user_id.name)
+            company = member.team_id.company_id
+            if company and company not in member.user_id.company_ids:
+                raise ValidationError(_("%(user)s does not work for %(company)s, the company of "
+                                        "team %(team)s.") % {
+                    'user': member.user_id.name, 'company': company.name,
+                    'team': member.team_id.name})
 
     @api.multi
     def name_get(self):

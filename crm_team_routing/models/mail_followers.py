@@ -10,6 +10,28 @@ class MailFollowers(models.Model):
     _inherit = 'mail.followers'
 
     @api.model
+    def create(self, vals):
+        self._check_lead_write(vals.get('res_model'), [vals.get('res_id')])
+        return super(MailFollowers, self).create(vals)
+
+    @api.multi
+    def write(self, vals):
+        lead_ids = self.filtered(lambda follower: follower.res_model == 'crm.lead').mapped('res_id')
+        if vals.get('res_id') and vals.get('res_model', 'crm.lead') == 'crm.lead':
+            lead_ids.append(vals['res_id'])
+        self._check_lead_write('crm.lead', lead_ids)
+        return super(MailFollowers, self).write(vals)
+
+    def _check_lead_write(self, res_model, res_ids):
+        """Only someone who may write a lead changes who follows it (core subscribes people
+        as the system, which passes)."""
+        if res_model != 'crm.lead' or self.env.user._is_superuser():
+            return
+        leads = self.env['crm.lead'].browse([res_id for res_id in res_ids if res_id])
+        leads.check_access_rights('write')
+        leads.check_access_rule('write')
+
+    @api.model
     def _routing_subscriptions(self, team_ids, user_ids):
         """Who core's auto-subscription adds to a lead that enters one of ``team_ids`` or is
         given to one of ``user_ids``, read once for any number of leads:

@@ -1,7 +1,7 @@
 # License LGPL-3.0 or later (https://www.gnu.org/licenses/lgpl).
 from odoo.exceptions import UserError
 
-from ..models.crm_team import ROUTING_LOCK_KEY
+from ..models.crm_lead_router import ROUTING_LOCK_KEY
 from .common import RoutingCase
 
 
@@ -19,19 +19,19 @@ class TestConcurrency(RoutingCase):
             # Another run, in another transaction, holds the lock.
             other_cr.execute("SELECT pg_try_advisory_xact_lock(%s)", (ROUTING_LOCK_KEY,))
             self.assertTrue(other_cr.fetchone()[0])
-            result = self.route(team, lock='skip')
+            result = self.route(team, mode='cron')
             self.assertEqual(result.assigned, 0, "the cron skips cleanly")
             with self.assertRaises(UserError):
                 team.sudo(self.manager).action_assign_leads()
             other_cr.rollback()  # the other run ends: its lock goes with its transaction
         self.assertFalse(leads.mapped('user_id'))
-        self.route(team, lock='skip')
+        self.route(team, mode='cron')
         self.assertEqual(leads.mapped('user_id'), self.sales[0])
 
     def test_lead_taken_meanwhile_is_not_assigned_twice(self):
         team = self.create_team('Guard', members=[(self.sales[0], 30)])
         lead = self.create_leads(1)
-        decided = team._action_assign_leads(leads=lead, preview=True)
+        decided = team._action_assign_leads(leads=lead, mode='preview')
         self.assertEqual(decided.assigned, 1)
         # Between the decision and the write, a person gives the lead to someone else.
         lead.sudo(self.manager).write({'user_id': self.sales[1].id})

@@ -2,7 +2,7 @@
 from odoo.exceptions import AccessError
 from odoo.tools import mute_logger
 
-from ..models.crm_team import DIGEST_MAX_LINES
+from ..models.crm_lead_router import DIGEST_MAX_LINES
 from .common import RoutingCase
 
 
@@ -203,7 +203,7 @@ class TestRouting(RoutingCase):
                             ("[('x_removed_field', '=', 1)]", broken.id))
         broken.invalidate_cache()
         leads = self.create_leads(3)
-        with mute_logger('odoo.addons.crm_team_routing.models.crm_team'):
+        with mute_logger('odoo.addons.crm_team_routing.models.crm_lead_router'):
             result = self.route(broken | good)
         self.assertEqual(leads.mapped('user_id'), self.sales[1])
         self.assertTrue(result.errors)
@@ -213,8 +213,8 @@ class TestRouting(RoutingCase):
     def test_deterministic(self):
         team = self.create_team('Det', members=[(user, 7) for user in self.sales[:3]])
         leads = self.create_leads(12)
-        result_a = team._action_assign_leads(leads=leads, preview=True)
-        result_b = team._action_assign_leads(leads=leads, preview=True)
+        result_a = team._action_assign_leads(leads=leads, mode='preview')
+        result_b = team._action_assign_leads(leads=leads, mode='preview')
         self.assertEqual(result_a.decisions, result_b.decisions)
         self.route(team)
         for decision, _name, _reason in result_a.decisions:

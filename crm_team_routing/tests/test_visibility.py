@@ -130,6 +130,7 @@ class TestVisibility(RoutingCase):
 
     def test_other_company_configuration_invisible(self):
         other = self.env['res.company'].create({'name': 'Other project'})
+        self.sales[1].write({'company_ids': [(4, other.id)]})
         team = self.create_team('Elsewhere', members=[(self.sales[1], 5)], company_id=other.id)
         self.manager.write({'company_ids': [(4, other.id)]})
         self.assertFalse(self.Member.sudo(self.manager).search([('team_id', '=', team.id)]))

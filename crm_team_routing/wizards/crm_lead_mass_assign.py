@@ -2,7 +2,7 @@
 from collections import Counter
 
 from odoo import _, api, fields, models
-from odoo.exceptions import AccessError, UserError
+from odoo.exceptions import UserError
 
 MODES = [
     ('user', 'Assign to a salesperson'),
@@ -72,36 +72,7 @@ class CrmLeadMassAssign(models.TransientModel):
             wizard.lead_count = len(wizard.lead_ids)
 
     # ------------------------------------------------------------------------------------------
-    # Rights
-    # ------------------------------------------------------------------------------------------
-
-    def _led_teams(self):
-        return self.env['crm.team'].sudo().search([('user_id', '=', self.env.uid)])
-
-    def _check_rights(self, users=None, team=None):
-        """Managers and 'all documents' users may do anything; team leaders only on their teams'
-        leads, towards their teams and members; salespeople not at all."""
-        user = self.env.user
-        if user.has_group('sales_team.group_sale_salesman_all_leads'):
-            return
-        if not user.has_group('crm_team_routing.group_sale_team_leader'):
-            raise AccessError(_("Only team leaders and sales managers can assign leads in bulk."))
-        teams = self._led_teams()
-        # Read the selection as the system: a lead the leader cannot read is refused, not hidden.
-        outside = self.sudo().lead_ids.filtered(lambda lead: lead.team_id not in teams)
-        if outside:
-            raise AccessError(_("You can only assign leads of the teams you lead; %s is not one "
-                                "of them.") % outside[0].display_name)
-        if team and team not in teams:
-            raise AccessError(_("You can only move leads to the teams you lead."))
-        members = teams.mapped('routing_member_ids.user_id') | teams.mapped('member_ids') \
-            | teams.mapped('user_id')
-        strangers = (users or self.env['res.users']) - members
-        if strangers:
-            raise AccessError(_("%s is not a member of the teams you lead.") % strangers[0].name)
-
-    # ------------------------------------------------------------------------------------------
-    # Action
+    # Action: every mode goes through the router's gate, lock, writes and digests
     # ------------------------------------------------------------------------------------------
 
     @api.multi
@@ -113,6 +84,7 @@ class CrmLeadMassAssign(models.TransientModel):
         self.result = method()
         return {
             'type': 'ir.actions.act_window',
+            'name': _("Mass Lead Assignment"),
             'res_model': self._name,
             'res_id': self.id,
             'view_mode': 'form',
@@ -120,27 +92,38 @@ class CrmLeadMassAssign(models.TransientModel):
             'context': dict(self.env.context, crm_lead_mass_assign_done=True),
         }
 
-    def _team_of(self, user):
-        """The team a salesperson's leads go to: the chosen one, else their routing team, else
-        core's default team of the user."""
+    def _router(self):
+        return self.env['crm.lead.router']
+
+    def _leads(self):
+        """The selected leads, all of them, as the current user: a lead they may not read is
+        refused by the checks, not silently left out."""
+        return self.env['crm.lead'].browse(self.sudo().lead_ids.ids)
+
+    def _targets(self, user):
+        """{lead_id: team_id} for giving the selected leads to ``user``: the chosen team; else
+        the lead's own team when the salesperson works in it; else their first routing team
+        (among the teams a leader leads); else core's default team of the user."""
         if self.team_id:
-            return self.team_id
-        member = self.env['crm.team.member'].sudo().search([('user_id', '=', user.id)], limit=1)
-        return member.team_id or self.env['crm.team'].sudo()._get_default_team_id(user_id=user.id)
+            return dict.fromkeys(self.sudo().lead_ids.ids, self.team_id.id)
+        # Memberships are configuration a leader may not read in full.
+        memberships = self.env['crm.team.member'].sudo().search([('user_id', '=', user.id)])
+        teams = memberships.mapped('team_id')
+        if not self.env.user.has_group('sales_team.group_sale_salesman_all_leads'):
+            teams &= self._router()._led_teams()
+        default = teams[:1] or self.env['crm.team'].sudo()._get_default_team_id(user_id=user.id)
+        targets = {}
+        for lead in self.sudo().lead_ids:
+            team = lead.team_id
+            works_there = user in (team.routing_member_ids.mapped('user_id') | team.member_ids
+                                   | team.user_id)
+            targets[lead.id] = team.id if team and works_there else (default.id or None)
+        return targets
 
     def _assign(self, to_team, to_user, reasons):
-        """The routing write path (no per-lead tracking), with a manual log row per lead."""
-        # Rights were checked by _check_rights against the selection: write as the system.
-        Lead = self.env['crm.lead'].sudo()
-        now = fields.Datetime.now()
-        written = Lead._routing_write_assignment(to_team, to_user, now, force=True)
-        self.env['crm.lead.assignment.log']._routing_insert(
-            [(lead_id, team_id, user_id, 'manual', reasons[lead_id], company_id)
-             for lead_id, (team_id, user_id, company_id) in sorted(written.items())], now)
-        # Written in SQL: what was computed from the leads (the teams' and members' counters)
-        # is stale.
-        self.invalidate_cache()
-        return written
+        """The routing write path (no per-lead tracking), a manual log row per lead and one
+        digest per salesperson. The caller ran the router's checks."""
+        return self._router()._assign(to_team, to_user, reasons)
 
     def _report(self, counts):
         lines = ['%s: %d' % (name, count) for name, count in sorted(counts.items())]
@@ -149,52 +132,61 @@ class CrmLeadMassAssign(models.TransientModel):
     def _apply_user(self):
         if not self.user_id:
             raise UserError(_("Choose the salesperson."))
-        self._check_rights(users=self.user_id, team=self.team_id or None)
-        team = self._team_of(self.user_id)
+        leads = self._leads()
+        targets = self._targets(self.user_id)
+        self._router()._check_wizard_targets(
+            leads, users=self.user_id,
+            teams=self.env['crm.team'].browse({t for t in targets.values() if t}))
         reason = _("Assigned to %(salesperson)s by %(user)s (mass assignment).") % {
             'salesperson': self.user_id.name, 'user': self.env.user.name}
-        to_user = dict.fromkeys(self.lead_ids.ids, (team.id or None, self.user_id.id))
-        leads = self._assign({}, to_user, dict.fromkeys(self.lead_ids.ids, reason))
-        return self._report({self.user_id.name: len(leads)})
+        to_user = {lead_id: (team_id, self.user_id.id) for lead_id, team_id in targets.items()}
+        written = self._assign({}, to_user, dict.fromkeys(leads.ids, reason))
+        return self._report({self.user_id.name: len(written)})
 
     def _apply_team(self):
         if not self.team_id:
             raise UserError(_("Choose the team."))
-        self._check_rights(team=self.team_id)
+        leads = self._leads()
+        self._router()._check_wizard_targets(leads, teams=self.team_id)
         reason = _("Moved to team %(team)s by %(user)s (mass assignment); routing will give "
                    "it to a salesperson.") % {'team': self.team_id.name,
                                               'user': self.env.user.name}
-        to_team = dict.fromkeys(self.lead_ids.ids, self.team_id.id)
-        leads = self._assign(to_team, {}, dict.fromkeys(self.lead_ids.ids, reason))
-        return self._report({self.team_id.name: len(leads)})
+        to_team = dict.fromkeys(leads.ids, self.team_id.id)
+        written = self._assign(to_team, {}, dict.fromkeys(leads.ids, reason))
+        return self._report({self.team_id.name: len(written)})
 
     def _apply_split(self):
         if not self.user_ids:
             raise UserError(_("Choose the salespeople to split the leads among."))
-        self._check_rights(users=self.user_ids, team=self.team_id or None)
+        leads = self._leads()
         users = self.user_ids.sorted('id')
-        team_of = {user: self._team_of(user).id or None for user in users}
+        targets = {user: self._targets(user) for user in users}
+        self._router()._check_wizard_targets(
+            leads, users=users, teams=self.env['crm.team'].browse(
+                {t for by_lead in targets.values() for t in by_lead.values() if t}))
         reason_of = {user: _("Split among %(count)d salespeople by %(user)s: given to "
                              "%(salesperson)s.") % {'count': len(users), 'user': self.env.user.name,
                                                     'salesperson': user.name}
                      for user in users}
         to_user, reasons, counts = {}, {}, Counter()
-        for index, lead_id in enumerate(sorted(self.lead_ids.ids)):
+        for index, lead_id in enumerate(sorted(leads.ids)):
             user = users[index % len(users)]
-            to_user[lead_id] = (team_of[user], user.id)
+            to_user[lead_id] = (targets[user][lead_id], user.id)
             reasons[lead_id] = reason_of[user]
             counts[user.name] += 1
         self._assign({}, to_user, reasons)
         return self._report(counts)
 
     def _apply_route(self):
-        self._check_rights()
-        if self.env.user.has_group('sales_team.group_sale_salesman_all_leads'):
-            teams = self.env['crm.team'].sudo().search(
-                self.env['crm.team']._get_routing_team_domain())
-        else:
-            teams = self._led_teams()
-        result = teams._action_assign_leads(leads=self.lead_ids.sudo(), lock='raise')
+        router = self._router()
+        Team = self.env['crm.team']
+        # Which teams route is configuration; the router's gate checks the caller next.
+        teams = Team.sudo().search(Team._get_routing_team_domain() + [
+            '|', ('company_id', '=', False),
+            ('company_id', 'in', self.env.user.company_ids.ids)])
+        if not self.env.user.has_group('sales_team.group_sale_salesman_all_leads'):
+            teams &= router._led_teams()
+        result = router._route(teams.sudo(self.env.uid), leads=self._leads(), mode='wizard')
         counts = Counter()
         for user in self.env['res.users'].sudo().browse(list(result.user_counts)):
             counts[user.name] = result.user_counts[user.id]
@@ -205,13 +197,16 @@ class CrmLeadMassAssign(models.TransientModel):
     def _apply_share(self):
         if not self.share_user_ids:
             raise UserError(_("Choose the users to share the leads with."))
-        self._check_rights()
-        self.lead_ids.sudo().action_share_with_users(self.share_user_ids)
+        leads = self._leads()
+        self._router()._check_wizard_targets(leads, share_users=self.share_user_ids)
+        leads.action_share_with_users(self.share_user_ids)
         return _("%(count)d leads shared read-only with %(users)s.") % {
-            'count': len(self.lead_ids), 'users': ', '.join(self.share_user_ids.mapped('name'))}
+            'count': len(leads), 'users': ', '.join(self.share_user_ids.mapped('name'))}
 
     def _apply_to_share(self):
-        self._check_rights()
-        self.lead_ids.sudo().write({'share_state': 'to_share'})
+        leads = self._leads()
+        self._router()._check_wizard_targets(leads)
+        # Checked above: the care status is written as the system.
+        leads.sudo().write({'share_state': 'to_share'})
         return _("%d leads marked as to share; the share rules of their campaign will share "
-                 "them.") % len(self.lead_ids)
+                 "them.") % len(leads)

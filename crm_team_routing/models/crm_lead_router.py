@@ -1,0 +1,846 @@
+# License LGPL-3.0 or later (https://www.gnu.org/licenses/lgpl).
+"""The one place a routing run is put together.
+
+Every entry point (the scheduled actions, the team buttons and preview, the mass assignment
+wizard, the "Route leads" server action, route-on-create) calls ``_route(teams, leads, mode)``.
+A run goes through fixed stages, each an overridable method:
+
+    gate -> lock -> read -> decide -> write -> notify
+
+The ``mode`` alone decides who may run it (the gate), how the routing lock is taken, whether the
+run commits and whether it writes anything (``MODES``). Nothing switches to ``sudo()`` before
+the gate has run.
+
+Locks and snapshots: Odoo 11 transactions are REPEATABLE READ, their snapshot taken at their
+first query. A run that read loads before holding the lock would decide on stale counts. So a
+writing run takes the routing lock (a PostgreSQL advisory lock) at session level, then commits:
+the transaction that reads loads and writes starts after the lock is held. The buttons and the
+wizard run in a transaction of their own for that reason; route-on-create and the server action
+run right after the transaction that created the leads is committed. Tests never commit: there
+the run happens in the test's own transaction, under a transaction-level lock.
+"""
+import gc
+import logging
+import threading
+import time
+from collections import Counter, OrderedDict, deque, namedtuple
+from concurrent.futures import ThreadPoolExecutor
+from contextlib import contextmanager
+
+from odoo import SUPERUSER_ID, _, api, fields, models
+from odoo.exceptions import AccessError, UserError, ValidationError
+from odoo.tools import html_escape
+
+from ..routing import engine
+from ..routing.filters import FilterError, field_paths, parse_domain, quote
+
+_logger = logging.getLogger(__name__)
+
+# Leads written per batch (and per commit in the cron).
+ROUTING_BATCH_SIZE = 5000
+# Key of the PostgreSQL advisory lock that serialises every path writing assignments.
+ROUTING_LOCK_KEY = 0x43524d52  # 'CRMR'
+# Window of the capacity count, in days.
+ROUTING_WINDOW_DAYS = 30
+# At most this many decisions are kept for a preview (totals stay complete).
+PREVIEW_MAX_LINES = 1000
+# At most this many leads are listed by name in a salesperson's digest.
+DIGEST_MAX_LINES = 50
+# Seconds a button, the wizard, the server action or route-on-create wait for the lock.
+LOCK_WAIT_SECONDS = 5.0
+LOCK_POLL_SECONDS = 0.1
+# Fields no filter may read, whoever saves it: secrets have no place in routing criteria.
+PROTECTED_FIELDS = frozenset([
+    'password', 'password_crypt', 'new_password', 'signup_token', 'signup_type',
+    'signup_expiration', 'oauth_access_token', 'oauth_uid', 'totp_secret', 'api_key_ids',
+])
+
+# How a mode runs.
+#   gate:   the rights check (``_gate_<gate>``)
+#   cursor: 'current' (the caller's transaction), 'own' (a transaction of its own, after the
+#           lock), 'after_commit' (once the caller's transaction is committed)
+#   busy:   when another run holds the lock: 'skip' at once, 'raise' after waiting a few
+#           seconds (a person is waiting), 'leave' after waiting (the cron routes them later);
+#           None: no lock (nothing is written)
+#   commit: commit between batches (the scheduled actions)
+#   write:  write decisions (False: compute in memory only)
+RoutingMode = namedtuple('RoutingMode', 'gate cursor busy commit write')
+MODES = {
+    'cron': RoutingMode('system', 'current', 'skip', True, True),
+    'sla': RoutingMode('system', 'current', 'skip', True, True),
+    'button': RoutingMode('manager', 'own', 'raise', False, True),
+    'preview': RoutingMode('manager', 'current', None, False, False),
+    'wizard': RoutingMode('wizard', 'own', 'raise', False, True),
+    'server_action': RoutingMode('writable', 'after_commit', 'leave', False, True),
+    'create': RoutingMode('created', 'after_commit', 'leave', False, True),
+}
+
+# One batch of decisions as plain data: {lead_id: team_id}, {lead_id: (team_id, user_id)},
+# log rows (lead_id, team_id, user_id, kind, reason, company_id), {lead_id: refreshed score}.
+RoutingBatch = namedtuple('RoutingBatch', 'to_team to_user logs scores')
+
+
+def _testing():
+    """Odoo's test runner: one transaction per test class, never committed."""
+    return getattr(threading.currentThread(), 'testing', False)
+
+
+class RoutingResult(object):
+    """What a run decided: totals always complete, the first decisions only for a preview."""
+
+    def __init__(self, keep_decisions=0):
+        self.keep_decisions = keep_decisions
+        self.decisions = []              # (Decision, lead name, reason), a preview's first ones
+        self.total_decisions = 0
+        self.team_counts = Counter()     # team_id -> leads entering the team (phase 1)
+        self.user_counts = Counter()     # user_id -> leads given to the salesperson
+        self.unassigned = 0
+        self.errors = []                 # human readable, one per skipped filter
+        self.skipped = False             # the lock was busy: nothing was done
+        self.deferred = False            # runs once the caller's transaction is committed
+
+    @property
+    def assigned(self):
+        return sum(self.user_counts.values())
+
+    def count(self, decisions):
+        self.total_decisions += len(decisions)
+        for decision in decisions:
+            if decision.kind == 'team':
+                self.team_counts[decision.team_id] += 1
+            elif decision.kind == 'member':
+                self.user_counts[decision.user_id] += 1
+            else:
+                self.unassigned += 1
+
+
+class CrmLeadRouter(models.AbstractModel):
+    _name = 'crm.lead.router'
+    _description = "Lead Router"
+
+    # ------------------------------------------------------------------------------------------
+    # Entry
+    # ------------------------------------------------------------------------------------------
+
+    @api.model
+    def _route(self, teams, leads=None, mode='cron'):
+        """Route ``leads`` (None: every candidate) to ``teams``, then to their members.
+
+        :param teams: crm.team records, in the caller's environment
+        :param leads: crm.lead records or None, in the caller's environment
+        :param mode: a key of ``MODES``
+        :return: RoutingResult
+        """
+        spec = MODES[mode]
+        teams, leads = self._gate(teams, leads, mode)
+        teams = teams.filtered(lambda team: team.active and not team.assignment_optout)
+        if not teams or (leads is not None and not leads):
+            return RoutingResult()
+        cursor = 'current' if _testing() else spec.cursor
+        if cursor == 'after_commit':
+            self._route_after_commit(teams, leads, mode)
+            result = RoutingResult()
+            result.deferred = True
+            return result
+        if cursor == 'own':
+            return self._route_in_own_transaction(teams, leads, mode)
+        return self._run(teams, leads, mode)
+
+    def _route_in_own_transaction(self, teams, leads, mode):
+        """Run in a transaction of its own, committed at the end, whose snapshot is taken once
+        the lock is held; the caller's transaction does not see what it wrote, so its cache is
+        cleared."""
+        registry, context = self.env.registry, self.env.context
+        with api.Environment.manage(), registry.cursor() as cr:
+            env = api.Environment(cr, SUPERUSER_ID, context)
+            result = env[self._name]._run(teams.with_env(env), leads and leads.with_env(env),
+                                          mode)
+        self.invalidate_cache()  # the whole cache: SQL wrote leads, followers, logs
+        return result
+
+    def _route_after_commit(self, teams, leads, mode):
+        """Route once the current transaction is committed, in a new one: the leads it created
+        exist for the run, and the run can never make their creation fail. All the leads of
+        one transaction are routed together, one run per mode."""
+        cr = self.env.cr
+        pending = getattr(cr, '_crm_team_routing_pending', None)
+        if pending is None:
+            pending = cr._crm_team_routing_pending = OrderedDict()
+            registry, context = self.env.registry, dict(self.env.context)
+
+            def run():
+                work = cr.__dict__.pop('_crm_team_routing_pending', {})
+                for (run_mode, team_ids), lead_ids in work.items():
+                    try:
+                        with api.Environment.manage(), registry.cursor() as new_cr:
+                            env = api.Environment(new_cr, SUPERUSER_ID, context)
+                            env[self._name]._run(env['crm.team'].browse(team_ids),
+                                                 env['crm.lead'].browse(lead_ids), run_mode)
+                    except Exception:
+                        _logger.exception("Lead routing (%s) of %d leads failed; the scheduled "
+                                          "action will route them", run_mode, len(lead_ids))
+
+            def forget():
+                cr.__dict__.pop('_crm_team_routing_pending', None)
+
+            cr.after('commit', run)
+            cr.after('rollback', forget)
+        key = (mode, tuple(sorted(teams.ids)))
+        pending.setdefault(key, set()).update(leads.ids if leads is not None else ())
+
+    # ------------------------------------------------------------------------------------------
+    # Stage 1: gate
+    # ------------------------------------------------------------------------------------------
+
+    @api.model
+    def _gate(self, teams, leads, mode):
+        """Check that the current user may run ``mode`` on ``teams`` and ``leads``; return both
+        with superuser rights, which the run needs to read configuration and write decisions.
+        """
+        check = getattr(self, '_gate_%s' % MODES[mode].gate)
+        check(teams, leads)
+        # The gate has run: from here on the run reads and writes as the system.
+        return teams.sudo(), (leads.sudo() if leads is not None else None)
+
+    def _gate_system(self, teams, leads):
+        """Scheduled actions: the superuser (the cron user) or an administrator."""
+        user = self.env.user
+        if not (user._is_superuser() or user._is_system()):
+            raise AccessError(_("Only the system runs the scheduled lead routing."))
+
+    def _gate_manager(self, teams, leads):
+        """Team buttons and preview: sales managers, on teams of a company they belong to."""
+        user = self.env.user
+        if user._is_superuser():
+            return
+        if not user.has_group('sales_team.group_sale_manager'):
+            raise AccessError(_("Only sales managers can run lead routing from the team."))
+        self._check_companies(teams.sudo().mapped('company_id'))
+        if leads is not None:
+            self._check_companies(leads.sudo().mapped('company_id'))
+
+    def _gate_wizard(self, teams, leads):
+        """Mass assignment: leads the caller may write; a team leader only into teams they
+        lead; 'All Documents' users and managers into teams of their companies."""
+        user = self.env.user
+        if user._is_superuser():
+            return
+        if not user.has_group('crm_team_routing.group_sale_team_leader'):
+            raise AccessError(_("Only team leaders and sales managers can assign leads in "
+                                "bulk."))
+        self._check_writable(leads)
+        if user.has_group('sales_team.group_sale_salesman_all_leads'):
+            self._check_companies(teams.sudo().mapped('company_id'))
+            return
+        foreign = teams.sudo() - self._led_teams()
+        if foreign:
+            raise AccessError(_("You can only assign leads into the teams you lead; %s is not "
+                                "one of them.") % foreign[0].name)
+
+    def _gate_writable(self, teams, leads):
+        """Server action: leads the caller may write (automated actions fired by website forms
+        and the mail gateway run as the superuser)."""
+        if self.env.user._is_superuser():
+            return
+        if not self.env.user.has_group('sales_team.group_sale_salesman'):
+            raise AccessError(_("Only sales users can route leads."))
+        self._check_writable(leads)
+
+    def _gate_created(self, teams, leads):
+        """Route-on-create: the leads the current transaction has just created, which the
+        caller passes itself (``crm.lead.create``); nothing else to check."""
+
+    @api.model
+    def _check_targets(self, leads, users):
+        """The current user may write ``leads``, and ``users`` may receive or read them:
+        internal users who work for the leads' companies."""
+        self._check_writable(leads)
+        companies = leads.sudo().mapped('company_id')
+        for target in users.sudo():
+            if target.share:
+                raise AccessError(_("%s is not an internal user.") % target.name)
+            if companies - target.company_ids:
+                raise AccessError(_("%(user)s does not work for %(company)s.") % {
+                    'user': target.name,
+                    'company': (companies - target.company_ids)[0].name})
+
+    def _check_writable(self, leads):
+        if leads is None:
+            raise AccessError(_("Select the leads to route."))
+        leads.check_access_rights('write')
+        leads.check_access_rule('write')
+
+    def _check_companies(self, companies):
+        """The current user belongs to each of ``companies`` (records without company pass)."""
+        foreign = companies - self.env.user.company_ids
+        if foreign:
+            raise AccessError(_("You cannot route leads of the company %s.") % foreign[0].name)
+
+    @api.model
+    def _led_teams(self):
+        """Teams the current user leads."""
+        # Team leadership is configuration a leader may not be able to search.
+        return self.env['crm.team'].sudo().search([('user_id', '=', self.env.uid)])
+
+    @api.model
+    def _check_wizard_targets(self, leads, users=None, teams=None, share_users=None):
+        """What a person may do to ``leads`` through the mass assignment, beyond the gate:
+
+        - a team leader assigns only leads of teams they lead, to members of those teams,
+          keeping the leads in teams they lead (``teams``, the target teams, are checked);
+        - sharing: internal users of the leads' companies; a team leader shares only with
+          members of their teams.
+        Managers and 'All Documents' users: users of the leads' companies.
+        """
+        user = self.env.user
+        if user._is_superuser():
+            return
+        if not user.has_group('crm_team_routing.group_sale_team_leader'):
+            raise AccessError(_("Only team leaders and sales managers can assign leads in "
+                                "bulk."))
+        targets = (users or self.env['res.users']) | (share_users or self.env['res.users'])
+        self._check_targets(leads, targets)
+        if user.has_group('sales_team.group_sale_salesman_all_leads'):
+            if teams:
+                self._check_companies(teams.sudo().mapped('company_id'))
+            return
+        led = self._led_teams()
+        outside = leads.sudo().filtered(lambda lead: lead.team_id not in led)
+        if outside:
+            raise AccessError(_("You can only assign leads of the teams you lead; %s is not "
+                                "one of them.") % outside[0].display_name)
+        if teams and teams.sudo() - led:
+            raise AccessError(_("You can only move leads to the teams you lead; %s is not one "
+                                "of them.") % (teams.sudo() - led)[0].name)
+        members = led.mapped('routing_member_ids.user_id') | led.mapped('member_ids') \
+            | led.mapped('user_id')
+        strangers = targets.sudo() - members
+        if strangers:
+            raise AccessError(_("%s is not a member of the teams you lead.")
+                              % strangers[0].name)
+
+    # ------------------------------------------------------------------------------------------
+    # Stage 2: lock
+    # ------------------------------------------------------------------------------------------
+
+    @contextmanager
+    def _lock(self, mode):
+        """Hold the routing lock for the run; yield False when another run holds it.
+
+        Outside tests a run holds the lock at session level and commits once it has it: the
+        transaction that reads loads then starts after the lock is held (REPEATABLE READ).
+        The lock is released after the run's last commit, or with the connection if the
+        process dies. Tests take it for their transaction, which never commits.
+        """
+        spec = MODES[mode]
+        if spec.busy is None:
+            yield True
+            return
+        cr = self.env.cr
+        session = not _testing()
+        wait = LOCK_WAIT_SECONDS if spec.busy in ('raise', 'leave') else 0.0
+        if not self._lock_acquire(session, wait):
+            yield False
+            return
+        if not session:
+            yield True
+            return
+        try:
+            # A new transaction, hence a snapshot taken with the lock held.
+            cr.commit()  # pylint: disable=invalid-commit
+            yield True
+            # What the run wrote is committed before the next run may take the lock.
+            cr.commit()  # pylint: disable=invalid-commit
+        except Exception:
+            cr.rollback()
+            raise
+        finally:
+            cr.execute("SELECT pg_advisory_unlock(%s)", (ROUTING_LOCK_KEY,))
+
+    def _lock_acquire(self, session, wait):
+        """Try the lock, polling for ``wait`` seconds: a blocking wait would take the
+        snapshot before the lock is held."""
+        deadline = time.time() + wait
+        while True:
+            if session:
+                self.env.cr.execute("SELECT pg_try_advisory_lock(%s)", (ROUTING_LOCK_KEY,))
+            else:
+                self.env.cr.execute("SELECT pg_try_advisory_xact_lock(%s)", (ROUTING_LOCK_KEY,))
+            if self.env.cr.fetchone()[0]:
+                return True
+            if time.time() >= deadline:
+                return False
+            time.sleep(LOCK_POLL_SECONDS)
+
+    # ------------------------------------------------------------------------------------------
+    # The run
+    # ------------------------------------------------------------------------------------------
+
+    def _run(self, teams, leads, mode):
+        """Lock, read, decide, write, notify. ``teams`` and ``leads`` passed the gate."""
+        spec = MODES[mode]
+        result = RoutingResult(keep_decisions=0 if spec.write else PREVIEW_MAX_LINES)
+        start = time.time()
+        with self._lock(mode) as locked:
+            if not locked:
+                result.skipped = True
+                if spec.busy == 'raise':
+                    raise UserError(_("Lead routing is already running; try again in a "
+                                      "minute."))
+                _logger.info("Lead routing (%s) skipped: another run holds the lock; the "
+                             "scheduled action will route these leads", mode)
+                return result
+            # A run makes millions of small tuples and sets, none in a cycle: the cyclic
+            # garbage collector would rescan them again and again (quadratic at 1M leads).
+            collect = gc.isenabled()
+            gc.disable()
+            try:
+                self._run_stages(teams, leads, mode, result)
+            finally:
+                if collect:
+                    gc.enable()
+        _logger.info("Lead routing (%s) on %d teams: %d assigned, %d entered a team, %d waiting "
+                     "(%.2fs)", mode, len(teams), result.assigned,
+                     sum(result.team_counts.values()), result.unassigned, time.time() - start)
+        return result
+
+    def _run_stages(self, teams, leads, mode, result):
+        spec = MODES[mode]
+        teams = teams.with_env(self.env)
+        leads = leads.with_env(self.env) if leads is not None else None
+        data = self._read(teams, leads, mode, result)
+        if data is None:
+            return
+        decisions = self._decide(data)
+        result.count(decisions)
+        reason = self._reason_formatter(teams, data)
+        if not spec.write:
+            name_of = data['names']
+            result.decisions = [(decision, name_of[decision.lead_id], reason(decision))
+                                for decision in decisions[:result.keep_decisions]]
+            return
+        if self._write(teams, decisions, reason, data, spec.commit):
+            self._notify(spec.commit)
+
+    # ------------------------------------------------------------------------------------------
+    # Stage 3: read
+    # ------------------------------------------------------------------------------------------
+
+    @api.model
+    def _get_lead_to_assign_domain(self):
+        """Candidates: open leads and opportunities with no salesperson."""
+        return self.env['crm.team']._get_lead_to_assign_domain()
+
+    def _read(self, teams, leads, mode, result):
+        """Candidates, their refreshed scores, team and member states: a fixed number of
+        queries per run (one per team, member filter and scoring rule). None: no candidate."""
+        write = MODES[mode].write
+        Lead = self.env['crm.lead']
+        now = fields.Datetime.now()
+        base_domain = self._get_lead_to_assign_domain()
+        if leads is not None:
+            base_domain = base_domain + [('id', 'in', leads.ids)]
+        columns = ['id', 'team_id', 'score', 'create_date', 'company_id']
+        candidates = Lead._routing_select(base_domain, columns + ([] if write else ['name']))
+        if not candidates:
+            return None
+        scores = self.env['crm.lead.scoring.rule']._routing_scores(
+            base_domain, {row[0]: row[4] for row in candidates})
+        changed = {row[0]: scores[row[0]] for row in candidates
+                   if (row[2] or 0.0) != scores[row[0]]}
+        if changed and write and self._filters_use_score(teams):
+            # Filters read the stored score: store the refreshed ones before searching.
+            Lead._routing_write_scores(changed)
+            changed = {}
+        lead_rows = [(row[0], row[1], scores[row[0]], row[3]) for row in candidates]
+        team_states, member_states, filters = self._read_states(
+            teams, base_domain, scores, result, write)
+        return {
+            'now': now,
+            'leads': lead_rows,
+            'scores': scores,
+            'changed': changed,
+            'company_of': {row[0]: row[4] for row in candidates},
+            'names': {row[0]: row[5] for row in candidates} if not write else {},
+            'phase1_ids': self._read_phase1_ids(lead_rows),
+            'team_states': team_states,
+            'member_states': member_states,
+            'filters': filters,
+        }
+
+    def _read_states(self, teams, base_domain, scores, result, write):
+        """Team and member states: one search per team and per member filter, one load query."""
+        members = self.env['crm.team.member'].search([('team_id', 'in', teams.ids)])
+        loads = teams._routing_member_loads()
+        waiting = teams._routing_waiting_counts()
+        team_states, member_states, filters = [], [], {}
+        for team in teams:
+            company = [('company_id', '=', team.company_id.id)] if team.company_id else []
+            try:
+                team_domain = parse_domain(team.assignment_domain)
+                self._check_filter_fields(team_domain, rights=False)
+                fits = self._search(base_domain + company + team_domain)
+            except Exception as error:
+                self._report_error(team, _("Team %(team)s skipped: its filter is invalid "
+                                           "(%(error)s).") % {
+                    'team': team.display_name, 'error': self._filter_error_text(error)},
+                    result, write)
+                continue
+            eligible = team.routing_member_ids.filtered(
+                lambda m: not m.assignment_optout and m.assignment_max > 0)
+            capacity = sum(eligible.mapped('assignment_max'))
+            low, high = team.assignment_score_min, team.assignment_score_max
+            entry = {lead_id for lead_id in fits
+                     if scores[lead_id] >= low and (not high or scores[lead_id] < high)}
+            team_load = waiting.get(team.id, 0)
+            filters[team.id] = (team, team.assignment_domain or '[]')
+            for member in members.filtered(lambda m: m.team_id == team):
+                count, last = loads.get((team.id, member.user_id.id), (0, None))
+                team_load += count
+                if member not in eligible:
+                    continue
+                try:
+                    member_domain = parse_domain(member.assignment_domain)
+                    self._check_filter_fields(member_domain, rights=False)
+                    # No filter of their own: the team's filter applies (no extra search).
+                    member_fits = self._search(
+                        base_domain + company + team_domain + member_domain
+                    ) if member_domain else None
+                except Exception as error:
+                    self._report_error(team, _(
+                        "Member %(user)s of team %(team)s skipped: their filter is invalid "
+                        "(%(error)s).") % {'user': member.user_id.display_name,
+                                           'team': team.display_name,
+                                           'error': self._filter_error_text(error)},
+                        result, write)
+                    continue
+                filters[('member', member.id)] = (member, member.assignment_domain or '[]')
+                member_states.append(engine.MemberState(
+                    member.id, team.id, member.user_id.id, member.assignment_max, count, last,
+                    member_fits))
+            if capacity > 0:
+                team_states.append(engine.TeamState(
+                    team.id, team.sequence, capacity, team_load, entry, fits))
+        return team_states, member_states, filters
+
+    def _search(self, domain):
+        """Ids of the leads matching a routing filter, as a set. In a savepoint: a filter that
+        fails in the database (a wrong value type, say) must not abort the whole run."""
+        with self.env.cr.savepoint():
+            return set(self.env['crm.lead']._routing_select(domain, ['id'], flat=True))
+
+    def _read_phase1_ids(self, lead_rows):
+        """Candidates waiting for a team: no team, or a team that neither routes nor opts out."""
+        team_ids = {row[1] for row in lead_rows if row[1]}
+        staying = set()
+        if team_ids:
+            self.env.cr.execute("""
+                SELECT t.id FROM crm_team t
+                 WHERE t.id IN %s
+                   AND (t.assignment_optout
+                        OR EXISTS (SELECT 1 FROM crm_team_member m
+                                    WHERE m.team_id = t.id AND m.active))
+            """, (tuple(team_ids),))
+            staying = {row[0] for row in self.env.cr.fetchall()}
+        return {row[0] for row in lead_rows if not row[1] or row[1] not in staying}
+
+    def _filters_use_score(self, teams):
+        """Whether a team or member filter of this run reads the lead score."""
+        texts = teams.mapped('assignment_domain') \
+            + teams.mapped('routing_member_ids.assignment_domain')
+        return any('score' in (text or '') for text in texts)
+
+    def _report_error(self, team, message, result, write):
+        """A bad filter skips its team or member: say so in the server log and, when the run
+        writes, in the team's chatter (once, not at every run)."""
+        _logger.error("Lead routing: %s", message)
+        result.errors.append(message)
+        if not write:
+            return
+        body = html_escape(message)
+        last = self.env['mail.message'].search(
+            [('model', '=', team._name), ('res_id', '=', team.id)], limit=1, order='id desc')
+        if last.body != '<p>%s</p>' % body:
+            team.message_post(body=body, subtype='mail.mt_note')
+
+    # ------------------------------------------------------------------------------------------
+    # Stage 4: decide
+    # ------------------------------------------------------------------------------------------
+
+    def _decide(self, data):
+        """The decisions, in plain Python (``routing.engine``)."""
+        return engine.route(data['leads'], data['phase1_ids'], data['team_states'],
+                            data['member_states'], data['now'])
+
+    def _reason_formatter(self, teams, data):
+        """A function giving the reason of a decision, a text a person can read. Templates are
+        translated and teams read once per run, not once per lead."""
+        templates = {
+            'team': _("Entered team %(team)s: filter %(filter)s; score %(score)s in "
+                      "[%(low)s, %(high)s); load %(load)s/%(capacity)s"),
+            'member': _("Given to %(user)s in team %(team)s: member filter %(filter)s; "
+                        "load %(load)s/%(capacity)s"),
+            'no_team': _("Waiting for a team: no routing team's filter and score band match "
+                         "(score %(score)s)."),
+            'team_filter': _("Waiting in team %(team)s: the lead does not match the team's "
+                             "filter %(filter)s."),
+            'no_member': _("Waiting in team %(team)s: no member can take it (capacity reached, "
+                           "paused, or member filters)."),
+        }
+        filters, member_states = data['filters'], data['member_states']
+        capacity = {state.id: state.capacity for state in data['team_states']}
+        team_values = {team.id: {
+            'team': team.name,
+            'filter': filters.get(team.id, (None, team.assignment_domain))[1],
+            'low': '%g' % team.assignment_score_min,
+            'high': ('%g' % team.assignment_score_max) if team.assignment_score_max else '∞',
+            'capacity': capacity.get(team.id, 0),
+        } for team in teams}
+        users = {user.id: user.name for user in
+                 self.env['res.users'].browse({m.user_id for m in member_states})}
+        member_values = {state.id: {
+            'user': users[state.user_id],
+            'filter': filters[('member', state.id)][1],
+            'capacity': state.capacity,
+        } for state in member_states}
+
+        def reason(decision):
+            values = dict(team_values.get(decision.team_id, {}),
+                          score='%g' % (decision.score or 0.0), load=decision.load)
+            if decision.kind == 'member':
+                values.update(member_values[decision.member_id])
+            key = decision.kind if decision.kind != 'unassigned' else decision.why
+            return templates[key] % values
+        return reason
+
+    # ------------------------------------------------------------------------------------------
+    # Stage 5: write
+    # ------------------------------------------------------------------------------------------
+
+    def _write(self, teams, decisions, reason, data, commit):
+        """Write the decisions in batches: leads (with their refreshed scores), followers,
+        log rows. The cron commits each batch, on parallel connections when
+        ``crm_team_routing.parallel_writers`` allows it and there is more than one batch (see
+        ``_write_parallel``). Returns False when the run stopped before its end."""
+        now = data['now']
+        scores = dict(data['changed'])
+        lead_ids = {decision.lead_id for decision in decisions}
+        # Who follows what is read once for the run, not once per batch.
+        subscriptions = self.env['mail.followers']._routing_subscriptions(
+            {d.team_id for d in decisions if d.kind in ('team', 'member')},
+            {d.user_id for d in decisions if d.kind == 'member'})
+        batches = self._batches(decisions, reason, data['company_of'], scores)
+        # One batch gains nothing from a second connection.
+        writers = self._parallel_writers() \
+            if commit and not _testing() and len(lead_ids) > ROUTING_BATCH_SIZE else 1
+        if writers > 1:
+            self._write_parallel(batches, subscriptions, now, writers)
+        else:
+            for batch in batches:
+                self._write_batch(batch, subscriptions, now)
+                if commit and not _testing():
+                    # Each batch is a consistent unit (leads, followers, log rows): a run
+                    # killed later keeps what is done and the next run finishes the rest.
+                    self.env.cr.commit()  # pylint: disable=invalid-commit
+        # Candidates no decision concerns (waiting in a team that routes none of them).
+        self.env['crm.lead']._routing_write_scores(
+            {lead_id: score for lead_id, score in scores.items() if lead_id not in lead_ids})
+        # Once per run, not per batch: values computed from the leads before it (the teams'
+        # counters, say) are stale now.
+        self.invalidate_cache()  # the whole cache: SQL wrote leads, followers, logs
+        return True
+
+    def _batches(self, decisions, reason, company_of, scores):
+        """The decisions as batches of plain data, ready to be written anywhere: leads to
+        teams and to salespeople, log rows (with their reasons), refreshed scores."""
+        by_lead = OrderedDict()
+        for decision in decisions:
+            by_lead.setdefault(decision.lead_id, []).append(decision)
+        lead_ids = list(by_lead)
+        last_kind = self.env['crm.lead']._routing_last_log_kinds(
+            [d.lead_id for d in decisions if d.kind == 'unassigned'])
+        for start in range(0, len(lead_ids), ROUTING_BATCH_SIZE):
+            batch = RoutingBatch({}, {}, [], {})
+            for lead_id in lead_ids[start:start + ROUTING_BATCH_SIZE]:
+                if lead_id in scores:
+                    batch.scores[lead_id] = scores[lead_id]
+                for decision in by_lead[lead_id]:
+                    if decision.kind == 'member':
+                        batch.to_user[lead_id] = (decision.team_id, decision.user_id)
+                        batch.to_team.pop(lead_id, None)
+                    elif decision.kind == 'team':
+                        batch.to_team[lead_id] = decision.team_id
+                    elif last_kind.get(lead_id) == 'unassigned' and len(by_lead[lead_id]) == 1:
+                        continue  # said already, and nothing changed since
+                    batch.logs.append((lead_id, decision.team_id, decision.user_id,
+                                       decision.kind, reason(decision), company_of[lead_id]))
+            yield batch
+
+    def _write_batch(self, batch, subscriptions, now):
+        """Write one batch in the current transaction: leads, followers, scores, log rows."""
+        Lead = self.env['crm.lead']
+        written = Lead._routing_write_assignment(batch.to_team, batch.to_user, now,
+                                                 scores=batch.scores, subscriptions=subscriptions)
+        Lead._routing_write_scores({lead_id: score for lead_id, score in batch.scores.items()
+                                    if lead_id not in written})
+        # A lead taken by someone else meanwhile was not written: nothing was decided here.
+        self.env['crm.lead.assignment.log']._routing_insert(
+            [row for row in batch.logs if row[3] == 'unassigned' or row[0] in written], now)
+
+    @api.model
+    def _parallel_writers(self):
+        """Connections the cron writes its batches on (``crm_team_routing.parallel_writers``,
+        default 2, at most 8; 1, or a value that is not a number, writes them one after the
+        other on the cron's own connection)."""
+        value = self.env['ir.config_parameter'].get_param(
+            'crm_team_routing.parallel_writers', '2')
+        try:
+            return min(max(int(value), 1), 8)
+        except ValueError:
+            _logger.warning("crm_team_routing.parallel_writers is not a number: %r", value)
+            return 1
+
+    def _write_parallel(self, batches, subscriptions, now, writers):
+        """Cron only: write the batches on ``writers`` connections of their own, each batch
+        committed as one unit, while this thread prepares the next ones. Most of a run is
+        PostgreSQL work (index entries, foreign key checks of followers and log rows): batches
+        touch different leads, so several database processes do it side by side.
+
+        This connection keeps the routing lock (session level) meanwhile and writes nothing:
+        what it wrote before (refreshed scores, error notes) is committed first, so no writer
+        waits on it. It commits again at the end, to see what the writers wrote. A batch that
+        fails stops the run: the batches not started yet are cancelled, those running finish,
+        every failure is logged and the first one raised. The batches committed stay, and the
+        next run routes what is left.
+        """
+        self.env.cr.commit()  # pylint: disable=invalid-commit
+        registry, uid, context = self.env.registry, self.env.uid, self.env.context
+
+        def write(batch):
+            threading.current_thread().dbname = registry.db_name  # for Odoo's log lines
+            try:
+                with api.Environment.manage(), registry.cursor() as cr:  # commits on success
+                    env = api.Environment(cr, uid, context)
+                    env[self._name]._write_batch(batch, subscriptions, now)
+            except Exception:
+                _logger.exception("Lead routing: a batch of %d leads failed",
+                                  len(batch.to_team) + len(batch.to_user))
+                raise
+
+        pending = deque()
+        with ThreadPoolExecutor(max_workers=writers) as pool:
+            try:
+                for batch in batches:
+                    pending.append(pool.submit(write, batch))
+                    # A few batches ahead, not the whole run in memory.
+                    while len(pending) > 2 * writers:
+                        pending.popleft().result()
+                while pending:
+                    pending.popleft().result()
+            except Exception:
+                for future in pending:
+                    future.cancel()
+                raise
+        # A new transaction, to see what the writers committed: the digests are made from it.
+        self.env.cr.commit()  # pylint: disable=invalid-commit
+
+    # ------------------------------------------------------------------------------------------
+    # Stage 6: notify
+    # ------------------------------------------------------------------------------------------
+
+    def _notify(self, commit):
+        """One message per salesperson listing their new leads (and those a killed run left);
+        see ``crm.lead.assignment.log._routing_send_digests``."""
+        self.env['crm.lead.assignment.log']._routing_send_digests(DIGEST_MAX_LINES)
+        if commit and not _testing():
+            # Digests leave only through the mail queue, in this same transaction: a run
+            # killed before this commit sent none, and the next run sends them all.
+            self.env.cr.commit()  # pylint: disable=invalid-commit
+
+    # ------------------------------------------------------------------------------------------
+    # Assignments people make (mass assignment): same lock, writes and digests
+    # ------------------------------------------------------------------------------------------
+
+    @api.model
+    def _assign(self, to_team, to_user, reasons):
+        """Write assignments a person chose (the wizard, whose ``_check_wizard_targets`` ran):
+        ``to_team`` {lead_id: team_id}, ``to_user`` {lead_id: (team_id, user_id)},
+        ``reasons`` {lead_id: text}. Caps do not apply; what is assigned counts. Returns
+        {lead_id: (team_id, user_id, company_id)} of the leads written."""
+        if not self._lock_acquire(session=False, wait=LOCK_WAIT_SECONDS):
+            raise UserError(_("Lead routing is already running; try again in a minute."))
+        # The caller passed the gate: write as the system, in the caller's transaction.
+        Lead = self.env['crm.lead'].sudo()
+        now = fields.Datetime.now()
+        lead_ids = list(to_team) + list(to_user)
+        previous = Lead._routing_current_users(lead_ids)
+        written = Lead._routing_write_assignment(to_team, to_user, now, force=True)
+        self.env['crm.lead.assignment.log'].sudo()._routing_insert(
+            [(lead_id, team_id, user_id, 'manual', reasons[lead_id], company_id)
+             for lead_id, (team_id, user_id, company_id) in sorted(written.items())], now,
+            notify=True)
+        Lead.browse(list(written))._routing_unfollow_previous(previous)
+        self.env['crm.lead.assignment.log'].sudo()._routing_send_digests(DIGEST_MAX_LINES)
+        self.invalidate_cache()  # the whole cache: SQL wrote leads, followers, logs
+        return written
+
+    # ------------------------------------------------------------------------------------------
+    # Filters: validated with the rights of the person saving them
+    # ------------------------------------------------------------------------------------------
+
+    @api.model
+    def _check_filter(self, record, field_name):
+        """Constraint helper: refuse ``record[field_name]`` unless it is a list of conditions
+        on leads that the person saving it may search, field by field and row by row."""
+        text = record[field_name]
+        try:
+            domain = parse_domain(text)
+            self._check_filter_fields(domain)
+            # A test search as the person saving, rolled back whatever happens: what they may
+            # not search, the filter may not use.
+            with self.env.cr.savepoint():
+                self.env['crm.lead'].search(domain, limit=1)
+        except Exception as error:  # whatever the cause, the user gets one clear message
+            raise ValidationError(
+                _("The filter of %(record)s is not valid: %(error)s\nFilter: %(filter)s") % {
+                    'record': record.display_name,
+                    'error': self._filter_error_text(error),
+                    'filter': quote(text)})
+
+    def _check_filter_fields(self, domain, rights=True):
+        """Each field of each path exists and is not a secret; with ``rights``, its model may
+        also be read by the current user (so a path never reaches what they could not read).
+        """
+        superuser = self.env.user._is_superuser() or not rights
+        for path in field_paths(domain):
+            model = self.env['crm.lead']
+            for name in path:
+                field = model._fields.get(name)
+                if field is None:
+                    raise FilterError('field', name)
+                if name in PROTECTED_FIELDS or (
+                        field.groups and not superuser and not self.user_has_groups(field.groups)):
+                    raise FilterError('protected', name)
+                if field.relational:
+                    model = self.env[field.comodel_name]
+                    if not superuser and not model.check_access_rights(
+                            'read', raise_exception=False):
+                        raise FilterError('protected', name)
+
+    @api.model
+    def _filter_error_text(self, error):
+        """A short, translated explanation of why a filter cannot be used; never raw database
+        text."""
+        if isinstance(error, FilterError):
+            texts = {
+                'too_long': _("it is longer than 10,000 characters"),
+                'syntax': _("it is not a valid expression"),
+                'not_list': _("a filter must be a list of conditions"),
+                'leaf': _("%s is not a condition") % error.detail,
+                'field': _("the field %s does not exist") % error.detail,
+                'protected': _("the field %s may not be used in a filter") % error.detail,
+            }
+            return texts.get(error.code, error.code)
+        if isinstance(error, AccessError):
+            return _("it reads data you are not allowed to read")
+        return _("the database cannot search it (check the field names and the values)")
