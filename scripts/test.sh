@@ -50,6 +50,9 @@ shell_check() {
 # The scheduled action as it really runs (commits, parallel writers, a failed batch), which the
 # tests cannot do: they never commit.
 shell_check "cron check" cron_check.py "CRON-CHECK ok"
+# Route-on-create, the server action and the lock policies, which run once a transaction is
+# committed: the tests cannot reach them either.
+shell_check "commit check" commit_check.py "COMMIT-CHECK ok"
 # The module leaves cleanly and gives core's record rules back.
 shell_check "uninstall check" uninstall_check.py "UNINSTALL-CHECK ok"
 
