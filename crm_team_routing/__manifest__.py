@@ -13,6 +13,7 @@
     'depends': [
         'crm',
         'base_automation',
+        'resource',
     ],
     'data': [
         'security/crm_team_routing_security.xml',

@@ -1,12 +1,17 @@
 # License LGPL-3.0 or later (https://www.gnu.org/licenses/lgpl).
+import logging
 from collections import defaultdict
+from datetime import timedelta
 
+from psycopg2.extensions import TransactionRollbackError
 from psycopg2.extras import execute_values
 
 from odoo import _, api, fields, models
 from odoo.exceptions import AccessError, ValidationError
 
 from .mail_followers import LEAD_FOLLOWER_FIELDS
+
+_logger = logging.getLogger(__name__)
 
 SHARE_STATES = [
     ('none', 'Not shared'),
@@ -53,12 +58,45 @@ class CrmLead(models.Model):
         help="When the lead was last given to its current salesperson, by routing, by the "
              "mass assignment or by hand.",
     )
+    last_followup_date = fields.Datetime(
+        string="Last Follow-up",
+        readonly=True,
+        copy=False,
+        index=True,
+        help="Last time the lead's own salesperson followed it up: stage or type changed, a "
+             "message, note or email posted, an activity done.",
+    )
+    sla_reassign_count = fields.Integer(
+        string="Take-backs",
+        readonly=True,
+        copy=False,
+        help="How many times the lead was taken back because nobody followed it up in time.",
+    )
+    sla_deadline = fields.Datetime(
+        string="Follow Up Before",
+        compute='_compute_sla_deadline',
+        help="When the lead will be taken back if its salesperson has not followed it up "
+             "(wall-clock hours; teams counting working hours only allow more).",
+    )
     assignment_log_ids = fields.One2many(
         comodel_name='crm.lead.assignment.log',
         inverse_name='lead_id',
         string="Assignment History",
         readonly=True,
     )
+
+    @api.depends('assignment_date', 'last_followup_date', 'user_id',
+                 'team_id.assignment_sla_hours')
+    def _compute_sla_deadline(self):
+        for lead in self:
+            hours = lead.team_id.sudo().assignment_sla_hours
+            followed = lead.last_followup_date and lead.assignment_date \
+                and lead.last_followup_date >= lead.assignment_date
+            if hours and lead.user_id and lead.assignment_date and not followed:
+                lead.sla_deadline = fields.Datetime.to_string(
+                    fields.Datetime.from_string(lead.assignment_date) + timedelta(hours=hours))
+            else:
+                lead.sla_deadline = False
 
     @api.model_cr
     def init(self):
@@ -137,6 +175,8 @@ class CrmLead(models.Model):
             self._routing_unfollow_previous(previous)
         else:
             res = super(CrmLead, self).write(vals)
+        if 'stage_id' in vals or 'type' in vals:
+            self._routing_touch()
         if 'shared_user_ids' in vals and 'share_state' not in vals:
             for state, leads in (('shared', self.filtered('shared_user_ids')),
                                  ('none', self.filtered(lambda lead: not lead.shared_user_ids))):
@@ -154,6 +194,32 @@ class CrmLead(models.Model):
                 raise ValidationError(_("Lead %(lead)s: %(user)s cannot read it; leads are "
                                         "shared with internal users of their company only.")
                                       % {'lead': lead.name, 'user': strangers[0].name})
+
+    @api.multi
+    @api.returns('mail.message', lambda value: value.id)
+    def message_post(self, body='', subject=None, message_type='notification', subtype=None,
+                     parent_id=False, attachments=None, content_subtype='html', **kwargs):
+        message = super(CrmLead, self).message_post(
+            body=body, subject=subject, message_type=message_type, subtype=subtype,
+            parent_id=parent_id, attachments=attachments, content_subtype=content_subtype,
+            **kwargs)
+        # A message, note or email, or an activity marked done (core posts it with its type);
+        # not the tracking of a change of field.
+        if kwargs.get('mail_activity_type_id') or (
+                message_type in ('comment', 'email') and not kwargs.get('tracking_value_ids')):
+            self._routing_touch()
+        return message
+
+    @api.multi
+    def _routing_touch(self):
+        """The lead's own salesperson followed it up: one statement, no tracking, no
+        ``write_date``. Other people, crons and incoming emails (the superuser) touch nothing."""
+        if not self.ids or self.env.user._is_superuser():
+            return
+        self.env.cr.execute("""
+            UPDATE crm_lead SET last_followup_date = %s WHERE id = ANY(%s) AND user_id = %s
+        """, (fields.Datetime.now(), self.ids, self.env.uid))
+        self.invalidate_cache(['last_followup_date', 'sla_deadline'], self.ids)
 
     @api.multi
     def message_subscribe(self, partner_ids=None, channel_ids=None, subtype_ids=None,
@@ -295,6 +361,51 @@ class CrmLead(models.Model):
         # Every field of the leads (related ones read the team and the salesperson), for all
         # leads at once: a few dictionary entries, where per lead it would be fields x leads.
         self.invalidate_cache(list(self._fields))
+        return written
+
+    @api.model
+    def _routing_write_takeback(self, rows, now):
+        """Give overdue leads to another salesperson, guarded: ``rows`` are (lead_id, new
+        user_id, previous user_id, assignment date as read); a lead whose salesperson or
+        assignment changed since, that was followed up, won or lost, is left alone. One
+        statement. Returns the ids written (none when a concurrent change of those rows makes
+        PostgreSQL refuse the statement: the next run takes back what is left)."""
+        if not rows:
+            return set()
+        try:
+            with self.env.cr.savepoint():
+                self.env.cr.execute("""
+                    UPDATE crm_lead AS lead
+                       SET user_id = v.user_id,
+                           assignment_date = %(now)s::timestamp,
+                           date_open = %(now)s::timestamp,
+                           day_open = floor(abs(extract(epoch FROM (%(now)s::timestamp
+                                                                    - lead.create_date))
+                                                / 86400)),
+                           sla_reassign_count = coalesce(lead.sla_reassign_count, 0) + 1,
+                           write_uid = %(uid)s,
+                           write_date = %(now)s::timestamp
+                      FROM unnest(%(ids)s::int[], %(users)s::int[], %(previous)s::int[],
+                                  %(dates)s::timestamp[]) AS v(id, user_id, previous, assigned)
+                     WHERE lead.id = ANY(%(ids)s) AND lead.id = v.id
+                       AND lead.user_id = v.previous AND lead.assignment_date = v.assigned
+                       AND lead.active AND lead.probability < 100
+                       AND (lead.last_followup_date IS NULL
+                            OR lead.last_followup_date < lead.assignment_date)
+                 RETURNING lead.id
+                """, {
+                    'now': now,
+                    'uid': self.env.uid,
+                    'ids': [row[0] for row in rows],
+                    'users': [row[1] for row in rows],
+                    'previous': [row[2] for row in rows],
+                    'dates': [row[3] for row in rows],
+                })
+                written = {row[0] for row in self.env.cr.fetchall()}
+        except TransactionRollbackError:
+            _logger.info("SLA take-back: leads changed meanwhile; the next run takes them back")
+            return set()
+        self.invalidate_cache(list(self._fields), list(written))
         return written
 
     @api.model

@@ -14,6 +14,7 @@ LOG_KINDS = [
     ('manual', 'Changed by hand'),
     ('share', 'Shared'),
     ('unassigned', 'Waiting'),
+    ('sla', 'Taken back (not followed up)'),
 ]
 
 
@@ -63,6 +64,13 @@ class CrmLeadAssignmentLog(models.Model):
     reason = fields.Text(
         readonly=True,
     )
+    previous_user_id = fields.Many2one(
+        comodel_name='res.users',
+        string="Previous Salesperson",
+        ondelete='set null',
+        readonly=True,
+        help="Who had the lead before: the salesperson it was taken back from.",
+    )
     notified = fields.Boolean(
         string="Salesperson Notified",
         readonly=True,
@@ -82,27 +90,37 @@ class CrmLeadAssignmentLog(models.Model):
             CREATE INDEX IF NOT EXISTS crm_lead_assignment_log_unnotified_idx
                 ON crm_lead_assignment_log (user_id) WHERE NOT notified
         """)
+        # Take-backs count in the previous salesperson's 30-day load.
+        self.env.cr.execute("""
+            CREATE INDEX IF NOT EXISTS crm_lead_assignment_log_sla_idx
+                ON crm_lead_assignment_log (team_id, date) WHERE kind = 'sla'
+        """)
 
     @api.model
-    def _routing_insert(self, rows, date, notify=False):
+    def _routing_insert(self, rows, date, notify=False, previous=None):
         """Insert log rows given as (lead_id, team_id, user_id, kind, reason, company_id) in one
-        statement. Digests list the rows not notified yet: routing's ``member`` rows, and the
-        rows of assignments a person made in bulk (``notify``); the others are born notified
-        (a change by hand sends core's own message)."""
+        statement; ``previous``: {lead_id: previous salesperson} for take-backs. Digests list
+        the rows not notified yet: routing's ``member`` rows, and the rows of assignments a
+        person made in bulk or the SLA made (``notify``); the others are born notified (a
+        change by hand sends core's own message)."""
         if not rows:
             return
+        previous = previous or {}
         # Columns travel as arrays: cheaper to build and to parse than a VALUES list.
         lead_ids, team_ids, user_ids, kinds, reasons, company_ids = map(list, zip(*rows))
         self.env.cr.execute("""
             INSERT INTO crm_lead_assignment_log
-                   (lead_id, team_id, user_id, kind, reason, company_id, notified, date)
-            SELECT lead_id, team_id, user_id, kind, reason, company_id,
+                   (lead_id, team_id, user_id, kind, reason, company_id, previous_user_id,
+                    notified, date)
+            SELECT lead_id, team_id, user_id, kind, reason, company_id, previous_user_id,
                    user_id IS NULL OR NOT (kind = 'member' OR %s), %s
-              FROM unnest(%s::int[], %s::int[], %s::int[], %s::varchar[], %s::text[], %s::int[])
-                   AS r(lead_id, team_id, user_id, kind, reason, company_id)
+              FROM unnest(%s::int[], %s::int[], %s::int[], %s::varchar[], %s::text[], %s::int[],
+                          %s::int[])
+                   AS r(lead_id, team_id, user_id, kind, reason, company_id, previous_user_id)
         """, (bool(notify), date, lead_ids, [team_id or None for team_id in team_ids],
               [user_id or None for user_id in user_ids], kinds, reasons,
-              [company_id or None for company_id in company_ids]))
+              [company_id or None for company_id in company_ids],
+              [previous.get(lead_id) or None for lead_id in lead_ids]))
         # New rows only: no log record is stale, the leads' history is.
         self.env['crm.lead'].invalidate_cache(['assignment_log_ids'])
 

@@ -31,7 +31,8 @@ from odoo import SUPERUSER_ID, _, api, fields, models
 from odoo.exceptions import AccessError, UserError, ValidationError
 from odoo.tools import html_escape
 
-from ..routing import engine
+from ..routing import engine, sla
+from ..routing.calendar import WorkClock
 from ..routing.filters import FilterError, field_paths, parse_domain, quote
 
 _logger = logging.getLogger(__name__)
@@ -408,6 +409,8 @@ class CrmLeadRouter(models.AbstractModel):
         spec = MODES[mode]
         teams = teams.with_env(self.env)
         leads = leads.with_env(self.env) if leads is not None else None
+        if mode == 'sla':
+            return self._run_sla(teams, result)
         data = self._read(teams, leads, mode, result)
         if data is None:
             return
@@ -756,6 +759,245 @@ class CrmLeadRouter(models.AbstractModel):
             # Digests leave only through the mail queue, in this same transaction: a run
             # killed before this commit sent none, and the next run sends them all.
             self.env.cr.commit()  # pylint: disable=invalid-commit
+
+    # ------------------------------------------------------------------------------------------
+    # SLA take-back (mode 'sla'): read, decide (``routing.sla``), write, notify
+    # ------------------------------------------------------------------------------------------
+
+    def _run_sla(self, teams, result):
+        data = self._read_sla(teams, result)
+        if data is None:
+            return
+        decisions = sla.decide(data['leads'], data['members'], data['fits'], data['held_by'],
+                               {team.id: team.assignment_sla_max for team in teams}, data['now'])
+        for decision in decisions:
+            if decision.user_id:
+                result.user_counts[decision.user_id] += 1
+            else:
+                result.unassigned += 1
+        result.total_decisions += len(decisions)
+        written = self._write_sla(teams, decisions, data)
+        self._notify(commit=True)
+        self._notify_sla(teams, decisions, written, data)
+
+    def _read_sla(self, teams, result):
+        """Overdue leads in one indexed query, who held them, the members' states and, for
+        teams counting working hours, each salesperson's clock. None: nothing overdue."""
+        now = fields.Datetime.now()
+        teams = teams.filtered('assignment_sla_hours')
+        if not teams:
+            return None
+        cr = self.env.cr
+        # Given by routing or a take-back (the last log row), older than the delay, not
+        # followed up since.
+        cr.execute("""
+            SELECT lead.id, lead.team_id, lead.user_id, lead.assignment_date,
+                   lead.sla_reassign_count, lead.company_id, last.kind, last.user_id
+              FROM crm_lead lead
+              JOIN crm_team team ON team.id = lead.team_id
+              JOIN LATERAL (SELECT log.kind, log.user_id FROM crm_lead_assignment_log log
+                             WHERE log.lead_id = lead.id ORDER BY log.id DESC LIMIT 1) last
+                ON last.kind IN ('member', 'sla')
+             WHERE lead.team_id = ANY(%(teams)s) AND lead.user_id IS NOT NULL
+               AND lead.active AND lead.probability < 100
+               AND lead.assignment_date < %(now)s::timestamp
+                                          - team.assignment_sla_hours * interval '1 hour'
+               AND (lead.last_followup_date IS NULL
+                    OR lead.last_followup_date < lead.assignment_date)
+        """, {'teams': teams.ids, 'now': now})
+        rows = cr.fetchall()
+        by_team = {team.id: team for team in teams}
+        rows = self._sla_working_hours(rows, by_team, now)
+        if not rows:
+            return None
+        lead_ids = [row[0] for row in rows]
+        cr.execute("""
+            SELECT lead_id, array_agg(DISTINCT holder) FROM (
+                SELECT lead_id, user_id AS holder FROM crm_lead_assignment_log
+                 WHERE lead_id = ANY(%(ids)s) AND user_id IS NOT NULL
+                UNION ALL
+                SELECT lead_id, previous_user_id FROM crm_lead_assignment_log
+                 WHERE lead_id = ANY(%(ids)s) AND previous_user_id IS NOT NULL
+            ) AS holders GROUP BY lead_id
+        """, {'ids': lead_ids})
+        held_by = {lead_id: set(users) for lead_id, users in cr.fetchall()}
+        base_domain = [('id', 'in', lead_ids)]
+        scores = dict.fromkeys(lead_ids, 0.0)
+        team_states, member_states, filters = self._read_states(
+            teams, base_domain, scores, result, True)
+        members = {}
+        for state in member_states:
+            members.setdefault(state.team_id, []).append(state)
+        return {
+            'now': now,
+            'leads': [sla.SlaLead(row[0], row[1], row[2], row[3], row[4]) for row in rows],
+            'rows': {row[0]: row for row in rows},
+            'held_by': held_by,
+            'members': members,
+            'fits': {state.id: state.fits for state in team_states},
+            'filters': filters,
+        }
+
+    def _sla_working_hours(self, rows, teams, now):
+        """Keep the rows overdue in working hours for teams that count only those: the
+        salesperson's calendar (their company's working hours) without their leaves, in their
+        time zone. A fixed number of queries, whatever the number of leads."""
+        counted = {team_id for team_id, team in teams.items()
+                   if team.assignment_sla_working_hours}
+        if not counted or not any(row[1] in counted for row in rows):
+            return rows
+        user_ids = {row[2] for row in rows if row[1] in counted}
+        start = min(row[3] for row in rows if row[1] in counted)
+        clocks = self._work_clocks(user_ids, teams, start, now)
+        now_dt = fields.Datetime.from_string(now)
+        kept = []
+        for row in rows:
+            if row[1] in counted:
+                clock = clocks.get((row[1], row[2]))
+                worked = clock.seconds(fields.Datetime.from_string(row[3]), now_dt) \
+                    if clock else 0.0
+                if worked < teams[row[1]].assignment_sla_hours * 3600:
+                    continue
+            kept.append(row)
+        return kept
+
+    def _work_clocks(self, user_ids, teams, start, end):
+        """{(team_id, user_id): WorkClock} over [start, end]: the attendances of the team's
+        company calendar, minus the user's leaves and the calendar's public holidays."""
+        users = self.env['res.users'].browse(list(user_ids))
+        start_dt, end_dt = fields.Datetime.from_string(start), fields.Datetime.from_string(end)
+        calendars = {team_id: team.company_id.resource_calendar_id
+                     for team_id, team in teams.items()}
+        calendar_ids = [calendar.id for calendar in calendars.values() if calendar]
+        resources = self.env['resource.resource'].search([('user_id', 'in', users.ids)])
+        leaves = self.env['resource.calendar.leaves'].search([
+            ('date_from', '<', end), ('date_to', '>', start),
+            '|', ('resource_id', 'in', resources.ids),
+            '&', ('resource_id', '=', False), ('calendar_id', 'in', calendar_ids)])
+        attendances = {calendar.id: [(int(a.dayofweek), a.hour_from, a.hour_to)
+                                     for a in calendar.attendance_ids]
+                       for calendar in set(calendars.values()) if calendar}
+        resource_of = {resource.user_id.id: resource.id for resource in resources}
+        clocks = {}
+        for team_id, calendar in calendars.items():
+            if not calendar:
+                continue
+            for user in users:
+                holes = [(fields.Datetime.from_string(leave.date_from),
+                          fields.Datetime.from_string(leave.date_to)) for leave in leaves
+                         if (leave.resource_id.id == resource_of.get(user.id)
+                             and leave.resource_id)
+                         or (not leave.resource_id and leave.calendar_id == calendar)]
+                tz = user.tz or teams[team_id].company_id.partner_id.tz or 'UTC'
+                clocks[(team_id, user.id)] = WorkClock(attendances[calendar.id], tz, holes,
+                                                       start_dt, end_dt)
+        return clocks
+
+    def _write_sla(self, teams, decisions, data):
+        """Take-backs, guarded: a lead touched, reassigned, won or lost since it was read is
+        left alone. Stays are logged once per lead. Returns the ids taken back."""
+        now, rows = data['now'], data['rows']
+        Lead = self.env['crm.lead']
+        moves = [d for d in decisions if d.user_id]
+        written = Lead._routing_write_takeback(
+            [(d.lead_id, d.user_id, d.previous_user_id, rows[d.lead_id][3]) for d in moves],
+            now)
+        if written:
+            subscriptions = self.env['mail.followers']._routing_subscriptions(
+                set(), {d.user_id for d in moves})
+            self.env['mail.followers']._routing_subscribe(
+                [(d.lead_id, None, d.user_id) for d in moves if d.lead_id in written],
+                subscriptions)
+            Lead.browse(list(written))._routing_unfollow_previous(
+                {d.lead_id: d.previous_user_id for d in moves})
+        reason = self._sla_reason_formatter(teams, data)
+        log_rows, previous = [], {}
+        for decision in decisions:
+            row = rows[decision.lead_id]
+            if decision.user_id:
+                if decision.lead_id not in written:
+                    continue
+            elif row[6] == 'sla' and not row[7]:
+                continue  # said already: the leader was told at an earlier run
+            log_rows.append((decision.lead_id, decision.team_id, decision.user_id, 'sla',
+                             reason(decision), row[5]))
+            previous[decision.lead_id] = decision.previous_user_id
+        self.env['crm.lead.assignment.log']._routing_insert(log_rows, now, notify=True,
+                                                            previous=previous)
+        self.invalidate_cache()  # the whole cache: SQL wrote leads, followers, logs
+        data['told'] = {row[0] for row in log_rows if not row[2]}
+        return written
+
+    def _sla_reason_formatter(self, teams, data):
+        templates = {
+            None: _("Not followed up within %(hours)s h by %(user)s, assigned %(date)s; "
+                    "take-back %(number)s of %(max)s, given to %(new)s."),
+            'max_reached': _("Not followed up within %(hours)s h by %(user)s, assigned "
+                             "%(date)s; %(max)s take-backs reached: the team leader decides."),
+            'notify_only': _("Not followed up within %(hours)s h by %(user)s, assigned "
+                             "%(date)s; take-backs are off for this team: the team leader is "
+                             "told."),
+            'no_member': _("Not followed up within %(hours)s h by %(user)s, assigned %(date)s; "
+                           "no other member can take it: the team leader is told."),
+        }
+        by_team = {team.id: team for team in teams}
+        user_ids = {d for row in data['rows'].values() for d in (row[2],)}
+        user_ids |= {state.user_id for states in data['members'].values() for state in states}
+        users = {user.id: user for user in self.env['res.users'].browse(list(user_ids))}
+
+        def local(date, user):
+            moment = fields.Datetime.context_timestamp(
+                user, fields.Datetime.from_string(date))
+            return moment.strftime('%d/%m %H:%M')
+
+        def reason(decision):
+            team = by_team[decision.team_id]
+            previous = users[decision.previous_user_id]
+            return templates[decision.why] % {
+                'hours': '%g' % team.assignment_sla_hours,
+                'user': previous.name,
+                'date': local(data['rows'][decision.lead_id][3], previous),
+                'number': decision.number,
+                'max': team.assignment_sla_max,
+                'new': users[decision.user_id].name if decision.user_id else '',
+            }
+        return reason
+
+    def _notify_sla(self, teams, decisions, written, data):
+        """One note per run to each previous salesperson listing the leads taken back from
+        them, and one to each team leader listing the leads newly left to them."""
+        by_team = {team.id: team for team in teams}
+        taken, told = {}, {}
+        for decision in decisions:
+            if decision.user_id and decision.lead_id in written:
+                taken.setdefault((decision.previous_user_id, decision.team_id),
+                                 []).append(decision.lead_id)
+            elif not decision.user_id and decision.lead_id in data.get('told', ()):
+                told.setdefault(decision.team_id, []).append(decision.lead_id)
+        Lead = self.env['crm.lead']
+        for (user_id, team_id), lead_ids in sorted(taken.items()):
+            user = self.env['res.users'].browse(user_id)
+            self._post_note(by_team[team_id], user, _(
+                "Taken back from %(user)s (not followed up within %(hours)s h):") % {
+                'user': user.name, 'hours': '%g' % by_team[team_id].assignment_sla_hours},
+                Lead.browse(lead_ids))
+        for team_id, lead_ids in sorted(told.items()):
+            team = by_team[team_id]
+            if team.user_id:
+                self._post_note(team, team.user_id, _(
+                    "Not followed up in time, and not taken back: decide for these leads:"),
+                    Lead.browse(lead_ids))
+
+    def _post_note(self, team, user, title, leads):
+        """An internal note on the team, addressed to ``user``, listing ``leads``."""
+        lines = ''.join('<li>%s</li>' % html_escape(lead.name) for lead in leads[:DIGEST_MAX_LINES])
+        more = ''
+        if len(leads) > DIGEST_MAX_LINES:
+            more = '<p>%s</p>' % html_escape(_("... and %s more.") % (len(leads)
+                                                                      - DIGEST_MAX_LINES))
+        team.with_context(mail_notify_force_send=False, mail_post_autofollow=False).message_post(
+            body='<p>%s</p><ul>%s</ul>%s' % (html_escape(title), lines, more),
+            subtype='mail.mt_note', message_type='comment', partner_ids=user.partner_id.ids)
 
     # ------------------------------------------------------------------------------------------
     # Assignments people make (mass assignment): same lock, writes and digests

@@ -51,6 +51,24 @@ class CrmTeam(models.Model):
         string="Routing Members",
         help="Salespeople who receive leads of this team by routing.",
     )
+    assignment_sla_hours = fields.Float(
+        string="Take Back if Not Followed Up Within (Hours)",
+        default=0.0,
+        help="A lead its salesperson has not followed up (stage or type changed, message, note "
+             "or email posted, activity done) this many hours after it was given to them is "
+             "taken back and given to another member. 0 turns it off.",
+    )
+    assignment_sla_max = fields.Integer(
+        string="Take-backs per Lead",
+        default=1,
+        help="How many times one lead may be taken back. 0: never take it back, only tell the "
+             "team leader.",
+    )
+    assignment_sla_working_hours = fields.Boolean(
+        string="Count Working Hours Only",
+        help="Count only the salesperson's working hours (their calendar, without their leaves) "
+             "for the take-back delay.",
+    )
     lead_unassigned_count = fields.Integer(
         string="Leads Waiting",
         compute='_compute_routing_counts',
@@ -92,6 +110,14 @@ class CrmTeam(models.Model):
                     _("Team %s: the maximum score must be 0 (no upper bound) or greater than "
                       "the minimum score.") % team.display_name)
 
+    @api.constrains('assignment_sla_hours', 'assignment_sla_max')
+    def _check_assignment_sla(self):
+        for team in self:
+            if team.assignment_sla_hours < 0 or team.assignment_sla_max < 0:
+                raise ValidationError(
+                    _("Team %s: the take-back delay and the number of take-backs cannot be "
+                      "negative.") % team.display_name)
+
     # ------------------------------------------------------------------------------------------
     # Entry points: thin delegates to the router (crm.lead.router), which checks the rights
     # ------------------------------------------------------------------------------------------
@@ -113,6 +139,14 @@ class CrmTeam(models.Model):
         # system.
         teams = self.sudo().search(self._get_routing_team_domain()).sudo(self.env.uid)
         self.env['crm.lead.router']._route(teams, mode='cron')
+        return True
+
+    @api.model
+    def _cron_sla_reassign(self):
+        """Scheduled action: take back the leads not followed up in time (teams with a delay)."""
+        teams = self.sudo().search([('assignment_sla_hours', '>', 0),
+                                    ('assignment_optout', '=', False)]).sudo(self.env.uid)
+        self.env['crm.lead.router']._route(teams, mode='sla')
         return True
 
     @api.multi
@@ -150,7 +184,8 @@ class CrmTeam(models.Model):
     def _routing_member_loads(self):
         """{(team_id, user_id): (30-day count, last assignment date)} for the teams of ``self``.
 
-        Archived leads count too: whatever was given in the window uses the capacity.
+        Archived leads count too: whatever was given in the window uses the capacity. So do
+        the leads the SLA took back from the salesperson: inaction does not free a place.
         """
         team_ids = tuple(team_id for team_id in self.ids if isinstance(team_id, int))
         if not team_ids:
@@ -159,10 +194,15 @@ class CrmTeam(models.Model):
         since = fields.Datetime.to_string(now - timedelta(days=ROUTING_WINDOW_DAYS))
         self.env.cr.execute("""
             SELECT team_id, user_id, count(*), max(assignment_date)
-              FROM crm_lead
-             WHERE team_id IN %s AND user_id IS NOT NULL AND assignment_date >= %s
+              FROM (SELECT team_id, user_id, assignment_date FROM crm_lead
+                     WHERE team_id IN %(teams)s AND user_id IS NOT NULL
+                       AND assignment_date >= %(since)s
+                    UNION ALL
+                    SELECT team_id, previous_user_id, NULL FROM crm_lead_assignment_log
+                     WHERE kind = 'sla' AND user_id IS NOT NULL AND team_id IN %(teams)s
+                       AND date >= %(since)s) AS given
              GROUP BY team_id, user_id
-        """, (team_ids, since))
+        """, {'teams': team_ids, 'since': since})
         # Odoo 11 reads timestamps as strings, which sort like the dates they hold.
         return {(team_id, user_id): (count, last)
                 for team_id, user_id, count, last in self.env.cr.fetchall()}

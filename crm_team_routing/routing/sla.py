@@ -1,0 +1,72 @@
+# License LGPL-3.0 or later (https://www.gnu.org/licenses/lgpl).
+"""SLA take-back decisions in plain Python: which overdue lead goes to whom.
+
+A lead its salesperson did not follow up in time goes to another eligible member of its team,
+chosen as routing's phase 2 does (lowest load relative to capacity, then longest waiting, then
+member id), never to anyone who held it before. When nobody can take it, or the team's maximum
+of take-backs is reached (or is 0), it stays and the leader is told.
+"""
+from collections import namedtuple
+
+# An overdue lead: its team, current salesperson, assignment date (string), take-backs so far.
+SlaLead = namedtuple('SlaLead', 'lead_id team_id user_id assignment_date count')
+
+# kind 'sla' with user_id: taken back and given to user_id; user_id None: it stays, ``why``
+# says why ('max_reached', 'notify_only' or 'no_member'). ``number`` is the take-back's number.
+SlaDecision = namedtuple('SlaDecision', 'lead_id team_id user_id member_id previous_user_id '
+                                        'why number')
+
+
+def overdue_first(leads):
+    """Most overdue first: oldest assignment, then lower id."""
+    return sorted(leads, key=lambda lead: (lead.assignment_date or '', lead.lead_id))
+
+
+def choose_member(lead_id, members, fits, excluded):
+    """The member of ``members`` (engine.MemberState) who takes ``lead_id`` as phase 2 would,
+    leaving out ``excluded`` user ids and members at capacity; None when nobody can."""
+    best = None
+    if lead_id not in fits:
+        return None
+    for member in members:
+        if member.user_id in excluded or member.count >= member.capacity:
+            continue
+        if member.fits is not None and lead_id not in member.fits:
+            continue
+        if best is None or (member.count * best.capacity, member.last, member.id) < \
+                (best.count * member.capacity, best.last, best.id):
+            best = member
+    return best
+
+
+def decide(leads, members_by_team, fits_by_team, held_by, max_by_team, now):
+    """The take-back decisions of one run.
+
+    :param leads: overdue :class:`SlaLead`, their deadline already checked
+    :param members_by_team: {team_id: [engine.MemberState]} eligible memberships
+    :param fits_by_team: {team_id: ids of the leads matching the team's filter}
+    :param held_by: {lead_id: user ids who held the lead, the current salesperson included}
+    :param max_by_team: {team_id: take-backs allowed per lead (0: only tell the leader)}
+    :param now: the run's date string, recorded as the members' last assignment
+    :return: list of :class:`SlaDecision`, most overdue first
+    """
+    decisions = []
+    for lead in overdue_first(leads):
+        limit = max_by_team.get(lead.team_id, 0)
+        if not limit or lead.count >= limit:
+            decisions.append(SlaDecision(lead.lead_id, lead.team_id, None, None, lead.user_id,
+                                         'notify_only' if not limit else 'max_reached',
+                                         lead.count))
+            continue
+        member = choose_member(lead.lead_id, members_by_team.get(lead.team_id, ()),
+                               fits_by_team.get(lead.team_id, ()),
+                               held_by.get(lead.lead_id, set()) | {lead.user_id})
+        if member is None:
+            decisions.append(SlaDecision(lead.lead_id, lead.team_id, None, None, lead.user_id,
+                                         'no_member', lead.count))
+            continue
+        decisions.append(SlaDecision(lead.lead_id, lead.team_id, member.user_id, member.id,
+                                     lead.user_id, None, lead.count + 1))
+        member.count += 1
+        member.last = now
+    return decisions

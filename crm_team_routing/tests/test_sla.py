@@ -1,0 +1,179 @@
+# License LGPL-3.0 or later (https://www.gnu.org/licenses/lgpl).
+from odoo.exceptions import ValidationError
+
+from .common import RoutingCase
+
+
+class TestSla(RoutingCase):
+    """Leads nobody followed up in time are taken back and given to a colleague."""
+
+    @classmethod
+    def setUpClass(cls):
+        super(TestSla, cls).setUpClass()
+        cls.team = cls.create_team('SLA', leader=cls.leader_north,
+                                   members=[(cls.sales[0], 30), (cls.sales[1], 30)],
+                                   assignment_sla_hours=24, assignment_sla_max=1)
+        cls.stage = cls.env['crm.stage'].create({'name': 'Called', 'sequence': 50})
+
+    def given_to(self, user, count=1, hours_ago=30):
+        """``count`` leads routed to ``user`` (the other member paused), assigned
+        ``hours_ago`` hours ago."""
+        others = self.team.routing_member_ids.filtered(lambda m: m.user_id != user)
+        others.write({'assignment_optout': True})
+        leads = self.create_leads(count, prefix='SLA %s' % user.login)
+        self.route(self.team, leads=leads)
+        others.write({'assignment_optout': False})
+        self.assertEqual(leads.mapped('user_id'), user)
+        self.age(leads, hours_ago)
+        return leads
+
+    def age(self, leads, hours_ago):
+        self.env.cr.execute("""
+            UPDATE crm_lead SET assignment_date = now() at time zone 'UTC' - %s * interval '1 hour'
+             WHERE id = ANY(%s)
+        """, (hours_ago, leads.ids))
+        leads.invalidate_cache()
+
+    def take_back(self):
+        self.env['crm.team']._cron_sla_reassign()
+        self.env['crm.lead'].invalidate_cache()
+
+    def notes_to(self, user):
+        return self.env['mail.message'].search([
+            ('model', '=', 'crm.team'), ('res_id', '=', self.team.id),
+            ('partner_ids', 'in', user.partner_id.ids)])
+
+    def test_untouched_lead_taken_back(self):
+        lead = self.given_to(self.sales[0])
+        before = self.notes_to(self.sales[0])
+        self.take_back()
+        self.assertEqual(lead.user_id, self.sales[1])
+        self.assertEqual(lead.sla_reassign_count, 1)
+        row = lead.assignment_log_ids.sorted('id')[-1]
+        self.assertEqual((row.kind, row.user_id, row.previous_user_id),
+                         ('sla', self.sales[1], self.sales[0]))
+        self.assertIn('24 h', row.reason)
+        self.assertIn(self.sales[0].name, row.reason)
+        self.assertTrue(row.notified, "the new salesperson's digest lists it")
+        new_notes = self.notes_to(self.sales[0]) - before
+        self.assertEqual(len(new_notes), 1, "one note to the previous salesperson")
+        self.assertIn(lead.name, new_notes.body)
+        self.assertNotIn(self.sales[0].partner_id, lead.message_partner_ids,
+                         "the previous salesperson stops following it")
+        self.assertIn(self.sales[1].partner_id, lead.message_partner_ids)
+
+    def test_previous_owner_keeps_the_place(self):
+        lead = self.given_to(self.sales[0])
+        member = self.team.routing_member_ids.filtered(lambda m: m.user_id == self.sales[0])
+        self.assertEqual(member.lead_month_count, 1)
+        self.take_back()
+        self.assertEqual(lead.user_id, self.sales[1])
+        member.invalidate_cache()
+        self.assertEqual(member.lead_month_count, 1, "inaction does not free a place")
+
+    def test_not_overdue_stays(self):
+        lead = self.given_to(self.sales[0], hours_ago=2)
+        self.take_back()
+        self.assertEqual(lead.user_id, self.sales[0])
+
+    def test_touches_by_the_salesperson(self):
+        by_message, by_stage, by_activity = self.given_to(self.sales[0], count=3)
+        by_message.sudo(self.sales[0]).message_post(
+            body="Called, call back Monday", message_type='comment', subtype='mail.mt_note')
+        by_stage.sudo(self.sales[0]).write({'stage_id': self.stage.id})
+        activity = self.env['mail.activity'].sudo(self.sales[0]).create({
+            'res_model_id': self.env.ref('crm.model_crm_lead').id,
+            'res_id': by_activity.id,
+            'activity_type_id': self.env.ref('mail.mail_activity_data_call').id,
+            'user_id': self.sales[0].id,
+            'summary': 'Call',
+        })
+        activity.action_feedback(feedback='Reached')
+        self.take_back()
+        for lead in (by_message, by_stage, by_activity):
+            self.assertEqual(lead.user_id, self.sales[0], lead.name)
+            self.assertTrue(lead.last_followup_date)
+
+    def test_touches_by_someone_else_do_not_count(self):
+        by_message, by_stage = self.given_to(self.sales[0], count=2)
+        by_message.sudo(self.manager).message_post(
+            body="Did anyone call?", message_type='comment', subtype='mail.mt_note')
+        by_stage.sudo(self.manager).write({'stage_id': self.stage.id})
+        self.assertFalse((by_message | by_stage).mapped('last_followup_date'))
+        self.take_back()
+        self.assertEqual((by_message | by_stage).mapped('user_id'), self.sales[1])
+
+    def test_never_back_to_a_previous_holder_and_leader_told_once(self):
+        self.team.assignment_sla_max = 2
+        lead = self.given_to(self.sales[0])
+        self.take_back()
+        self.assertEqual(lead.user_id, self.sales[1])
+        self.age(lead, 30)
+        before = self.notes_to(self.leader_north)
+        self.take_back()
+        self.assertEqual(lead.user_id, self.sales[1], "nobody else: it stays")
+        rows = lead.assignment_log_ids.filtered(lambda row: row.kind == 'sla').sorted('id')
+        self.assertEqual(len(rows), 2)
+        self.assertFalse(rows[-1].user_id)
+        self.assertIn(self.sales[1].name, rows[-1].reason)
+        self.assertEqual(len(self.notes_to(self.leader_north) - before), 1)
+        self.take_back()
+        self.assertEqual(len(self.notes_to(self.leader_north) - before), 1, "told once")
+        self.assertEqual(len(lead.assignment_log_ids.filtered(lambda row: row.kind == 'sla')),
+                         2, "written once")
+
+    def test_maximum_reached(self):
+        lead = self.given_to(self.sales[0])
+        self.take_back()
+        self.assertEqual(lead.user_id, self.sales[1])
+        self.age(lead, 30)
+        self.take_back()
+        self.assertEqual(lead.user_id, self.sales[1], "one take-back per lead at most")
+        self.assertEqual(lead.sla_reassign_count, 1)
+
+    def test_maximum_zero_only_tells_the_leader(self):
+        self.team.assignment_sla_max = 0
+        lead = self.given_to(self.sales[0])
+        before = self.notes_to(self.leader_north)
+        self.take_back()
+        self.assertEqual(lead.user_id, self.sales[0])
+        told = self.notes_to(self.leader_north) - before
+        self.assertEqual(len(told), 1)
+        self.assertIn(lead.name, told.body)
+
+    def test_manual_assignment_exempt(self):
+        lead = self.given_to(self.sales[0])
+        lead.sudo(self.leader_north).write({'user_id': self.sales[0].id})
+        self.age(lead, 30)
+        self.take_back()
+        self.assertEqual(lead.user_id, self.sales[0], "a person's choice is not taken back")
+
+    def test_touch_between_read_and_write_is_left_alone(self):
+        lead = self.given_to(self.sales[0])
+        assigned = lead.assignment_date
+        lead.sudo(self.sales[0]).message_post(body="Called", message_type='comment')
+        written = self.Lead._routing_write_takeback(
+            [(lead.id, self.sales[1].id, self.sales[0].id, assigned)], '2026-11-29 10:00:00')
+        self.assertFalse(written)
+        lead.invalidate_cache()
+        self.assertEqual(lead.user_id, self.sales[0])
+
+    def test_working_hours_clock(self):
+        self.team.assignment_sla_working_hours = True
+        calendar = self.env['resource.calendar'].create({
+            'name': 'Never working', 'attendance_ids': [(5,)]})
+        self.company.resource_calendar_id = calendar
+        lead = self.given_to(self.sales[0], hours_ago=100)
+        self.take_back()
+        self.assertEqual(lead.user_id, self.sales[0], "no working hour has passed")
+        calendar.write({'attendance_ids': [
+            (0, 0, {'name': 'All day', 'dayofweek': str(day), 'hour_from': 0, 'hour_to': 24})
+            for day in range(7)]})
+        self.take_back()
+        self.assertEqual(lead.user_id, self.sales[1])
+
+    def test_bad_settings_refused(self):
+        with self.assertRaises(ValidationError):
+            self.team.assignment_sla_hours = -1
+        with self.assertRaises(ValidationError):
+            self.team.write({'assignment_sla_hours': 4, 'assignment_sla_max': -1})
