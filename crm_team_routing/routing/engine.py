@@ -7,10 +7,19 @@ here touches the database, which keeps the algorithm easy to test and to profile
 
 Phase 1 gives each lead waiting for a team to the matching team with the lowest load relative to
 its capacity (ties: sequence, then id). Phase 2 gives each lead of a routed team to the eligible
-member with the lowest load relative to capacity (ties: longest waiting, then member id). Leads are
-taken best first: higher score, older creation, lower id. Same input, same output.
+member with the lowest load, count / (capacity x weight) (ties: longest waiting, then member id);
+members of weight 0 are a reserve, used only when no member of weight > 0 can take the lead.
+Leads are taken best first: higher score, older creation, lower id. Same input, same output.
+
+Phase 2 keeps each team's members in heaps ordered by load, one heap per distinct member filter,
+so a decision costs O(log members + distinct member filters of the team), not O(members).
 """
+import gc
 from collections import namedtuple
+from fractions import Fraction
+from heapq import heappop, heapreplace, heapify
+from math import isinf
+from operator import itemgetter
 
 # kind: 'team' (phase 1), 'member' (phase 2) or 'unassigned'; score and load (before the lead)
 # explain it; why says what kept an unassigned lead waiting: 'no_team', 'team_filter' (a lead
@@ -43,13 +52,19 @@ class TeamState(object):
 class MemberState(object):
     """An eligible membership: active, not opted out, capacity > 0.
 
+    ``capacity``: the most leads the member may hold in the window (an integer), never exceeded.
     ``fits``: ids of leads matching team filter AND member filter, or None when the member has no
     filter of its own (then the team's ``fits`` applies). ``last``: last assignment date as a
-    string ('' when never), used to favour whoever waited longest.
+    string ('' when never), used to favour whoever waited longest. ``weight``: share weight, a
+    finite number >= 0; 0 makes the member a reserve.
     """
-    __slots__ = ('id', 'team_id', 'user_id', 'capacity', 'count', 'last', 'fits')
+    __slots__ = ('id', 'team_id', 'user_id', 'capacity', 'count', 'last', 'fits', 'weight')
 
-    def __init__(self, member_id, team_id, user_id, capacity, count, last, fits=None):
+    def __init__(self, member_id, team_id, user_id, capacity, count, last, fits=None,
+                 weight=1.0):
+        if not 0 <= weight or isinf(weight):
+            raise ValueError("member %r: weight must be a finite number >= 0, not %r"
+                             % (member_id, weight))
         self.id = member_id
         self.team_id = team_id
         self.user_id = user_id
@@ -57,11 +72,89 @@ class MemberState(object):
         self.count = count
         self.last = last or NEVER
         self.fits = fits
+        self.weight = weight
 
 
 def best_first(leads):
     """Sort ``(id, team_id, score, create_date)`` tuples: higher score, older, lower id first."""
-    return sorted(leads, key=lambda lead: (-(lead[2] or 0.0), lead[3] or '', lead[0]))
+    # Three stable sorts on plain keys, last key first: twice as fast as one on tuple keys.
+    ordered = sorted(leads, key=itemgetter(0))
+    ordered.sort(key=lambda lead: lead[3] or '')
+    ordered.sort(key=lambda lead: lead[2] or 0.0, reverse=True)  # reverse keeps ties in order
+    return ordered
+
+
+def exact_weight(weight):
+    """The weight as an exact fraction of the decimal it was typed as.
+
+    ``Fraction(0.3)`` is not 3/10 but the nearest binary float; going through the shortest
+    decimal that gives back the float (its repr) makes capacity 10 x weight 0.3 tie exactly with
+    capacity 30 x weight 0.1, as the person who typed them expects.
+    """
+    return Fraction(repr(float(weight)))
+
+
+# Loads count x scale / den whose terms all stay below this bound are ordered exactly by their
+# floats (see _member_pools); beyond it, heap keys carry the exact fraction as well.
+EXACT_FLOAT_BOUND = 2 ** 26
+
+
+def _entry(member, reserve, scale, den, exact):
+    """The heap entry of ``member`` for its current count and last assignment::
+
+        (reserve, load as a float, load as a Fraction or 0, last, member id, member, scale, den)
+
+    where load = count x scale / den: scale / den is 1 / (capacity x weight), or 1 / capacity for
+    a reserve member. Tuples compare up to the member id at most, which is unique.
+    """
+    num = member.count * scale
+    return (reserve, num / den, Fraction(num) / Fraction(den) if exact else 0, member.last,
+            member.id, member, scale, den)
+
+
+def _member_pools(team_ids, members):
+    """{team id: (heap of its members without own filter, [(fits, heap)] one per distinct own
+    filter)} and whether keys need exact fractions, for the members with room left.
+
+    Members with equal filters share a heap, so that many members with the same few filters cost
+    a few heaps, not one each.
+    """
+    seats = []  # (member, reserve, scale, den, heap)
+    pools = {}
+    by_size = {}  # (team id, len(fits)): [(fits, heap)], the team's filtered heaps of that size
+    for member in members:
+        if member.team_id not in team_ids or member.count >= member.capacity:
+            continue
+        unfiltered, filtered = pools.setdefault(member.team_id, ([], []))
+        heap = unfiltered
+        if member.fits is not None:
+            same_size = by_size.setdefault((member.team_id, len(member.fits)), [])
+            heap = next((shared for fits, shared in same_size
+                         if fits is member.fits or fits == member.fits), None)
+            if heap is None:
+                heap = []
+                same_size.append((member.fits, heap))
+                filtered.append((member.fits, heap))
+        if member.weight > 0:
+            weight = exact_weight(member.weight)
+            seats.append((member, False, weight.denominator, member.capacity * weight.numerator,
+                          heap))
+        else:
+            seats.append((member, True, 1, member.capacity, heap))
+    # Two loads a/b < c/d with a, b, c, d below 2 ** 26 differ by at least 1 / bd, more than the
+    # rounding of both floats (2 ** -53 of a/b + c/d < 2 ** -27 (1/b + 1/d)): their floats differ
+    # too, in the same order. A count in a heap stays below the member's capacity.
+    exact = not all(isinstance(member.capacity, int) and isinstance(den, int)
+                    and (member.capacity - 1) * scale < EXACT_FLOAT_BOUND
+                    and den < EXACT_FLOAT_BOUND
+                    for member, _reserve, scale, den, _heap in seats)
+    for member, reserve, scale, den, heap in seats:
+        heap.append(_entry(member, reserve, scale, den, exact))
+    for heap, filtered in pools.values():
+        heapify(heap)
+        for _fits, other in filtered:
+            heapify(other)
+    return pools, exact
 
 
 def route(leads, phase1_ids, teams, members, now):
@@ -74,18 +167,36 @@ def route(leads, phase1_ids, teams, members, now):
     :param now: the run's date string, recorded as the members' last assignment
     :return: list of :class:`Decision`, in the order they were taken
     """
+    # The run builds a few objects per lead and no reference cycles, yet enough new objects to
+    # set off the cyclic collector's full passes, each walking every object of the process again
+    # (the caller's lead sets, Odoo's caches): up to half the run. The collector is paused
+    # meanwhile, and resumed as the caller had it.
+    paused = gc.isenabled()
+    if paused:
+        gc.disable()
+    try:
+        return _route(leads, phase1_ids, teams, members, now)
+    finally:
+        if paused:
+            gc.enable()
+
+
+def _route(leads, phase1_ids, teams, members, now):
+    """:func:`route`, with the cyclic garbage collector paused."""
     decisions = []
     ordered = best_first(leads)
-    team_of = {}
+    teams_by_id = {team.id: team for team in teams}
+    # The team of each lead of ``ordered``, by position: a list costs less than a dict by id.
+    team_at = [None] * len(ordered)
 
     # Phase 1: teams. Load is compared relative to capacity; teams are not capped here.
     entries = {}  # lead id: the teams it may enter (a lead matches a few of many teams)
     for team in teams:
         for lead_id in team.entry:
             entries.setdefault(lead_id, []).append(team)
-    for lead_id, team_id, score, _create in ordered:
+    for index, (lead_id, team_id, score, _create) in enumerate(ordered):
         if lead_id not in phase1_ids:
-            team_of[lead_id] = team_id
+            team_at[index] = teams_by_id.get(team_id)
             continue
         best = None
         for team in entries.get(lead_id, ()):
@@ -93,39 +204,41 @@ def route(leads, phase1_ids, teams, members, now):
                     (best.load * team.capacity, best.sequence, best.id):
                 best = team
         if best is None:
-            team_of[lead_id] = None
             decisions.append(Decision(lead_id, None, None, None, 'unassigned', score, None,
                                       'no_team'))
             continue
         decisions.append(Decision(lead_id, best.id, None, None, 'team', score, best.load, None))
         best.load += 1
-        team_of[lead_id] = best.id
+        team_at[index] = best
+    entries = None
 
-    # Phase 2: members, within each team routed in this run.
-    members_of = {}
-    for member in members:
-        members_of.setdefault(member.team_id, []).append(member)
-    teams_by_id = {team.id: team for team in teams}
-    for lead_id, _team, score, _create in ordered:
-        team = teams_by_id.get(team_of.get(lead_id))
+    # Phase 2: members, within each team routed in this run. The winner is the least loaded of
+    # the heap tops that accept the lead; each member sits in one heap only.
+    pools, exact = _member_pools({team.id for team in teams if team.assign_members}, members)
+    no_pool = ([], ())
+    for (lead_id, _team, score, _create), team in zip(ordered, team_at):
         if team is None or not team.assign_members:
             continue
-        best = None
-        if lead_id in team.fits:
-            for member in members_of.get(team.id, ()):
-                if member.count >= member.capacity:
-                    continue
-                if member.fits is not None and lead_id not in member.fits:
-                    continue
-                if best is None or (member.count * best.capacity, member.last, member.id) < \
-                        (best.count * member.capacity, best.last, best.id):
-                    best = member
-        if best is None:
-            why = 'no_member' if lead_id in team.fits else 'team_filter'
-            decisions.append(Decision(lead_id, team.id, None, None, 'unassigned', score, None, why))
+        if lead_id not in team.fits:
+            decisions.append(Decision(lead_id, team.id, None, None, 'unassigned', score, None,
+                                      'team_filter'))
             continue
-        decisions.append(Decision(lead_id, team.id, best.user_id, best.id, 'member', score,
-                                  best.count, None))
-        best.count += 1
-        best.last = now
+        best_heap, filtered = pools.get(team.id, no_pool)
+        best = best_heap[0] if best_heap else None
+        for fits, heap in filtered:
+            if heap and lead_id in fits and (best is None or heap[0] < best):
+                best, best_heap = heap[0], heap
+        if best is None:
+            decisions.append(Decision(lead_id, team.id, None, None, 'unassigned', score, None,
+                                      'no_member'))
+            continue
+        reserve, member, scale, den = best[0], best[5], best[6], best[7]
+        decisions.append(Decision(lead_id, team.id, member.user_id, member.id, 'member', score,
+                                  member.count, None))
+        member.count += 1
+        member.last = now
+        if member.count < member.capacity:
+            heapreplace(best_heap, _entry(member, reserve, scale, den, exact))
+        else:
+            heappop(best_heap)
     return decisions
