@@ -7,6 +7,9 @@ member id), never to anyone who held it before. When nobody can take it, or the 
 of take-backs is reached (or is 0), it stays and the leader is told.
 """
 from collections import namedtuple
+from fractions import Fraction
+
+from .engine import exact_weight
 
 # An overdue lead: its team, current salesperson, assignment date (string), take-backs so far.
 SlaLead = namedtuple('SlaLead', 'lead_id team_id user_id assignment_date count')
@@ -22,21 +25,26 @@ def overdue_first(leads):
     return sorted(leads, key=lambda lead: (lead.assignment_date or '', lead.lead_id))
 
 
+def member_key(member):
+    """Phase 2's order, exactly: members of weight > 0 before the reserve (weight 0), then the
+    lowest count / (capacity x weight), the longest waiting, the lowest id."""
+    if member.weight > 0:
+        load = Fraction(member.count) / (member.capacity * exact_weight(member.weight))
+    else:
+        load = Fraction(member.count, member.capacity)
+    return (member.weight <= 0, load, member.last, member.id)
+
+
 def choose_member(lead_id, members, fits, excluded):
     """The member of ``members`` (engine.MemberState) who takes ``lead_id`` as phase 2 would,
-    leaving out ``excluded`` user ids and members at capacity; None when nobody can."""
-    best = None
+    leaving out ``excluded`` user ids and members at capacity; None when nobody can. A scan of
+    the team's members: take-backs are a few per run, not a flow of new leads."""
     if lead_id not in fits:
         return None
-    for member in members:
-        if member.user_id in excluded or member.count >= member.capacity:
-            continue
-        if member.fits is not None and lead_id not in member.fits:
-            continue
-        if best is None or (member.count * best.capacity, member.last, member.id) < \
-                (best.count * member.capacity, best.last, best.id):
-            best = member
-    return best
+    eligible = [member for member in members
+                if member.user_id not in excluded and member.count < member.capacity
+                and (member.fits is None or lead_id in member.fits)]
+    return min(eligible, key=member_key) if eligible else None
 
 
 def decide(leads, members_by_team, fits_by_team, held_by, max_by_team, now):
