@@ -477,6 +477,8 @@ class CrmLeadRouter(models.AbstractModel):
         loads = teams._routing_member_loads()
         waiting = teams._routing_waiting_counts()
         team_states, member_states, filters = [], [], {}
+        # Members with the same filter in a team share one search and one set of leads.
+        member_fits_of = {}
         for team in teams:
             company = [('company_id', '=', team.company_id.id)] if team.company_id else []
             try:
@@ -506,9 +508,11 @@ class CrmLeadRouter(models.AbstractModel):
                     member_domain = parse_domain(member.assignment_domain)
                     self._check_filter_fields(member_domain, rights=False)
                     # No filter of their own: the team's filter applies (no extra search).
-                    member_fits = self._search(
-                        base_domain + company + team_domain + member_domain
-                    ) if member_domain else None
+                    key = (team.id, repr(member_domain))
+                    if member_domain and key not in member_fits_of:
+                        member_fits_of[key] = self._search(
+                            base_domain + company + team_domain + member_domain)
+                    member_fits = member_fits_of.get(key)
                 except Exception as error:
                     self._report_error(team, _(
                         "Member %(user)s of team %(team)s skipped: their filter is invalid "
