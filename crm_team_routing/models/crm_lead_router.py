@@ -154,9 +154,10 @@ class CrmLeadRouter(models.AbstractModel):
         registry, context = self.env.registry, self.env.context
         with api.Environment.manage(), registry.cursor() as cr:
             env = api.Environment(cr, SUPERUSER_ID, context)
-            result = env[self._name]._run(teams.with_env(env), leads and leads.with_env(env),
-                                          mode)
-        self.invalidate_cache()  # the whole cache: SQL wrote leads, followers, logs
+            result = env[self._name]._run(
+                teams.with_env(env), leads.with_env(env) if leads is not None else None, mode)
+        # What the caller's transaction cached of those leads is stale now.
+        self.invalidate_cache()
         return result
 
     def _route_after_commit(self, teams, leads, mode):
