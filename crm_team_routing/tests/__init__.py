@@ -8,3 +8,4 @@ from . import test_mass_assign
 from . import test_automation
 from . import test_ui
 from . import test_concurrency
+from . import test_engine
