@@ -9,3 +9,4 @@ from . import test_automation
 from . import test_ui
 from . import test_concurrency
 from . import test_engine
+from . import test_gate
