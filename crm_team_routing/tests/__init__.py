@@ -10,3 +10,4 @@ from . import test_ui
 from . import test_concurrency
 from . import test_engine
 from . import test_gate
+from . import test_filters
