@@ -11,3 +11,4 @@ from . import test_concurrency
 from . import test_engine
 from . import test_gate
 from . import test_filters
+from . import test_followers
