@@ -12,3 +12,4 @@ from . import test_engine
 from . import test_gate
 from . import test_filters
 from . import test_followers
+from . import test_validation
