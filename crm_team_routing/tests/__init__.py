@@ -9,4 +9,9 @@ from . import test_automation
 from . import test_ui
 from . import test_concurrency
 from . import test_sla
+from . import test_engine
 from . import test_engine_reference
+from . import test_gate
+from . import test_filters
+from . import test_followers
+from . import test_validation

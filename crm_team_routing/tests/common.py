@@ -4,6 +4,8 @@
 Nothing here relies on demo data; tests run as the real users (``sudo(user)``), never as admin
 (uid 1 skips record rules in 11.0).
 """
+from contextlib import contextmanager
+
 from odoo.tests import common
 
 
@@ -30,6 +32,9 @@ class RoutingCase(common.SavepointCase):
                                            'crm_team_routing.group_sale_team_leader')
         cls.sales = [cls.create_user('routing_sales_%d' % index, 'sales_team.group_sale_salesman')
                      for index in range(1, 5)]
+        # An employee with no Sales rights at all, and a customer's portal account.
+        cls.employee = cls.create_user('routing_employee', 'base.group_user')
+        cls.portal = cls.create_user('routing_portal', 'base.group_portal')
         cls.country_vn = cls.env.ref('base.vn')
         cls.country_fr = cls.env.ref('base.fr')
         cls.country_us = cls.env.ref('base.us')
@@ -44,6 +49,20 @@ class RoutingCase(common.SavepointCase):
             'company_id': cls.company.id,
             'company_ids': [(6, 0, [cls.company.id])],
         }, **values))
+
+    @classmethod
+    def create_company_b(cls):
+        """A second company ("project") with its own sales manager, who may not work in the
+        first one."""
+        cls.company_b = cls.env['res.company'].create({'name': 'Routing Project B'})
+        cls.manager_b = cls.create_user('routing_manager_b', 'sales_team.group_sale_manager',
+                                        company_id=cls.company_b.id,
+                                        company_ids=[(6, 0, [cls.company_b.id])])
+
+    @classmethod
+    def share(cls, leads, *users):
+        """Share ``leads`` read-only with ``users``, as a manager would by hand."""
+        leads.write({'shared_user_ids': [(4, user.id) for user in users]})
 
     @classmethod
     def create_team(cls, name, leader=None, domain='[]', members=(), **values):
@@ -89,6 +108,11 @@ class RoutingCase(common.SavepointCase):
         self.env['crm.lead'].invalidate_cache()
         return result
 
+    def mass_assign(self, user, leads, **values):
+        """The mass assignment wizard opened by ``user`` on ``leads`` (not applied yet)."""
+        return self.env['crm.lead.mass.assign'].sudo(user).with_context(
+            active_model='crm.lead', active_ids=leads.ids).create(values)
+
     def counts_by_user(self, leads):
         counts = {}
         for lead in leads:
@@ -100,3 +124,20 @@ class RoutingCase(common.SavepointCase):
         found = self.Lead.sudo(user).search([('id', 'in', leads.ids)])
         self.assertEqual(found, expected, "%s sees %s, expected %s" % (
             user.login, found.mapped('name'), expected.mapped('name')))
+
+    @contextmanager
+    def assertRaisesFor(self, exception, who):
+        """``assertRaises`` that names ``who`` (a user, a filter) when nothing is raised: Odoo
+        11's ``assertRaises`` drops unittest's ``msg``."""
+        try:
+            with self.assertRaises(exception) as caught:
+                yield caught
+        except AssertionError as error:
+            raise AssertionError('%s: %s' % (who, error)) from None
+
+    def assertFollows(self, user, lead, expected=True):
+        """``user`` follows ``lead`` (or not, when ``expected`` is False)."""
+        lead.invalidate_cache()
+        follows = user.partner_id in lead.message_partner_ids
+        self.assertEqual(follows, expected, "%s %s %s" % (
+            user.login, 'does not follow' if expected else 'still follows', lead.name))
