@@ -432,9 +432,9 @@ class CrmLead(models.Model):
     @api.multi
     def _routing_unfollow_previous(self, previous):
         """Followers follow the rights: once a lead changed salesperson, the previous one
-        (``previous``: {lead_id: user_id}) stops following it, unless they still may read it as
-        leader of its team, 'All Documents' user or manager. A user it is shared with reads it
-        without following it. One statement for all the leads."""
+        (``previous``: {lead_id: user_id}) stops following it, unless they still may read it
+        another way: leader of its team, 'All Documents' user or manager, shared with them.
+        One statement for all the leads."""
         by_user = defaultdict(list)
         # Who follows and who leads are read as the system: the caller changed the salesperson.
         for lead in self.sudo():
@@ -446,7 +446,7 @@ class CrmLead(models.Model):
             if user.has_group('sales_team.group_sale_salesman_all_leads'):
                 continue
             rows += [(lead.id, user.partner_id.id) for lead in by_user[user.id]
-                     if lead.team_id.user_id != user]
+                     if lead.team_id.user_id != user and user not in lead.shared_user_ids]
         if not rows:
             return
         self.env.cr.execute("""
