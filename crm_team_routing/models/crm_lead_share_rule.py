@@ -56,11 +56,19 @@ class CrmLeadShareRule(models.Model):
     @api.constrains('user_ids', 'company_id')
     def _check_user_ids(self):
         """At least one user; internal users who work for the rule's company."""
+        # The relation as stored: reading user_ids applies the field's domain, which hides
+        # the very portal users this check is about.
+        self.env.cr.execute("""
+            SELECT rule_id, array_agg(user_id) FROM crm_lead_share_rule_user_rel
+             WHERE rule_id = ANY(%s) GROUP BY rule_id
+        """, (self.ids,))
+        users_of = dict(self.env.cr.fetchall())
         for rule in self.sudo():
-            if not rule.user_ids:
+            users = self.env['res.users'].sudo().browse(users_of.get(rule.id, []))
+            if not users:
                 raise ValidationError(_("Share rule %s: choose at least one user to share the "
                                         "leads with.") % rule.name)
-            for user in rule.user_ids:
+            for user in users:
                 if user.share:
                     raise ValidationError(_("Share rule %(rule)s: %(user)s is not an internal "
                                             "user.") % {'rule': rule.name, 'user': user.name})
