@@ -510,21 +510,30 @@ def quotas_exceeded(sql):
 def lost_leads(sql, setup, phase_a, phase_b):
     """Lead ids a client got back that do not exist; phase B leads matching a routing team's
     filter that have no salesperson and do not wait in a routing team with an 'unassigned' log
-    row as their latest row (members full)."""
+    row saying why (members full), written when or after the lead's last other decision
+    (entering a team, being given to someone). Compared by date, not id: the rows of one run
+    share their date, in whatever order they were inserted."""
     created = phase_a.ids + phase_b.ids
     existing = {row[0] for row in sql.rows("SELECT id FROM crm_lead WHERE id = ANY(%s)",
                                            (created,))}
     missing = [lead_id for lead_id in created if lead_id not in existing]
     stranded = sql.rows("""
         SELECT l.id, l.name, l.team_id,
-               (SELECT g.kind FROM crm_lead_assignment_log g
-                 WHERE g.lead_id = l.id ORDER BY g.date DESC, g.id DESC LIMIT 1)
+               (SELECT string_agg(g.kind, ',' ORDER BY g.date, g.id)
+                  FROM crm_lead_assignment_log g WHERE g.lead_id = l.id),
+               EXISTS (SELECT 1 FROM crm_lead_assignment_log u
+                        WHERE u.lead_id = l.id AND u.kind = 'unassigned'
+                          AND u.date >= coalesce((SELECT max(t.date)
+                                                    FROM crm_lead_assignment_log t
+                                                   WHERE t.lead_id = l.id
+                                                     AND t.kind NOT IN ('unassigned', 'share')),
+                                                 u.date))
           FROM crm_lead l
          WHERE l.id = ANY(%(ids)s) AND l.active AND l.country_id = ANY(%(countries)s)
            AND l.user_id IS NULL
     """, {'ids': phase_b.ids, 'countries': setup.routing_country_ids})
-    stranded = [row for row in stranded
-                if not (row[2] in setup.routing_team_ids and row[3] == 'unassigned')]
+    stranded = [row[:4] for row in stranded
+                if not (row[2] in setup.routing_team_ids and row[4])]
     return missing, stranded
 
 
@@ -726,9 +735,9 @@ def main():
         say("  %s / %s: %d leads in 30 days, capacity %d" % (team, login, count, quota))
     for lead_id in missing[:SHOW]:
         say("  lead %d was created (id returned) but does not exist" % lead_id)
-    for lead_id, name, team_id, kind in stranded[:SHOW]:
-        say("  lead %d (%s) has no salesperson, team %s, last log row %s"
-            % (lead_id, name, team_id, kind))
+    for lead_id, name, team_id, kinds in stranded[:SHOW]:
+        say("  lead %d (%s) has no salesperson, team %s, log rows %s"
+            % (lead_id, name, team_id, kinds))
 
     race_ok, race_leads, race_retries, race_errors = race(
         admin, sql, setup, log, cron_id, action_id, phase_b)
