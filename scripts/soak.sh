@@ -20,6 +20,7 @@ seconds="${SOAK_SECONDS:-60}"
 [[ "$seconds" =~ ^[1-9][0-9]*$ ]] || die "SOAK_SECONDS must be a positive number of seconds, got '$seconds'"
 hard_limit="${SOAK_TIMEOUT:-1500}"
 
+started_at=$SECONDS
 setup_all
 pg_start
 started_pg=$PG_STARTED_HERE
@@ -105,6 +106,7 @@ SOAK_DB="$db" SOAK_HTTP_PORT="$http_port" SOAK_PG_PORT="$(pg_port)" SOAK_PG_USER
   timeout --signal=TERM --kill-after=30 "$hard_limit" \
   "$VENV/bin/python" "$ROOT/scripts/soak.py" | tee "$out" || rc=$?
 [ "$rc" -ne 124 ] || say "the soak exceeded SOAK_TIMEOUT=${hard_limit} s and was stopped"
+say "$((SECONDS - started_at)) s in all, set-up included"
 
 case "$(grep '^SOAK result=' "$out" | tail -n 1)" in
   "SOAK result=ok") say "soak passed" ;;
