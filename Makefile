@@ -4,7 +4,7 @@
 SHELL := /bin/bash
 LEADS ?= 100000
 
-.PHONY: run test bench stop setup clean
+.PHONY: run test bench soak stop setup clean
 
 run:
 	@scripts/run.sh
@@ -14,6 +14,9 @@ test:
 
 bench:
 	@scripts/bench.sh $(LEADS)
+
+soak:
+	@scripts/soak.sh
 
 setup:
 	@bash -c 'source scripts/lib.sh && setup_all && setup_browser'
