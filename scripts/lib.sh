@@ -198,7 +198,9 @@ db_exists() {
 
 # A database with Odoo's dependencies of the module installed (no demo data), made once per
 # requirements set; test databases are copied from it (database and filestore) in seconds, and
-# only the module itself is installed and tested on the copy.
+# only the module itself is installed and tested on the copy. Modules that can never be
+# installed are reset by the launcher (scripts/odoo_packaging_fixes.py) when Odoo creates the
+# database, so the copies run their scheduled actions.
 template_db() {
   local name="crm_routing_base_$(hash_of "$ROOT"/requirements/*.txt "$ROOT/crm_team_routing/__manifest__.py" | cut -c1-8)"
   if ! db_exists "$name"; then
@@ -210,19 +212,7 @@ template_db() {
     psql_admin -qc "ALTER DATABASE \"$name.tmp\" RENAME TO \"$name\""
     mv "$STATE/data/filestore/$name.tmp" "$STATE/data/filestore/$name"
   fi
-  reset_phantom_installs "$name"   # also for a template made before this step existed
   echo "$name"
-}
-
-# Odoo 11 marks, when it creates a database, every auto-install module whose dependencies are
-# all missing from the addons path as 'to install' (its query joins the dependencies it knows).
-# This packaging ships part of the addons only, so about twenty such modules stay 'to install'
-# for ever: every start logs "Unmet dependencies", and the cron thread skips a database with
-# modules to install, so no scheduled action would run (until Odoo resets them itself after 5
-# hours of stuck jobs). After an install run they cannot be installed: reset them as that
-# reset does (odoo.modules.reset_modules_state).
-reset_phantom_installs() {  # reset_phantom_installs DB
-  psql_admin -d "$1" -qc "UPDATE ir_module_module SET state = 'uninstalled' WHERE state = 'to install'"
 }
 
 copy_db() {  # copy_db SOURCE TARGET

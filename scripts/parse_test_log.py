@@ -9,8 +9,9 @@ import re
 import sys
 
 # Noise of the PyPI packaging of Odoo 11 (see ODOO11-NOTES.md): a test module that is not
-# packaged, and running as root. (Bridge addons whose dependencies are not shipped no longer log
-# "Unmet dependencies": scripts/lib.sh resets them, see reset_phantom_installs.)
+# packaged, and running as root. (scripts/odoo_packaging_fixes.py, installed by the launcher,
+# already downgrades this noise and the "Unmet dependencies" of modules that can never be
+# installed to DEBUG; this list is for logs made without it.)
 NOISE = (
     re.compile(r'module test_exceptions: module not found'),
     re.compile(r"Running as user 'root' is a security risk"),
