@@ -196,17 +196,24 @@ db_exists() {
   psql_admin -tAc "SELECT 1 FROM pg_database WHERE datname = '$1'" | grep -q 1
 }
 
-# A database with Odoo's dependencies of the module installed (no demo data), made once per
-# requirements set; test databases are copied from it (database and filestore) in seconds, and
-# only the module itself is installed and tested on the copy. Modules that can never be
-# installed are reset by the launcher (scripts/odoo_packaging_fixes.py) when Odoo creates the
-# database, so the copies run their scheduled actions.
-template_db() {
-  local name="crm_routing_base_$(hash_of "$ROOT"/requirements/*.txt "$ROOT/crm_team_routing/__manifest__.py" | cut -c1-8)"
+# A database with Odoo's dependencies of the module installed, made once per requirements set;
+# test databases are copied from it (database and filestore) in seconds, and only the module
+# itself is installed and tested on the copy. 'template_db' has no demo data; 'template_db demo'
+# has crm's and base's demo data, so that the module installed on a copy loads its own (Odoo
+# loads a module's demo data only when its dependencies have theirs: ir_module_module.demo).
+# Modules that can never be installed are reset by the launcher (scripts/odoo_packaging_fixes.py)
+# when Odoo creates the database, so the copies run their scheduled actions.
+template_db() {  # template_db [demo]
+  local hash name demo_args=(--without-demo=all) what="no demo data"
+  hash=$(hash_of "$ROOT"/requirements/*.txt "$ROOT/crm_team_routing/__manifest__.py" | cut -c1-8)
+  name="crm_routing_base_$hash"
+  if [ "${1:-}" = demo ]; then
+    name="crm_routing_base_demo_$hash"; demo_args=(); what="demo data"
+  fi
   if ! db_exists "$name"; then
-    say "creating the template database $name (crm, base_automation; about 30 s, once)"
+    say "creating the template database $name (crm, base_automation, $what; about 30 s, once)"
     drop_db "$name.tmp"
-    "$ROOT/bin/odoo" -d "$name.tmp" -i crm,base_automation --without-demo=all --stop-after-init \
+    "$ROOT/bin/odoo" -d "$name.tmp" -i crm,base_automation "${demo_args[@]}" --stop-after-init \
       --log-level=warn --no-http >/dev/null 2>"$STATE/template.log" \
       || { cat "$STATE/template.log" >&2; die "could not create the template database"; }
     psql_admin -qc "ALTER DATABASE \"$name.tmp\" RENAME TO \"$name\""

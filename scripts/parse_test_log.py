@@ -3,8 +3,11 @@
 lines, on any other ERROR/CRITICAL line that is not known packaging noise, on skipped tests and
 on zero tests. Prints 'N passed, N failed' last. Exit 0 only when everything passed.
 
-Usage: parse_test_log.py LOG MODULE [EXTRA_PASSED EXTRA_FAILED]
+Usage: parse_test_log.py LOG[:LOG...] MODULE [EXTRA_PASSED EXTRA_FAILED]
+  Several logs (one per database tested, joined by ':') are counted together; each must show
+  tests of MODULE.
 """
+import os
 import re
 import sys
 
@@ -19,10 +22,8 @@ NOISE = (
 LINE = re.compile(r'^\S+ \S+ \d+ (?P<level>[A-Z]+) \S+ (?P<logger>[\w.]+): (?P<message>.*)$')
 
 
-def main():
-    path, module = sys.argv[1], sys.argv[2]
-    extra_passed = int(sys.argv[3]) if len(sys.argv) > 3 else 0
-    extra_failed = int(sys.argv[4]) if len(sys.argv) > 4 else 0
+def read_log(path, module):
+    """(tests ran, failed, skipped, problems) of one log."""
     tests_logger = 'odoo.addons.%s.tests' % module
     ran = failed = skipped = 0
     problems = []
@@ -47,11 +48,29 @@ def main():
                 continue
             if level in ('ERROR', 'CRITICAL') and not any(n.search(raw) for n in NOISE):
                 problems.append(raw.strip())
+    if ran == 0:
+        problems.append('no test of %s ran (%s)' % (module, path))
+    return ran, failed, skipped, problems
+
+
+def main():
+    paths, module = sys.argv[1].split(os.pathsep), sys.argv[2]
+    extra_passed = int(sys.argv[3]) if len(sys.argv) > 3 else 0
+    extra_failed = int(sys.argv[4]) if len(sys.argv) > 4 else 0
+    ran = failed = skipped = 0
+    problems = []
+    for path in paths:
+        log_ran, log_failed, log_skipped, log_problems = read_log(path, module)
+        if len(paths) > 1:
+            print('  %s: %d tests ran, %d failed' % (
+                os.path.basename(path), log_ran, log_failed + log_skipped))
+        ran += log_ran
+        failed += log_failed
+        skipped += log_skipped
+        problems += log_problems
     # unittest prints 'OK (skipped=N)' on success with skips: a skipped test is not a pass.
     passed = ran - failed - skipped + extra_passed
     failed += skipped + extra_failed
-    if ran == 0:
-        problems.append('no test of %s ran' % module)
     for problem in problems[:40]:
         print('  problem: %s' % problem[:400])
     if problems and failed == 0:
