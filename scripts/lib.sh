@@ -5,6 +5,7 @@ ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 STATE="$ROOT/.state"
 VENV="$ROOT/.venv"
 BROWSER_VENV="$ROOT/.venv-browser"
+LINT_VENV="$ROOT/.venv-lint"
 NPM_PREFIX="$STATE/npm"
 LESSC_BIN="$NPM_PREFIX/node_modules/.bin"
 PG_PORT_FILE="$STATE/pg.port"
@@ -100,6 +101,19 @@ setup_browser() {
   say "creating the browser-test virtualenv in .venv-browser"
   [ -x "$BROWSER_VENV/bin/python" ] || "$py" -m venv "$BROWSER_VENV"
   "$BROWSER_VENV/bin/pip" install -q --disable-pip-version-check -r "$ROOT/requirements/browser.txt"
+  echo "$want" > "$stamp"
+}
+
+# flake8 and pylint-odoo for make lint, in their own virtualenv: their pins live in
+# requirements/lint/, outside the requirements/*.txt that setup_odoo and template_db hash.
+setup_lint() {
+  local stamp="$LINT_VENV/.crm_team_routing.stamp" want py
+  want=$(hash_of "$ROOT/requirements/lint/lint.txt")
+  if [ -f "$stamp" ] && [ "$(cat "$stamp")" = "$want" ]; then return 0; fi
+  py=$(find_python37) || die "Python 3.7 is required for the linters (pylint 2, pylint-odoo 7): install it or set PYTHON37=/path/to/python3.7."
+  say "creating the lint virtualenv in .venv-lint"
+  [ -x "$LINT_VENV/bin/python" ] || "$py" -m venv "$LINT_VENV"
+  "$LINT_VENV/bin/pip" install -q --disable-pip-version-check -r "$ROOT/requirements/lint/lint.txt"
   echo "$want" > "$stamp"
 }
 

@@ -123,7 +123,8 @@ class TestRoutingUi(common.HttpCase):
         the users made in setUp do not exist in 11.0.) The test cursor's commit is a savepoint:
         a request that rolls back keeps what this test wrote before it.
         """
-        self.env.cr.commit()
+        # The test cursor's commit: a savepoint, not a real commit (see above).
+        self.env.cr.commit()  # pylint: disable=invalid-commit
         response = self.opener.post(
             'http://%s:%s/web/session/authenticate' % (common.HOST, common.PORT),
             json={'jsonrpc': '2.0', 'method': 'call', 'params': {
