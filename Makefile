@@ -3,10 +3,11 @@
 #   make test   the module's tests on a fresh database without demo data and on one with it, and
 #               the end-to-end checks; closes with 'N passed, N failed'
 #   make lint   flake8 and pylint with OCA's pylint-odoo mandatory checks; fails on a finding
+#   make readme crm_team_routing/README.rst from its readme/ fragments
 SHELL := /bin/bash
 LEADS ?= 100000
 
-.PHONY: run test lint bench stop setup clean
+.PHONY: run test lint readme bench stop setup clean
 
 run:
 	@scripts/run.sh
@@ -16,6 +17,9 @@ test:
 
 lint:
 	@scripts/lint.sh
+
+readme:
+	@bash -c 'source scripts/lib.sh && setup_lint && "$$LINT_VENV/bin/python" scripts/gen_addon_readme.py crm_team_routing'
 
 bench:
 	@scripts/bench.sh $(LEADS)

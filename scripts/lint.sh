@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # make lint: flake8 (100 columns, .flake8) on the module and the scripts, and pylint with OCA's
-# pylint-odoo plugin and OCA's mandatory checks (.pylintrc-mandatory) on the module. Installs
+# pylint-odoo plugin and OCA's mandatory checks (.pylintrc-mandatory) on the module, and
+# crm_team_routing/README.rst up to date with its readme/ fragments. Installs
 # its tools once into .venv-lint (Python 3.7) from requirements/lint/lint.txt. Prints each
 # finding and exits non-zero when there is any.
 set -euo pipefail
@@ -23,5 +24,7 @@ say "flake8"
 "$LINT_VENV/bin/flake8" --builtins=env "${shell_scripts[@]}" || rc=1
 say "pylint (pylint-odoo, OCA mandatory checks)"
 "$LINT_VENV/bin/pylint" --rcfile=.pylintrc-mandatory crm_team_routing || rc=1
+say "README.rst generated from readme/ (make readme)"
+"$LINT_VENV/bin/python" scripts/gen_addon_readme.py --check crm_team_routing || rc=1
 if [ "$rc" -eq 0 ]; then say "lint ok"; else say "lint FAILED: see the findings above"; fi
 exit "$rc"
