@@ -10,14 +10,16 @@ source "$(dirname "$(readlink -f "$0")")/lib.sh"
 setup_lint
 cd "$ROOT"
 rc=0
-# Scripts run by 'odoo shell' are given 'env' as a global.
-shell_scripts=(scripts/cron_check.py scripts/uninstall_check.py scripts/bench.py)
-python_files=()
+# Scripts run by 'odoo shell' are given 'env' as a global; they say so on their first line
+# ("# Run by scripts/... through 'bin/odoo shell' ...").
+python_files=() shell_scripts=()
 while IFS= read -r file; do
-  case " ${shell_scripts[*]} " in
-    *" $file "*) ;;
-    *) [ -f "$file" ] && python_files+=("$file") ;;
-  esac
+  [ -f "$file" ] || continue
+  if head -n 1 "$file" | grep -q "through 'bin/odoo shell'"; then
+    shell_scripts+=("$file")
+  else
+    python_files+=("$file")
+  fi
 done < <(git ls-files --cached --others --exclude-standard -- '*.py' scripts/odoo-bin)
 say "flake8"
 "$LINT_VENV/bin/flake8" "${python_files[@]}" || rc=1
