@@ -1,16 +1,25 @@
 # crm_team_routing: the two commands of the README, and a few helpers.
 #   make run    Odoo with the module and its demo data at http://localhost:8069 (admin / admin)
-#   make test   the module's tests on a fresh database; closes with 'N passed, N failed'
+#   make test   the module's tests on a fresh database without demo data and on one with it, and
+#               the end-to-end checks; closes with 'N passed, N failed'
+#   make lint   flake8 and pylint with OCA's pylint-odoo mandatory checks; fails on a finding
+#   make readme crm_team_routing/README.rst from its readme/ fragments
 SHELL := /bin/bash
 LEADS ?= 100000
 
-.PHONY: run test bench soak stop setup clean
+.PHONY: run test lint readme bench soak stop setup clean
 
 run:
 	@scripts/run.sh
 
 test:
 	@scripts/test.sh
+
+lint:
+	@scripts/lint.sh
+
+readme:
+	@bash -c 'source scripts/lib.sh && setup_lint && "$$LINT_VENV/bin/python" scripts/gen_addon_readme.py crm_team_routing'
 
 bench:
 	@scripts/bench.sh $(LEADS)
@@ -19,10 +28,10 @@ soak:
 	@scripts/soak.sh
 
 setup:
-	@bash -c 'source scripts/lib.sh && setup_all && setup_browser'
+	@bash -c 'source scripts/lib.sh && setup_all && setup_browser && setup_lint'
 
 stop:
 	@bash -c 'source scripts/lib.sh && pg_stop'
 
 clean: stop
-	@bash -c 'source scripts/lib.sh && d=$$(pg_datadir) && rm -rf "$$d" "$$d.log" .state .venv .venv-browser'
+	@bash -c 'source scripts/lib.sh && d=$$(pg_datadir) && rm -rf "$$d" "$$d.log" .state .venv .venv-browser .venv-lint'

@@ -600,7 +600,7 @@ def main():
     for label, (depth, calls, phase_seconds, phase_queries) in meter.phases.items():
         name = '  ' * depth + label + (' (x%d)' % calls if calls > 1 else '')
         print("  %-*s %9.2f %9s" % (width, name, phase_seconds,
-                                     '-' if phase_queries is None else phase_queries))
+                                    '-' if phase_queries is None else phase_queries))
     other = seconds - sum(stats[2] for stats in meter.top_level())
     other_queries = queries - sum(stats[3] for stats in meter.top_level())
     print("  %-*s %9.2f %9d" % (width, "other (candidates, lock, cron)", other, other_queries))

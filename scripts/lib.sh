@@ -5,6 +5,7 @@ ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 STATE="$ROOT/.state"
 VENV="$ROOT/.venv"
 BROWSER_VENV="$ROOT/.venv-browser"
+LINT_VENV="$ROOT/.venv-lint"
 NPM_PREFIX="$STATE/npm"
 LESSC_BIN="$NPM_PREFIX/node_modules/.bin"
 PG_PORT_FILE="$STATE/pg.port"
@@ -103,6 +104,19 @@ setup_browser() {
   echo "$want" > "$stamp"
 }
 
+# flake8 and pylint-odoo for make lint, in their own virtualenv: their pins live in
+# requirements/lint/, outside the requirements/*.txt that setup_odoo and template_db hash.
+setup_lint() {
+  local stamp="$LINT_VENV/.crm_team_routing.stamp" want py
+  want=$(hash_of "$ROOT/requirements/lint/lint.txt")
+  if [ -f "$stamp" ] && [ "$(cat "$stamp")" = "$want" ]; then return 0; fi
+  py=$(find_python37) || die "Python 3.7 is required for the linters (pylint 2, pylint-odoo 7): install it or set PYTHON37=/path/to/python3.7."
+  say "creating the lint virtualenv in .venv-lint"
+  [ -x "$LINT_VENV/bin/python" ] || "$py" -m venv "$LINT_VENV"
+  "$LINT_VENV/bin/pip" install -q --disable-pip-version-check -r "$ROOT/requirements/lint/lint.txt"
+  echo "$want" > "$stamp"
+}
+
 setup_gettext() {  # msgfmt checks the translation in make test
   command -v msgfmt >/dev/null || apt_install gettext
 }
@@ -196,33 +210,30 @@ db_exists() {
   psql_admin -tAc "SELECT 1 FROM pg_database WHERE datname = '$1'" | grep -q 1
 }
 
-# A database with Odoo's dependencies of the module installed (no demo data), made once per
-# requirements set; test databases are copied from it (database and filestore) in seconds, and
-# only the module itself is installed and tested on the copy.
-template_db() {
-  local name="crm_routing_base_$(hash_of "$ROOT"/requirements/*.txt "$ROOT/crm_team_routing/__manifest__.py" | cut -c1-8)"
+# A database with Odoo's dependencies of the module installed, made once per requirements set;
+# test databases are copied from it (database and filestore) in seconds, and only the module
+# itself is installed and tested on the copy. 'template_db' has no demo data; 'template_db demo'
+# has crm's and base's demo data, so that the module installed on a copy loads its own (Odoo
+# loads a module's demo data only when its dependencies have theirs: ir_module_module.demo).
+# Modules that can never be installed are reset by the launcher (scripts/odoo_packaging_fixes.py)
+# when Odoo creates the database, so the copies run their scheduled actions.
+template_db() {  # template_db [demo]
+  local hash name demo_args=(--without-demo=all) what="no demo data"
+  hash=$(hash_of "$ROOT"/requirements/*.txt "$ROOT/crm_team_routing/__manifest__.py" | cut -c1-8)
+  name="crm_routing_base_$hash"
+  if [ "${1:-}" = demo ]; then
+    name="crm_routing_base_demo_$hash"; demo_args=(); what="demo data"
+  fi
   if ! db_exists "$name"; then
-    say "creating the template database $name (crm, base_automation; about 30 s, once)"
+    say "creating the template database $name (crm, base_automation, $what; about 30 s, once)"
     drop_db "$name.tmp"
-    "$ROOT/bin/odoo" -d "$name.tmp" -i crm,base_automation --without-demo=all --stop-after-init \
+    "$ROOT/bin/odoo" -d "$name.tmp" -i crm,base_automation "${demo_args[@]}" --stop-after-init \
       --log-level=warn --no-http >/dev/null 2>"$STATE/template.log" \
       || { cat "$STATE/template.log" >&2; die "could not create the template database"; }
     psql_admin -qc "ALTER DATABASE \"$name.tmp\" RENAME TO \"$name\""
     mv "$STATE/data/filestore/$name.tmp" "$STATE/data/filestore/$name"
   fi
-  reset_phantom_installs "$name"   # also for a template made before this step existed
   echo "$name"
-}
-
-# Odoo 11 marks, when it creates a database, every auto-install module whose dependencies are
-# all missing from the addons path as 'to install' (its query joins the dependencies it knows).
-# This packaging ships part of the addons only, so about twenty such modules stay 'to install'
-# for ever: every start logs "Unmet dependencies", and the cron thread skips a database with
-# modules to install, so no scheduled action would run (until Odoo resets them itself after 5
-# hours of stuck jobs). After an install run they cannot be installed: reset them as that
-# reset does (odoo.modules.reset_modules_state).
-reset_phantom_installs() {  # reset_phantom_installs DB
-  psql_admin -d "$1" -qc "UPDATE ir_module_module SET state = 'uninstalled' WHERE state = 'to install'"
 }
 
 copy_db() {  # copy_db SOURCE TARGET

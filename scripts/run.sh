@@ -35,7 +35,6 @@ elif [ "$(cat "$stamp" 2>/dev/null)" != "$want" ]; then
   "$ROOT/bin/odoo" -d "$db" -u crm_team_routing --stop-after-init --log-level=warn
   echo "$want" > "$stamp"
 fi
-reset_phantom_installs "$db"   # or the scheduled actions would not run
 
 say "Odoo on http://localhost:$http_port (admin / admin), database $db. Ctrl-C stops it."
 "$ROOT/bin/odoo" -d "$db" --db-filter="^$db\$" --http-port="$http_port" --workers=0 "$@" &

@@ -1,7 +1,9 @@
 #!/usr/bin/env bash
-# make test: set-up, a fresh database, the module's tests (Python and browser), a run of the
-# scheduled action with real commits, an uninstall check, then cleanup. The closing line is
-# 'N passed, N failed'.
+# make test: set-up, then the module's tests (Python and browser) on two fresh databases, one
+# without demo data and one with it (as Odoo's and OCA's CI run them); a run of the scheduled
+# action with real commits and an uninstall check on the first; a database made through Odoo's
+# database manager whose scheduled action must run (scripts/dbmanager_check.py); then cleanup.
+# The closing line is 'N passed, N failed' and counts all of it.
 set -euo pipefail
 source "$(dirname "$(readlink -f "$0")")/lib.sh"
 
@@ -11,12 +13,16 @@ setup_gettext
 pg_start
 started_pg=$PG_STARTED_HERE
 db="crm_routing_test_$$"
-port=$(free_port)
+demo_db="crm_routing_test_demo_$$"
+manager_db="crm_routing_test_dbmanager_$$"
 mkdir -p "$STATE/logs"
-log="$STATE/logs/test-$(date +%Y%m%d-%H%M%S).log"
+stamp=$(date +%Y%m%d-%H%M%S)
+log="$STATE/logs/test-$stamp.log"
+demo_log="$STATE/logs/test-$stamp-demo.log"
+manager_log="$STATE/logs/test-$stamp-dbmanager.log"
 
 cleanup() {
-  drop_db "$db" 2>/dev/null || true
+  for name in "$db" "$demo_db" "$manager_db"; do drop_db "$name" 2>/dev/null || true; done
   if [ "$started_pg" = 1 ]; then pg_stop; fi
 }
 trap cleanup EXIT
@@ -25,14 +31,20 @@ export PATH="$ROOT/scripts/browser:$PATH"   # the 'phantomjs' stand-in driving D
 export CRM_TEAM_ROUTING_BROWSER_PYTHON="$BROWSER_VENV/bin/python"
 export CRM_TEAM_ROUTING_SCREENSHOTS="$STATE/screenshots"
 
-copy_db "$(template_db)" "$db"
-say "running the tests of crm_team_routing in database $db (log: ${log#$ROOT/})"
 rc=0
-"$ROOT/bin/odoo" -d "$db" -i crm_team_routing --without-demo=all --test-enable \
-  --stop-after-init --http-port="$port" --workers=0 --max-cron-threads=0 \
-  --log-level=test --logfile="$log" ${TEST_ARGS:-} || rc=$?
-grep -E "odoo\.addons\.crm_team_routing\.tests.* \.\.\. |(ERROR|CRITICAL) " "$log" \
-  | grep -v "test_exceptions" | cut -c1-300 || true
+# run_tests DB LOG [ODOO ARGS]: install the module with its tests on DB (a template's copy).
+run_tests() {
+  local target=$1 target_log=$2; shift 2
+  say "running the tests of crm_team_routing in database $target (log: ${target_log#$ROOT/})"
+  "$ROOT/bin/odoo" -d "$target" -i crm_team_routing --test-enable --stop-after-init \
+    --http-port="$(free_port)" --workers=0 --max-cron-threads=0 --log-level=test \
+    --logfile="$target_log" "$@" ${TEST_ARGS:-} || rc=$?
+  grep -E "odoo\.addons\.crm_team_routing\.tests.* \.\.\. |(ERROR|CRITICAL) " "$target_log" \
+    | grep -v "test_exceptions" | cut -c1-300 || true
+}
+
+copy_db "$(template_db)" "$db"
+run_tests "$db" "$log" --without-demo=all
 
 extra_passed=0; extra_failed=0
 # shell_check LABEL SCRIPT MARKER: a script run by 'odoo shell' on the test database passes when
@@ -63,8 +75,23 @@ else
   extra_failed=$((extra_failed + 1))
 fi
 
+# The same tests on a database with demo data: they must not depend on what else it holds.
+copy_db "$(template_db demo)" "$demo_db"
+run_tests "$demo_db" "$demo_log"
+
+# A database made through the database manager and the module installed from Apps (over
+# XML-RPC) runs its scheduled actions, also after a restart: one check.
+say "database manager check in database $manager_db (log: ${manager_log#$ROOT/})"
+if python3 "$ROOT/scripts/dbmanager_check.py" "$(free_port)" "$manager_db" "$manager_log"; then
+  say "database manager check ... ok"; extra_passed=$((extra_passed + 1))
+else
+  say "database manager check ... FAILED (log: ${manager_log#$ROOT/})"
+  extra_failed=$((extra_failed + 1))
+fi
+
 set +e
-python3 "$ROOT/scripts/parse_test_log.py" "$log" crm_team_routing "$extra_passed" "$extra_failed"
+python3 "$ROOT/scripts/parse_test_log.py" "$log:$demo_log" crm_team_routing \
+  "$extra_passed" "$extra_failed"
 verdict=$?
 set -e
 if [ "$rc" -ne 0 ] && [ "$verdict" -eq 0 ]; then

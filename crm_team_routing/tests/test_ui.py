@@ -28,6 +28,8 @@ from lxml import etree
 
 from odoo.tests import common
 
+from .common import set_other_records_aside
+
 _logger = logging.getLogger(__name__)
 
 HERE = os.path.dirname(os.path.abspath(__file__))
@@ -63,8 +65,8 @@ class TestRoutingUi(common.HttpCase):
                             context=dict(self.env.context, tracking_disable=True,
                                          mail_notify_force_send=False))
         self.company = self.env.ref('base.main_company')
-        # Only this test's leads wait for a salesperson.
-        self.env.cr.execute("UPDATE crm_lead SET active = FALSE WHERE user_id IS NULL")
+        # Only this test's leads wait for a salesperson, scored and routed by its team alone.
+        set_other_records_aside(self.env)
         self.manager = self.create_user('ui_manager', 'Hoa Pham', 'sales_team.group_sale_manager')
         self.sales_lan = self.create_user('ui_sales_lan', 'Lan Nguyen',
                                           'sales_team.group_sale_salesman')
@@ -121,7 +123,8 @@ class TestRoutingUi(common.HttpCase):
         the users made in setUp do not exist in 11.0.) The test cursor's commit is a savepoint:
         a request that rolls back keeps what this test wrote before it.
         """
-        self.env.cr.commit()
+        # The test cursor's commit: a savepoint, not a real commit (see above).
+        self.env.cr.commit()  # pylint: disable=invalid-commit
         response = self.opener.post(
             'http://%s:%s/web/session/authenticate' % (common.HOST, common.PORT),
             json={'jsonrpc': '2.0', 'method': 'call', 'params': {
