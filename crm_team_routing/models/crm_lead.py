@@ -51,7 +51,6 @@ class CrmLead(models.Model):
              "then marked 'Shared'.",
     )
     assignment_date = fields.Datetime(
-        string="Assignment Date",
         readonly=True,
         copy=False,
         index=True,

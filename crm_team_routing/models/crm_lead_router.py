@@ -1000,9 +1000,10 @@ class CrmLeadRouter(models.AbstractModel):
         if len(leads) > DIGEST_MAX_LINES:
             more = '<p>%s</p>' % html_escape(_("... and %s more.") % (len(leads)
                                                                       - DIGEST_MAX_LINES))
+        body = '<p>%s</p><ul>%s</ul>%s' % (html_escape(title), lines, more)
         team.with_context(mail_notify_force_send=False, mail_post_autofollow=False).message_post(
-            body='<p>%s</p><ul>%s</ul>%s' % (html_escape(title), lines, more),
-            subtype='mail.mt_note', message_type='comment', partner_ids=user.partner_id.ids)
+            body=body, subtype='mail.mt_note', message_type='comment',
+            partner_ids=user.partner_id.ids)
 
     # ------------------------------------------------------------------------------------------
     # Assignments people make (mass assignment): same lock, writes and digests
