@@ -208,22 +208,36 @@ class CrmLeadAssignmentLog(models.Model):
         pending, last_id = self._routing_pending_digests(max_lines)
         if not pending:
             return
-        # Digests are system messages on teams the salesperson cannot write to.
-        Message = self.env['mail.message'].sudo()
         title = _("New leads for %(user)s (%(count)s):")
-        more_text = _("... and %s more.")
-        base_url = self.env['ir.config_parameter'].sudo().get_param('web.base.url', '')
-        email_from = Message._get_default_from()
-        reply_to = {}
-        digests = []  # (message_id, team, subject, body, partner, by email)
-        for user in self.env['res.users'].sudo().browse(sorted(pending)):
+        notes = []
+        for user in self.env['res.users'].browse(sorted(pending)):
             count, team_id, rows = pending[user.id]
             if not team_id:
                 # Their teams were deleted since: there is no team to post the note on.
                 _logger.warning("Lead routing: no digest for %s, whose %d leads came from "
                                 "teams deleted since", user.login, count)
                 continue
-            team = self.env['crm.team'].browse(team_id)
+            notes.append((self.env['crm.team'].browse(team_id), user,
+                          title % {'user': user.name, 'count': count}, rows, count))
+        self._routing_post_notes(notes)
+        self._routing_mark_notified(last_id)
+
+    @api.model
+    def _routing_post_notes(self, notes):
+        """Post internal notes on teams, each addressed to one person and listing leads:
+        ``notes`` is [(team, user, title, [(lead_id, lead name)], total number of leads)].
+        Delivered as each person chose (an inbox notification, or an email queued for the
+        mail cron), all written together in a few statements (see the digests)."""
+        if not notes:
+            return
+        # Notes are system messages on teams their readers cannot write to.
+        Message = self.env['mail.message'].sudo()
+        more_text = _("... and %s more.")
+        base_url = self.env['ir.config_parameter'].sudo().get_param('web.base.url', '')
+        email_from = Message._get_default_from()
+        reply_to = {}
+        digests = []  # (message_id, team, subject, body, partner, by email)
+        for team, user, subject, rows, count in notes:
             if team not in reply_to:
                 reply_to[team] = Message._get_reply_to(
                     {'model': team._name, 'res_id': team.id, 'email_from': email_from})
@@ -234,14 +248,12 @@ class CrmLeadAssignmentLog(models.Model):
             more = ''
             if count > len(rows):
                 more = '<p>%s</p>' % html_escape(more_text % (count - len(rows)))
-            subject = title % {'user': user.name, 'count': count}
             body = '<p>%s</p><ul>%s</ul>%s' % (html_escape(subject), lines, more)
             digests.append((
                 Message._get_message_id({'model': team._name, 'res_id': team.id}), team,
                 subject, body, user.partner_id.id,
                 user.notification_type == 'email' and bool(user.partner_id.email)))
         message_of = self._routing_insert_digests(digests, email_from, reply_to)
-        self._routing_mark_notified(last_id)
         inbox = Message.browse([message_of[digest[0]] for digest in digests if not digest[5]])
         if inbox:
             # The inbox counter of connected users moves at once, as core's notification does.

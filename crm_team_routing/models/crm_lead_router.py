@@ -979,31 +979,25 @@ class CrmLeadRouter(models.AbstractModel):
                                  []).append(decision.lead_id)
             elif not decision.user_id and decision.lead_id in data.get('told', ()):
                 told.setdefault(decision.team_id, []).append(decision.lead_id)
-        Lead = self.env['crm.lead']
+        names = dict(self.env['crm.lead'].browse(
+            [lead_id for lead_ids in list(taken.values()) + list(told.values())
+             for lead_id in lead_ids[:DIGEST_MAX_LINES]]).name_get())
+        notes = []
         for (user_id, team_id), lead_ids in sorted(taken.items()):
             user = self.env['res.users'].browse(user_id)
-            self._post_note(by_team[team_id], user, _(
+            notes.append((by_team[team_id], user, _(
                 "Taken back from %(user)s (not followed up within %(hours)s h):") % {
                 'user': user.name, 'hours': '%g' % by_team[team_id].assignment_sla_hours},
-                Lead.browse(lead_ids))
+                [(lead_id, names[lead_id]) for lead_id in lead_ids[:DIGEST_MAX_LINES]],
+                len(lead_ids)))
         for team_id, lead_ids in sorted(told.items()):
             team = by_team[team_id]
             if team.user_id:
-                self._post_note(team, team.user_id, _(
+                notes.append((team, team.user_id, _(
                     "Not followed up in time, and not taken back: decide for these leads:"),
-                    Lead.browse(lead_ids))
-
-    def _post_note(self, team, user, title, leads):
-        """An internal note on the team, addressed to ``user``, listing ``leads``."""
-        lines = ''.join('<li>%s</li>' % html_escape(lead.name) for lead in leads[:DIGEST_MAX_LINES])
-        more = ''
-        if len(leads) > DIGEST_MAX_LINES:
-            more = '<p>%s</p>' % html_escape(_("... and %s more.") % (len(leads)
-                                                                      - DIGEST_MAX_LINES))
-        body = '<p>%s</p><ul>%s</ul>%s' % (html_escape(title), lines, more)
-        team.with_context(mail_notify_force_send=False, mail_post_autofollow=False).message_post(
-            body=body, subtype='mail.mt_note', message_type='comment',
-            partner_ids=user.partner_id.ids)
+                    [(lead_id, names[lead_id]) for lead_id in lead_ids[:DIGEST_MAX_LINES]],
+                    len(lead_ids)))
+        self.env['crm.lead.assignment.log']._routing_post_notes(notes)
 
     # ------------------------------------------------------------------------------------------
     # Assignments people make (mass assignment): same lock, writes and digests
