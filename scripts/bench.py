@@ -7,7 +7,9 @@
 # Everything is deterministic: the leads' attributes derive from md5(series number), the rest of
 # the data from fixed tables below. BENCH_WRITERS=N sets the number of connections the run writes
 # on (crm_team_routing.parallel_writers). BENCH_PROFILE=N additionally prints the N most expensive
-# functions of the run (cProfile; the run is then slower than without it).
+# functions of the run (cProfile; the run is then slower than without it). BENCH_SLA=1 then
+# times one SLA take-back run over N open assigned leads of which N/10 are overdue (sla_bench);
+# its report ends with a BENCH_SLA line.
 import cProfile
 import functools
 import io
@@ -30,6 +32,10 @@ LEADS = int(os.environ.get('BENCH_LEADS') or 100000)
 PROFILE_LINES = int(os.environ.get('BENCH_PROFILE') or 0)
 # Connections the cron writes on (crm_team_routing.parallel_writers); empty: the module's default.
 WRITERS = os.environ.get('BENCH_WRITERS') or ''
+# BENCH_SLA=1: after the routing run, the SLA take-back variant (issue #14, see sla_bench).
+SLA = bool(os.environ.get('BENCH_SLA'))
+# Leads/s of a plain routing run of 10,000 leads (make bench LEADS=10000), for the ratio.
+SLA_REFERENCE = float(os.environ.get('BENCH_SLA_REF') or 0)
 
 # Share of the leads the members' capacities add up to: below 1, some leads must wait.
 CAPACITY_SHARE = 0.9
@@ -623,6 +629,235 @@ def main():
           "floor_ratio=%.1f correct=%s" % (
               LEADS, seconds, LEADS / seconds, routing_queries / LEADS, mb_after,
               seconds / floor, 'yes' if check.correct else 'no'), flush=True)
+    if SLA:
+        sla_bench(data)
+
+
+# ----------------------------------------------------------------------------------------------
+# BENCH_SLA=1: the SLA take-back run (issue #14)
+# ----------------------------------------------------------------------------------------------
+
+SLA_HOURS = 24
+SLA_AGE_HOURS = 30       # the overdue leads were given this long ago
+SLA_HEADROOM = 0.2       # room added to every member: 20 % of their load (+2)
+SLA_NOTES = "notes (one per previous salesperson and team)"
+
+
+def open_assigned():
+    env.cr.execute("SELECT count(*) FROM crm_lead WHERE user_id IS NOT NULL AND active "
+                   "AND probability < 100")
+    return env.cr.fetchone()[0]
+
+
+def sla_setup(data, target, overdue):
+    """``target`` open leads assigned to routing members, the last log row of each a 'member'
+    row; ``overdue`` of them given SLA_AGE_HOURS ago and not followed up, the others recent.
+
+    The routing run assigned most leads; the rest are copies of assigned leads (same team,
+    salesperson and attributes, so the same filters match), each with its 'member' row. Every
+    team takes back after SLA_HOURS, once per lead; every member gets room for take-backs."""
+    cr = env.cr
+    assigned = open_assigned()
+    cr.execute("SELECT max(id) FROM crm_lead")
+    last_routed = cr.fetchone()[0]
+    missing = target - assigned
+    if missing > 0:
+        cr.execute("SELECT column_name FROM information_schema.columns "
+                   "WHERE table_name = 'crm_lead' AND column_name <> 'id'")
+        columns = [row[0] for row in cr.fetchall()]
+        values = ["src.name || ' (copy ' || g.i || ')'" if column == 'name' else 'src.%s' % column
+                  for column in columns]
+        cr.execute("""
+            WITH src AS (SELECT *, row_number() OVER (ORDER BY id) AS rn FROM crm_lead
+                          WHERE user_id IS NOT NULL AND active AND probability < 100)
+            INSERT INTO crm_lead (%s)
+            SELECT %s FROM generate_series(0, %%(missing)s - 1) AS g(i)
+              JOIN src ON src.rn = 1 + g.i %%%% %%(assigned)s
+        """ % (', '.join(columns), ', '.join(values)), {'missing': missing, 'assigned': assigned})
+        cr.execute("""
+            INSERT INTO crm_lead_assignment_log (lead_id, team_id, user_id, kind, reason,
+                                                 company_id, notified, date)
+            SELECT id, team_id, user_id, 'member', 'Bench: assigned with SQL', company_id, TRUE,
+                   assignment_date
+              FROM crm_lead WHERE id > %s
+        """, (last_routed,))
+    # Routing's digests went out: every row is notified.
+    cr.execute("UPDATE crm_lead_assignment_log SET notified = TRUE WHERE NOT notified")
+    # The overdue ones: routed leads (they have followers) whose last row is 'member'.
+    now = fields.Datetime.from_string(fields.Datetime.now())
+    cr.execute("""
+        UPDATE crm_lead SET assignment_date = %(aged)s, date_open = %(aged)s,
+                            last_followup_date = NULL
+         WHERE id IN (SELECT lead.id FROM crm_lead lead
+                       WHERE lead.user_id IS NOT NULL AND lead.active AND lead.probability < 100
+                         AND lead.id <= %(last_routed)s
+                         AND (SELECT kind FROM crm_lead_assignment_log log
+                               WHERE log.lead_id = lead.id ORDER BY id DESC LIMIT 1) = 'member'
+                       ORDER BY md5(lead.id::text) LIMIT %(overdue)s)
+     RETURNING id, team_id, user_id
+    """, {'aged': fields.Datetime.to_string(now - timedelta(hours=SLA_AGE_HOURS)),
+          'last_routed': last_routed, 'overdue': overdue})
+    aged = {row[0]: (row[1], row[2]) for row in cr.fetchall()}
+    cr.execute("UPDATE crm_lead SET last_followup_date = NULL, sla_reassign_count = 0")
+    env.cache.invalidate()
+    data.teams.write({'assignment_sla_hours': SLA_HOURS, 'assignment_sla_max': 1,
+                      'assignment_sla_working_hours': False})
+    loads = data.teams._routing_member_loads()
+    for member in data.members.filtered(lambda m: not m.assignment_optout):
+        load = loads.get((member.team_id.id, member.user_id.id), (0, None))[0]
+        member.assignment_max = max(member.assignment_max, load) + int(load * SLA_HEADROOM) + 2
+    cr.execute("ANALYZE crm_lead")
+    cr.execute("ANALYZE crm_lead_assignment_log")
+    cr.commit()
+    env.cache.invalidate()
+    return aged
+
+
+def install_sla_meter():
+    models = {name: type(env[name]) for name in (
+        'crm.lead.router', 'crm.lead', 'mail.followers', 'crm.lead.assignment.log')}
+    router = models['crm.lead.router']
+    meter = PhaseMeter()
+    meter.wrap(router, '_read_sla', "overdue leads, holders, states", required=True)
+    meter.wrap(router, '_read_states', "team and member states (filters, loads)", 1)
+    meter.wrap(router, '_write_sla', "writes (one transaction)", required=True)
+    meter.wrap(models['crm.lead'], '_routing_write_takeback', "guarded lead update", 1)
+    meter.wrap(models['mail.followers'], '_routing_subscribe', "followers (new salespeople)", 1)
+    meter.wrap(models['crm.lead'], '_routing_unfollow_previous', "unfollow (previous ones)", 1)
+    meter.wrap(models['crm.lead.assignment.log'], '_routing_insert', "log rows", 1)
+    meter.wrap(router, '_notify', DIGESTS, required=True)
+    meter.wrap(router, '_notify_sla', SLA_NOTES, required=True)
+    return meter
+
+
+def check_sla(data, aged, before, holders):
+    """The take-back run against README's SLA take-back section."""
+    env.cache.invalidate()
+    check = Checks()
+    cr = env.cr
+    cr.execute("SELECT lead_id, team_id, user_id, previous_user_id, kind FROM "
+               "crm_lead_assignment_log WHERE id > %s", (before['log_id'],))
+    rows = cr.fetchall()
+    sla_rows = defaultdict(list)
+    for lead_id, team_id, user_id, previous, kind in rows:
+        sla_rows[lead_id].append((team_id, user_id, previous, kind))
+    check("only 'sla' rows written", ['%s' % (row,) for row in rows if row[4] != 'sla'])
+    check("one 'sla' row per overdue lead, none for the others",
+          ['lead %s: %d rows' % (lead_id, len(sla_rows.get(lead_id, ())))
+           for lead_id in set(aged) | set(sla_rows) if len(sla_rows.get(lead_id, ()))
+           != (1 if lead_id in aged else 0)])
+    cr.execute("SELECT id, team_id, user_id, coalesce(sla_reassign_count, 0) FROM crm_lead "
+               "WHERE user_id IS NOT NULL")
+    now_of = {row[0]: row[1:] for row in cr.fetchall()}
+    moved = {lead_id: entries[0] for lead_id, entries in sla_rows.items() if entries[0][1]}
+    check("moved leads: with the row's salesperson, taken from the previous holder",
+          ['lead %s: now %s, row %s, before %s'
+           % (lead_id, now_of.get(lead_id), row, aged.get(lead_id))
+           for lead_id, row in moved.items()
+           if now_of.get(lead_id, (None, None))[:2] != row[:2]
+           or aged.get(lead_id) != (row[0], row[2])])
+    check("none given back to anyone who held it",
+          ['lead %s to %s, held by %s' % (lead_id, row[1], sorted(holders.get(lead_id, ())))
+           for lead_id, row in moved.items() if row[1] in holders.get(lead_id, ())])
+    check("sla_reassign_count 1 on moved leads, 0 on the others",
+          ['lead %s: %s' % (lead_id, values[2]) for lead_id, values in now_of.items()
+           if values[2] != (1 if lead_id in moved else 0)])
+    eligible = {(m.team_id.id, m.user_id.id): m for m in data.members
+                if m.active and not m.assignment_optout and m.assignment_max > 0}
+    check("moved to an eligible member of the same team",
+          ['lead %s: %s' % (lead_id, row[:2]) for lead_id, row in moved.items()
+           if row[:2] not in eligible])
+    loads = data.teams._routing_member_loads()
+    check("no quota exceeded (30-day load with take-backs <= assignment_max)",
+          ['%s: %d > %d' % (m.display_name, loads[key][0], m.assignment_max)
+           for key, m in eligible.items() if loads.get(key, (0,))[0] > m.assignment_max])
+    cr.execute("SELECT count(*) FROM mail_message WHERE id > %s AND model = 'crm.lead'",
+               (before['message_id'],))
+    per_lead = cr.fetchone()[0]
+    check("no message per lead", ['%d messages posted on leads' % per_lead] if per_lead else [])
+    return check, moved, sla_rows
+
+
+def sla_bench(data):
+    target, overdue = LEADS, LEADS // 10
+    say("SLA take-back: %d open assigned leads, %d of them overdue" % (target, overdue))
+    routed = open_assigned()
+    start = time.perf_counter()
+    aged = sla_setup(data, target, overdue)
+    prepared = time.perf_counter() - start
+    assigned = open_assigned()
+    env.cr.execute("""
+        SELECT lead_id, array_agg(DISTINCT u) FROM (
+            SELECT lead_id, user_id AS u FROM crm_lead_assignment_log WHERE user_id IS NOT NULL
+            UNION ALL
+            SELECT lead_id, previous_user_id FROM crm_lead_assignment_log
+             WHERE previous_user_id IS NOT NULL) AS h
+         WHERE lead_id = ANY(%s) GROUP BY lead_id
+    """, (list(aged),))
+    holders = {lead_id: set(users) | {aged[lead_id][1]} for lead_id, users in env.cr.fetchall()}
+    env.cr.execute("SELECT COALESCE(max(id), 0) FROM crm_lead_assignment_log")
+    before = {'log_id': env.cr.fetchone()[0]}
+    env.cr.execute("SELECT COALESCE(max(id), 0) FROM mail_message")
+    before['message_id'] = env.cr.fetchone()[0]
+
+    say("SLA run (crm.team._cron_sla_reassign)")
+    meter = install_sla_meter()
+    queries_before = sql_queries()
+    start = time.perf_counter()
+    try:
+        env['crm.team']._cron_sla_reassign()
+    finally:
+        meter.restore()
+    seconds = time.perf_counter() - start
+    queries = sql_queries() - queries_before
+    mb_after = peak_mb()
+
+    say("checking the take-backs")
+    check, moved, sla_rows = check_sla(data, aged, before, holders)
+    message_queries = meter.phases[DIGESTS][3] + meter.phases[SLA_NOTES][3]
+    run_queries = queries - message_queries
+    handled = len(sla_rows)
+    lps = handled / seconds
+
+    width = 46
+    print()
+    print("crm_team_routing benchmark: one SLA take-back run as the scheduled action does it")
+    print("  data: %d open assigned leads (%d routed, the rest SQL copies), %d overdue "
+          "(given %d h ago, delay %d h, 1 take-back per lead)"
+          % (assigned, routed, len(aged), SLA_AGE_HOURS, SLA_HOURS))
+    print("  setup (not measured): %.1fs" % prepared)
+    print("  result: %d taken back, %d stayed (leader told), to %d salespeople"
+          % (len(moved), handled - len(moved), len({row[1] for row in moved.values()})))
+    print()
+    print("  %-*s %9s %9s" % (width, "phase", "seconds", "queries"))
+    for label, (depth, calls, phase_seconds, phase_queries) in meter.phases.items():
+        name = '  ' * depth + label + (' (x%d)' % calls if calls > 1 else '')
+        print("  %-*s %9.2f %9s" % (width, name, phase_seconds,
+                                    '-' if phase_queries is None else phase_queries))
+    other = seconds - sum(stats[2] for stats in meter.top_level())
+    other_queries = queries - sum(stats[3] for stats in meter.top_level())
+    print("  %-*s %9.2f %9d" % (width, "other (teams, lock, cron)", other, other_queries))
+    print()
+    rows = [
+        ("wall time", "%.2f s" % seconds),
+        ("throughput", "%.0f overdue leads/s" % lps),
+        ("SQL queries without messages", "%d (%.4f per overdue lead)" % (
+            run_queries, run_queries / max(handled, 1))),
+        ("SQL queries of digests and notes", "%d" % message_queries),
+        ("peak memory", "%.0f MB" % mb_after),
+        ("checks", "%d passed, %d failed" % (check.passed, len(check.failed))),
+    ]
+    if SLA_REFERENCE:
+        rows.insert(2, ("plain routing of 10,000 leads", "%.0f leads/s (ratio %.2f)" % (
+            SLA_REFERENCE, SLA_REFERENCE / lps)))
+    for name, value in rows:
+        print("  %-*s %s" % (width - 18, name, value))
+    print()
+    print("BENCH_SLA leads=%d overdue=%d moved=%d seconds=%.2f leads_per_s=%.0f "
+          "queries_per_lead=%.4f%s correct=%s" % (
+              assigned, handled, len(moved), seconds, lps, run_queries / max(handled, 1),
+              ' ratio=%.2f' % (SLA_REFERENCE / lps) if SLA_REFERENCE else '',
+              'yes' if check.correct and handled == overdue else 'no'), flush=True)
 
 
 main()
