@@ -68,6 +68,7 @@ class CrmLead(models.Model):
     )
     sla_reassign_count = fields.Integer(
         string="Take-backs",
+        default=0,
         readonly=True,
         copy=False,
         help="How many times the lead was taken back because nobody followed it up in time.",

@@ -796,7 +796,7 @@ class CrmLeadRouter(models.AbstractModel):
         # followed up since.
         cr.execute("""
             SELECT lead.id, lead.team_id, lead.user_id, lead.assignment_date,
-                   lead.sla_reassign_count, lead.company_id, last.kind, last.user_id
+                   coalesce(lead.sla_reassign_count, 0), lead.company_id, last.kind, last.user_id
               FROM crm_lead lead
               JOIN crm_team team ON team.id = lead.team_id
               JOIN LATERAL (SELECT log.kind, log.user_id FROM crm_lead_assignment_log log

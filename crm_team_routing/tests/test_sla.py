@@ -99,7 +99,7 @@ class TestSla(RoutingCase):
         by_message.sudo(self.manager).message_post(
             body="Did anyone call?", message_type='comment', subtype='mail.mt_note')
         by_stage.sudo(self.manager).write({'stage_id': self.stage.id})
-        self.assertFalse((by_message | by_stage).mapped('last_followup_date'))
+        self.assertFalse(any((by_message | by_stage).mapped('last_followup_date')))
         self.take_back()
         self.assertEqual((by_message | by_stage).mapped('user_id'), self.sales[1])
 
