@@ -10,3 +10,5 @@ from . import test_ui
 from . import test_concurrency
 from . import test_sla
 from . import test_engine_reference
+from . import test_absence
+from . import test_fallback
