@@ -635,8 +635,10 @@ class CrmLeadRouter(models.AbstractModel):
         """{lead_id: hours waited in its team} of the candidates waiting in a team with a
         fallback: since its last ``team`` (or ``manual``) log row of that team, else since its
         creation. One query. Leads entering a team in this run wait from now (not listed)."""
+        waiting_teams = {team_id for team_id, team in settings.items()
+                         if team.fallback_team_id or team.fallback_user_id}
         lead_ids = [row[0] for row in lead_rows
-                    if row[1] in settings and row[0] not in phase1_ids]
+                    if row[1] in waiting_teams and row[0] not in phase1_ids]
         if not lead_ids:
             return {}
         self.env.cr.execute("""
@@ -808,30 +810,35 @@ class CrmLeadRouter(models.AbstractModel):
         more = _("%s more")
         rank = {'absent': 0, 'off_hours': 1, 'full': 2, 'filter': 3, 'paused': 4}
 
+        skipped = data.get('skipped', {})
+        present = {}
+        for state in data['member_states'] + data.get('overflow_states', []):
+            present.setdefault(state.team_id, []).append(state)
+        # Names and time zones of everyone named, read at once (not member by member).
+        users = self.env['res.users'].browse(
+            {state.user_id for states in present.values() for state in states}
+            | {member.user_id.id for entries in skipped.values() for _c, member, _d in entries})
+        names = {user.id: user.name for user in users}
+        user_tz = {user.id: user.tz for user in users}
+        teams = self.env['crm.team'].browse(list(skipped))
+        company_tz = {team.id: team.company_id.partner_id.tz for team in teams}
+
         def back_on(member, until):
-            tz = member.user_id.tz or member.team_id.company_id.partner_id.tz or 'UTC'
+            tz = user_tz[member.user_id.id] or company_tz.get(member.team_id.id) or 'UTC'
             moment = pytz.utc.localize(until).astimezone(pytz.timezone(tz))
             return moment.strftime('%d/%m' if moment.time() == datetime_time() else
                                    '%d/%m %H:%M')
 
         static = {}
-        for team_id, skipped in data.get('skipped', {}).items():
-            entries = []
-            for cause, member, detail in skipped:
-                values = {'user': member.user_id.name}
+        for team_id, entries in skipped.items():
+            static[team_id] = []
+            for cause, member, detail in entries:
+                values = {'user': names[member.user_id.id]}
                 if cause == 'absent':
                     values['date'] = back_on(member, detail)
                 elif cause == 'full':
                     values['count'], values['quota'] = detail
-                entries.append((rank[cause], member.id, causes[cause] % values))
-            static[team_id] = entries
-        present = {}
-        names = {}
-        for state in data['member_states'] + data.get('overflow_states', []):
-            present.setdefault(state.team_id, []).append(state)
-        if present:
-            names = {user.id: user.name for user in self.env['res.users'].browse(
-                {state.user_id for states in present.values() for state in states})}
+                static[team_id].append((rank[cause], member.id, causes[cause] % values))
         overflow_fits = data.get('overflow_fits', {})
         origin = data.get('fallback_origin', {})
         memo = {}
