@@ -4,7 +4,8 @@
 #   BENCH leads=N seconds=S leads_per_s=R queries_per_lead=Q peak_mb=M floor_ratio=F correct=yes|no
 # and the command fails unless the result is correct. BENCH_WRITERS=1 writes on one connection
 # (crm_team_routing.parallel_writers); BENCH_PROFILE=30 adds the 30 most expensive
-# functions of the run (cProfile, which slows the run down).
+# functions of the run (cProfile, which slows the run down); BENCH_ABSENCE=1 puts a tenth of the
+# members on leave and half the teams on working hours (see scripts/bench.py).
 set -euo pipefail
 source "$(dirname "$(readlink -f "$0")")/lib.sh"
 
