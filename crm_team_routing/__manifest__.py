@@ -21,6 +21,7 @@
         'data/ir_cron_data.xml',
         'data/ir_config_parameter_data.xml',
         'data/ir_actions_server_data.xml',
+        'data/crm_team_member_data.xml',
         'views/crm_team_views.xml',
         'views/crm_team_member_views.xml',
         'views/crm_lead_views.xml',

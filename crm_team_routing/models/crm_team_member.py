@@ -282,6 +282,14 @@ class CrmTeamMember(models.Model):
             self._routing_set_calendar(calendar_id)
         return res
 
+    @api.model
+    def _routing_ensure_all_resources(self):
+        """Install and upgrade: give a resource to the members made before members had one
+        (archived ones too, so that reactivating them needs nothing more)."""
+        self.with_context(active_test=False).search(
+            [('resource_id', '=', False)])._routing_ensure_resource()
+        return True
+
     def _routing_ensure_resource(self):
         """Give each member the user's resource in the team's company: an existing one is
         reused, with its working hours; else one is created on the team's working hours (the

@@ -128,6 +128,19 @@ class TestAbsence(AbsenceCase):
         with self.assertRaises(AccessError):
             third.sudo(self.sales[2]).write({'resource_calendar_id': self.all_day.id})
 
+    def test_members_made_before_resources_get_one_on_upgrade(self):
+        team = self.team_of('Old members', self.sales[:1])
+        member = self.member(team, self.sales[0])
+        resource = member.resource_id
+        self.env.cr.execute("UPDATE crm_team_member SET resource_id = NULL WHERE id = %s",
+                            (member.id,))
+        member.invalidate_cache()
+        self.assertFalse(member.is_absent, "no resource: no absence, no crash")
+        self.assertEqual(member.assignment_quota, 30)
+        self.Member._routing_ensure_all_resources()
+        member.invalidate_cache()
+        self.assertEqual(member.resource_id, resource, "the user's resource, reused")
+
     def test_on_leave_now_is_skipped(self):
         team = self.team_of('Leave now', self.sales[:2])
         binh = self.member(team, self.sales[0])
@@ -173,6 +186,21 @@ class TestAbsence(AbsenceCase):
         self.route(team.sudo(self.manager))
         self.assertEqual(len(leads.mapped('assignment_log_ids').filtered(
             lambda row: row.kind == 'unassigned')), 3, "said once")
+
+    def test_reason_names_ten_members_at_most(self):
+        users = self.sales + [self.create_user('routing_extra_%d' % index,
+                                               'sales_team.group_sale_salesman', tz=VN)
+                              for index in range(8)]
+        team = self.team_of('Crowd', users, assignment_hours_only=True)
+        members = team.routing_member_ids
+        members[:6].write({'assignment_domain': "[('name', '=', 'Nobody')]"})
+        members[6:10].write({'resource_calendar_id': self.never_now_calendar().id})
+        members[10:].write({'assignment_optout': True})
+        lead = self.routed(team, 1)
+        reason = lead.assignment_log_ids.filtered(lambda row: row.kind == 'unassigned').reason
+        self.assertEqual(reason.count('outside working hours'), 4, "first the unavailable")
+        self.assertEqual(reason.count('filter does not match'), 6)
+        self.assertIn('2 more', reason, "the two paused members are counted, not named")
 
     def test_team_with_nobody_available_ranks_last(self):
         away = self.team_of('Away', self.sales[:1], sequence=1)
