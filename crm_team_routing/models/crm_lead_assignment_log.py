@@ -74,7 +74,6 @@ class CrmLeadAssignmentLog(models.Model):
     )
     rule = fields.Selection(
         selection=LOG_RULES,
-        string="Rule",
         readonly=True,
         help="How the team or the salesperson was chosen: the least loaded, the existing owner, "
              "the overflow team or the fallback salesperson of a team, a take-back.",

@@ -410,7 +410,7 @@ class TestAbsenceRights(AbsenceCase):
         self.assertEqual(action['res_model'], 'resource.calendar.leaves')
         self.assertEqual(action['context']['default_resource_id'], member.resource_id.id)
         start, end = self.now() + timedelta(days=1), self.now() + timedelta(days=2)
-        leave = self.Leave.sudo(self.leader_north).with_context(action['context']).create({
+        leave = self.Leave.sudo(self.leader_north).with_context(**action['context']).create({
             'date_from': to_string(start), 'date_to': to_string(end)})
         self.assertEqual(leave.resource_id, member.resource_id)
         self.assertEqual(leave.calendar_id, self.all_day)
