@@ -7,9 +7,11 @@
 # Everything is deterministic: the leads' attributes derive from md5(series number), the rest of
 # the data from fixed tables below. BENCH_WRITERS=N sets the number of connections the run writes
 # on (crm_team_routing.parallel_writers). BENCH_PROFILE=N additionally prints the N most expensive
-# functions of the run (cProfile; the run is then slower than without it). BENCH_SLA=1 then
-# times one SLA take-back run over N open assigned leads of which N/10 are overdue (sla_bench);
-# its report ends with a BENCH_SLA line.
+# functions of the run (cProfile; the run is then slower than without it). BENCH_ABSENCE=1 puts a
+# tenth of the members on leave now, gives another tenth three leave days in the last 30 (their
+# quota is pro-rated), and routes half the teams during working hours only, a member of each of
+# those being off shift. BENCH_SLA=1 then times one SLA take-back run over N open assigned
+# leads of which N/10 are overdue (sla_bench); its report ends with a BENCH_SLA line.
 import cProfile
 import functools
 import io
@@ -36,6 +38,7 @@ WRITERS = os.environ.get('BENCH_WRITERS') or ''
 SLA = bool(os.environ.get('BENCH_SLA'))
 # Leads/s of a plain routing run of 10,000 leads (make bench LEADS=10000), for the ratio.
 SLA_REFERENCE = float(os.environ.get('BENCH_SLA_REF') or 0)
+ABSENCE = (os.environ.get('BENCH_ABSENCE') or '0') not in ('0', '')
 
 # Share of the leads the members' capacities add up to: below 1, some leads must wait.
 CAPACITY_SHARE = 0.9
@@ -112,6 +115,10 @@ MEMBER_SLOTS = [
 ]
 OPTOUT_SLOT, OPTOUT_EVERY = 8, 5      # slot 8 of every 5th team is paused (on leave)
 USERS_PER_TEAM = len(MEMBER_SLOTS)
+# BENCH_ABSENCE: slot 5 of every team is on leave now (a tenth of the members), slot 2 was on leave
+# three days in the last 30; even teams route during working hours only, and their slot 6 works
+# one hour a day that is not now.
+LEAVE_SLOT, PAST_LEAVE_SLOT, OFF_SHIFT_SLOT = 5, 2, 6
 
 
 def sql_queries():
@@ -146,6 +153,9 @@ class BenchData(object):
         self.members = env['crm.team.member']
         self.team_domains = {}     # team id -> domain (list)
         self.member_domains = {}   # member id -> own domain (list, [] when none)
+        self.unavailable = set()   # (team id, user id) on leave or off shift (BENCH_ABSENCE)
+        self.leave_now = set()     # member ids on leave now (BENCH_ABSENCE)
+        self.past_leave = set()    # member ids with leave days in the last 30 (BENCH_ABSENCE)
 
     def countries(self, codes):
         return [self.country[code] for code in codes]
@@ -256,6 +266,57 @@ def _paused(team_index, slot):
     return slot == OPTOUT_SLOT and team_index % OPTOUT_EVERY == OPTOUT_EVERY - 1
 
 
+def _hours_only(team_index):
+    return ABSENCE and team_index % 2 == 0
+
+
+def create_absences(data):
+    """BENCH_ABSENCE: leaves, working hours and shifts as described at the top. Returns the
+    (team_id, user_id) of the members who may not take leads now."""
+    Calendar, Leave = env['resource.calendar'], env['resource.calendar.leaves']
+    tz = 'Asia/Ho_Chi_Minh'
+    env['res.users'].browse(data.members.mapped('user_id').ids).write({'tz': tz})
+    now = fields.Datetime.from_string(fields.Datetime.now())
+    all_day = Calendar.create({
+        'name': 'Bench: every hour', 'company_id': data.company.id,
+        'attendance_ids': [(5,)] + [(0, 0, {'name': 'Day %d' % day, 'dayofweek': str(day),
+                                            'hour_from': 0, 'hour_to': 24})
+                                    for day in range(7)]})
+    local_hour = (now.hour + 7) % 24
+    shift = (local_hour + 2) % 24
+    off_shift = Calendar.create({
+        'name': 'Bench: one hour a day, not now', 'company_id': data.company.id,
+        'attendance_ids': [(5,)] + [(0, 0, {'name': 'Day %d' % day, 'dayofweek': str(day),
+                                            'hour_from': shift, 'hour_to': shift + 1})
+                                    for day in range(7)]})
+    unavailable = set()
+    leaves = []
+    for t, team in enumerate(data.teams):
+        members = data.members.filtered(lambda m: m.team_id == team)
+        slot_of = {member: slot for slot, member in enumerate(members.sorted('id'))}
+        if _hours_only(t):
+            team.assignment_hours_only = True
+        for member, slot in slot_of.items():
+            member.resource_calendar_id = off_shift if (
+                _hours_only(t) and slot == OFF_SHIFT_SLOT) else all_day
+            if slot == LEAVE_SLOT:
+                leaves.append((member, now - timedelta(days=1), now + timedelta(days=2)))
+                unavailable.add((team.id, member.user_id.id))
+                data.leave_now.add(member.id)
+            elif slot == PAST_LEAVE_SLOT:
+                leaves.append((member, now - timedelta(days=5), now - timedelta(days=2)))
+                data.past_leave.add(member.id)
+            if _hours_only(t) and slot == OFF_SHIFT_SLOT:
+                unavailable.add((team.id, member.user_id.id))
+    for member, start, end in leaves:
+        Leave.create({'name': 'Nghỉ phép', 'resource_id': member.resource_id.id,
+                      'calendar_id': member.resource_calendar_id.id,
+                      'date_from': fields.Datetime.to_string(start),
+                      'date_to': fields.Datetime.to_string(end)})
+    data.unavailable = unavailable
+    return unavailable
+
+
 class PhaseMeter(object):
     """Time and SQL queries of the engine's steps, by wrapping their methods during the run.
 
@@ -316,6 +377,8 @@ def install_meter():
     meter = PhaseMeter()
     meter.wrap(models['crm.lead.scoring.rule'], '_routing_scores', "scores: one search per rule")
     meter.wrap(models['crm.lead.router'], '_read_states', "team and member states (filters, loads)")
+    meter.wrap(type(env['crm.team.member']), '_routing_availability',
+               "absences, working hours, quotas", 1)
     meter.wrap(models['crm.lead.router'], '_read_phase1_ids', "leads waiting for a team")
     meter.wrap(routing_engine, 'route', "decisions (plain Python)")
     meter.wrap(models['crm.lead.router'], '_write', "writes, in batches with commits")
@@ -407,15 +470,28 @@ def check_run(data, before):
             problems.append('%s: %d leads without a team match it' % (team.name, left))
     check("teams: filter and score band respected, no matching lead left without team", problems)
 
-    # Phase 2. Members are eligible when active, not paused and with a capacity.
+    # Phase 2. Members are eligible when active, not paused, there (BENCH_ABSENCE: not on leave,
+    # not off shift) and with a quota (their capacity pro-rated for recent leave days).
+    quota = {m.id: m.assignment_quota for m in data.members}
     eligible = {(m.team_id.id, m.user_id.id): m for m in data.members
-                if m.active and not m.assignment_optout and m.assignment_max > 0}
+                if m.active and not m.assignment_optout and quota[m.id] > 0
+                and (m.team_id.id, m.user_id.id) not in data.unavailable}
+    check("members on leave or off shift receive nothing",
+          ['%s: %d leads' % (key, member_count[key]) for key in sorted(data.unavailable)
+           if member_count[key]])
+    check("quotas pro-rated for past leave days only (BENCH_ABSENCE)",
+          ['%s: quota %d of %d' % (m.display_name, quota[m.id], m.assignment_max)
+           for m in data.members
+           if (m.id in data.past_leave and m.assignment_max >= 10
+               and quota[m.id] >= m.assignment_max)
+           or (m.id not in data.past_leave | data.leave_now
+               and quota[m.id] != m.assignment_max)])
     check("salespeople are eligible routing members of the lead's team",
           ['lead %s: (team, user) %s' % (row[0], (row[1], row[2])) for row in assigned
            if (row[1], row[2]) not in eligible])
-    check("no capacity exceeded (30-day count <= assignment_max)",
-          ['%s: %d > %d' % (m.display_name, member_count[key], m.assignment_max)
-           for key, m in eligible.items() if member_count[key] > m.assignment_max]
+    check("no capacity exceeded (30-day count <= assignment_quota)",
+          ['%s: %d > %d' % (m.display_name, member_count[key], quota[m.id])
+           for key, m in eligible.items() if member_count[key] > quota[m.id]]
           + ['%s (paused): %d leads' % (m.display_name, member_count[(m.team_id.id, m.user_id.id)])
              for m in data.members if m.assignment_optout
              and member_count[(m.team_id.id, m.user_id.id)]])
@@ -429,14 +505,14 @@ def check_run(data, before):
                             % (member.display_name, member_count[(team_id, user_id)], given))
         # A member with room left had room during the whole run (loads only grow): no lead
         # waiting in the team may match them.
-        if member_count[(team_id, user_id)] < member.assignment_max:
+        if member_count[(team_id, user_id)] < quota[member.id]:
             waiting = Lead.search_count([('team_id', '=', team_id), ('user_id', '=', False),
                                          ('active', '=', True), ('probability', '<', 100)]
                                         + domain)
             if waiting:
                 unserved.append('%s has room (%d/%d) but %d matching leads wait in the team'
                                 % (member.display_name, member_count[(team_id, user_id)],
-                                   member.assignment_max, waiting))
+                                   quota[member.id], waiting))
     check("assigned leads match team filter AND member filter", problems)
     check("no lead waits while a matching member has room", unserved)
 
@@ -448,7 +524,7 @@ def check_run(data, before):
     by_team = defaultdict(list)
     for (team_id, user_id), member in eligible.items():
         if not data.member_domains[member.id]:
-            by_team[team_id].append((member_count[(team_id, user_id)], member.assignment_max,
+            by_team[team_id].append((member_count[(team_id, user_id)], quota[member.id],
                                      member.display_name))
     for members in by_team.values():
         for count_a, cap_a, name_a in members:
@@ -544,6 +620,8 @@ def main():
         % (len(SCORING_RULES), len(TEAMS), len(TEAMS) * USERS_PER_TEAM))
     start = time.perf_counter()
     create_configuration(data, LEADS)
+    if ABSENCE:
+        create_absences(data)
     if WRITERS:
         env['ir.config_parameter'].set_param('crm_team_routing.parallel_writers', WRITERS)
     writers = env['crm.lead.router']._parallel_writers()
@@ -583,7 +661,7 @@ def main():
     salespeople = len({row[2] for row in leads if row[2]})
     in_team = sum(1 for row in leads if row[1] and not row[2])
     no_team = sum(1 for row in leads if not row[1])
-    capacity = sum(m.assignment_max for m in data.members if not m.assignment_optout)
+    capacity = sum(m.assignment_quota for m in data.members if not m.assignment_optout)
 
     if profiler:
         stream = io.StringIO()
@@ -597,6 +675,11 @@ def main():
           % (LEADS, len(data.teams), len(data.members), capacity, len(data.rules)))
     print("  writes on %d connection%s (crm_team_routing.parallel_writers)"
           % (writers, 's' if writers > 1 else ''))
+    if ABSENCE:
+        print("  BENCH_ABSENCE: %d members on leave now, %d with past leave days, %d teams "
+              "during working hours only, %d members unavailable now"
+              % (len(data.leave_now), len(data.past_leave),
+                 len(data.teams.filtered('assignment_hours_only')), len(data.unavailable)))
     print("  setup (not measured): leads %.1fs with SQL, configuration %.1fs with the ORM"
           % (generated, configured))
     print("  result: %d given to %d salespeople, %d waiting in a team, %d without team"

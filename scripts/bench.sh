@@ -4,8 +4,10 @@
 #   BENCH leads=N seconds=S leads_per_s=R queries_per_lead=Q peak_mb=M floor_ratio=F correct=yes|no
 # and the command fails unless the result is correct. BENCH_WRITERS=1 writes on one connection
 # (crm_team_routing.parallel_writers); BENCH_PROFILE=30 adds the 30 most expensive
-# functions of the run (cProfile, which slows the run down). BENCH_SLA=1 then times one SLA
-# take-back run over N open assigned leads, N/10 overdue (issue #14); the report then ends with
+# functions of the run (cProfile, which slows the run down); BENCH_ABSENCE=1 puts a tenth of the
+# members on leave and half the teams on working hours (see scripts/bench.py). BENCH_SLA=1
+# then times one SLA take-back run over N open assigned leads, N/10 overdue (issue #14); the
+# report then ends with
 #   BENCH_SLA leads=N overdue=O moved=M seconds=S leads_per_s=R queries_per_lead=Q correct=yes|no
 # (BENCH_SLA_REF=R, the leads/s of 'make bench LEADS=10000', adds ratio=R/leads_per_s).
 set -euo pipefail

@@ -8,3 +8,5 @@ from . import crm_lead_scoring_rule
 from . import crm_lead_share_rule
 from . import ir_rule
 from . import mail_followers
+from . import resource_resource
+from . import resource_calendar_leaves

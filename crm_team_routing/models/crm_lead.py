@@ -248,11 +248,13 @@ class CrmLead(models.Model):
     @api.model
     def _onchange_user_values(self, user_id):
         """Core moves a lead to the salesperson's default team unless they are a core member of
-        the lead's team: routing members and the team leader are members too."""
+        the lead's team: routing members, the team leader and its fallback salesperson are
+        members too."""
         team_id = self.env.context.get('team_id')
         if user_id and team_id:
             team = self.env['crm.team'].sudo().browse(team_id)
-            if user_id in (team.user_id | team.routing_member_ids.mapped('user_id')).ids:
+            if user_id in (team.user_id | team.routing_member_ids.mapped('user_id')
+                           | team.assignment_fallback_user_id).ids:
                 return {}
         return super(CrmLead, self)._onchange_user_values(user_id)
 

@@ -17,6 +17,17 @@ LOG_KINDS = [
     ('sla', 'Taken back (not followed up)'),
 ]
 
+# How the team or salesperson of a decision was chosen (empty on unassigned, manual, share rows).
+LOG_RULES = [
+    ('balance', 'Least loaded'),
+    ('owner', 'Existing owner'),
+    ('fallback_team', 'Overflow team'),
+    ('fallback_user', 'Fallback salesperson'),
+    ('sla', 'Take-back'),
+]
+# The rule of a row when its writer gives none: ordinary routing balances, the SLA takes back.
+DEFAULT_RULE = {'team': 'balance', 'member': 'balance', 'sla': 'sla'}
+
 
 class CrmLeadAssignmentLog(models.Model):
     """One row per routing decision. Written by the system only (raw inserts in batches, no
@@ -61,6 +72,12 @@ class CrmLeadAssignmentLog(models.Model):
         required=True,
         readonly=True,
     )
+    rule = fields.Selection(
+        selection=LOG_RULES,
+        readonly=True,
+        help="How the team or the salesperson was chosen: the least loaded, the existing owner, "
+             "the overflow team or the fallback salesperson of a team, a take-back.",
+    )
     reason = fields.Text(
         readonly=True,
     )
@@ -98,8 +115,9 @@ class CrmLeadAssignmentLog(models.Model):
 
     @api.model
     def _routing_insert(self, rows, date, notify=False, previous=None):
-        """Insert log rows given as (lead_id, team_id, user_id, kind, reason, company_id) in one
-        statement; ``previous``: {lead_id: previous salesperson} for take-backs. Digests list
+        """Insert log rows given as (lead_id, team_id, user_id, kind, reason, company_id) or
+        (..., company_id, rule) in one statement; without a rule, ``DEFAULT_RULE`` of the kind
+        applies. ``previous``: {lead_id: previous salesperson} for take-backs. Digests list
         the rows not notified yet: routing's ``member`` rows, and the rows of assignments a
         person made in bulk or the SLA made (``notify``); the others are born notified (a
         change by hand sends core's own message)."""
@@ -107,18 +125,22 @@ class CrmLeadAssignmentLog(models.Model):
             return
         previous = previous or {}
         # Columns travel as arrays: cheaper to build and to parse than a VALUES list.
-        lead_ids, team_ids, user_ids, kinds, reasons, company_ids = map(list, zip(*rows))
+        lead_ids, team_ids, user_ids, kinds, reasons, company_ids = map(
+            list, zip(*[row[:6] for row in rows]))
+        rules = [(row[6] if len(row) > 6 else None) or DEFAULT_RULE.get(row[3])
+                 for row in rows]
         self.env.cr.execute("""
             INSERT INTO crm_lead_assignment_log
-                   (lead_id, team_id, user_id, kind, reason, company_id, previous_user_id,
+                   (lead_id, team_id, user_id, kind, rule, reason, company_id, previous_user_id,
                     notified, date)
-            SELECT lead_id, team_id, user_id, kind, reason, company_id, previous_user_id,
+            SELECT lead_id, team_id, user_id, kind, rule, reason, company_id, previous_user_id,
                    user_id IS NULL OR NOT (kind = 'member' OR %s), %s
-              FROM unnest(%s::int[], %s::int[], %s::int[], %s::varchar[], %s::text[], %s::int[],
-                          %s::int[])
-                   AS r(lead_id, team_id, user_id, kind, reason, company_id, previous_user_id)
+              FROM unnest(%s::int[], %s::int[], %s::int[], %s::varchar[], %s::varchar[],
+                          %s::text[], %s::int[], %s::int[])
+                   AS r(lead_id, team_id, user_id, kind, rule, reason, company_id,
+                        previous_user_id)
         """, (bool(notify), date, lead_ids, [team_id or None for team_id in team_ids],
-              [user_id or None for user_id in user_ids], kinds, reasons,
+              [user_id or None for user_id in user_ids], kinds, rules, reasons,
               [company_id or None for company_id in company_ids],
               [previous.get(lead_id) or None for lead_id in lead_ids]))
         # New rows only: no log record is stale, the leads' history is.

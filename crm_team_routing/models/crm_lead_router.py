@@ -26,12 +26,15 @@ import time
 from collections import Counter, OrderedDict, deque, namedtuple
 from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager
+from datetime import time as datetime_time
+
+import pytz
 
 from odoo import SUPERUSER_ID, _, api, fields, models
 from odoo.exceptions import AccessError, UserError, ValidationError
 from odoo.tools import html_escape
 
-from ..routing import engine, sla
+from ..routing import engine, fallback, sla
 from ..routing.calendar import WorkClock
 from ..routing.filters import FilterError, field_paths, parse_domain, quote
 
@@ -45,6 +48,8 @@ ROUTING_LOCK_KEY = 0x43524d52  # 'CRMR'
 ROUTING_WINDOW_DAYS = 30
 # At most this many decisions are kept for a preview (totals stay complete).
 PREVIEW_MAX_LINES = 1000
+# At most this many members are named in the reason of a lead no member could take.
+REASON_MAX_MEMBERS = 10
 # At most this many leads are listed by name in a salesperson's digest.
 DIGEST_MAX_LINES = 50
 # Seconds a button, the wizard, the server action or route-on-create wait for the lock.
@@ -431,6 +436,12 @@ class CrmLeadRouter(models.AbstractModel):
     # ------------------------------------------------------------------------------------------
 
     @api.model
+    def _now(self):
+        """The moment of a run (an Odoo datetime string, UTC): absences, working hours and
+        quotas are those of this moment."""
+        return fields.Datetime.now()
+
+    @api.model
     def _get_lead_to_assign_domain(self):
         """Candidates: open leads and opportunities with no salesperson."""
         return self.env['crm.team']._get_lead_to_assign_domain()
@@ -440,7 +451,7 @@ class CrmLeadRouter(models.AbstractModel):
         queries per run (one per team, member filter and scoring rule). None: no candidate."""
         write = MODES[mode].write
         Lead = self.env['crm.lead']
-        now = fields.Datetime.now()
+        now = self._now()
         base_domain = self._get_lead_to_assign_domain()
         if leads is not None:
             base_domain = base_domain + [('id', 'in', leads.ids)]
@@ -457,8 +468,10 @@ class CrmLeadRouter(models.AbstractModel):
             Lead._routing_write_scores(changed)
             changed = {}
         lead_rows = [(row[0], row[1], scores[row[0]], row[3]) for row in candidates]
+        info = {}
         team_states, member_states, filters = self._read_states(
-            teams, base_domain, scores, result, write)
+            teams, base_domain, scores, result, write, now=now, info=info, overflow=True)
+        phase1_ids = self._read_phase1_ids(lead_rows)
         return {
             'now': now,
             'leads': lead_rows,
@@ -466,54 +479,106 @@ class CrmLeadRouter(models.AbstractModel):
             'changed': changed,
             'company_of': {row[0]: row[4] for row in candidates},
             'names': {row[0]: row[5] for row in candidates} if not write else {},
-            'phase1_ids': self._read_phase1_ids(lead_rows),
+            'phase1_ids': phase1_ids,
             'team_states': team_states,
             'member_states': member_states,
             'filters': filters,
+            'skipped': info['skipped'],
+            'overflow_teams': info['overflow_teams'],
+            'overflow_states': info['overflow_states'],
+            'overflow_fits': info['overflow_fits'],
+            'fallback': info['fallback'],
+            'waited': self._read_waited(lead_rows, phase1_ids, info['fallback'], now),
         }
 
-    def _read_states(self, teams, base_domain, scores, result, write):
-        """Team and member states: one search per team and per member filter, one load query."""
-        members = self.env['crm.team.member'].search([('team_id', 'in', teams.ids)])
-        loads = teams._routing_member_loads()
+    def _read_states(self, teams, base_domain, scores, result, write, now=None, info=None,
+                     overflow=False):
+        """Team and member states: one search per team and per member filter, one load query,
+        and the members' availability in a fixed number of queries whatever the number of
+        members (``crm.team.member._routing_availability``: resources, leaves, attendances).
+
+        Members absent now, and members outside their working hours in a team that routes
+        during working hours only, are left out; the others are capped by their quota (their
+        capacity pro-rated for recent leave days) and weighted. A team whose members are all
+        left out so is marked unavailable: phase 1 ranks it last.
+
+        ``info``, a dict when given, receives what reasons and fallback need: ``skipped``
+        {team_id: [(cause, member, detail)]} the members left out and why; with ``overflow``,
+        ``overflow_teams`` the overflow teams of ``teams`` (two levels at most, taking part:
+        active, not opted out), ``overflow_states`` the states of their members when the team
+        is not among ``teams``, ``overflow_fits`` {member_id: leads the member's own filter
+        accepts, None: no filter} (in an overflow team the team's filter does not apply) and
+        ``fallback`` {team_id: routing.fallback.FallbackTeam}.
+        """
+        now = now or self._now()
+        info = info if info is not None else {}
+        Team = self.env['crm.team']
+        overflow_teams = self._overflow_teams(teams) if overflow else Team
+        all_teams = teams | overflow_teams
+        members = self.env['crm.team.member'].search([('team_id', 'in', all_teams.ids)])
+        availability = members._routing_availability(fields.Datetime.from_string(now))
+        loads = all_teams._routing_member_loads()
         waiting = teams._routing_waiting_counts()
         team_states, member_states, filters = [], [], {}
-        # Members with the same filter in a team share one search and one set of leads.
+        skipped = info.setdefault('skipped', {})
+        overflow_states = info.setdefault('overflow_states', [])
+        overflow_fits = info.setdefault('overflow_fits', {})
+        # Members of a team with the same filter share one search and one set of leads.
         member_fits_of = {}
-        for team in teams:
+        for team in all_teams:
+            routed = team in teams
             company = [('company_id', '=', team.company_id.id)] if team.company_id else []
-            try:
-                team_domain = parse_domain(team.assignment_domain)
-                self._check_filter_fields(team_domain, rights=False)
-                fits = self._search(base_domain + company + team_domain)
-            except Exception as error:
-                self._report_error(team, _("Team %(team)s skipped: its filter is invalid "
-                                           "(%(error)s).") % {
-                    'team': team.display_name, 'error': self._filter_error_text(error)},
-                    result, write)
-                continue
-            eligible = team.routing_member_ids.filtered(
-                lambda m: not m.assignment_optout and m.assignment_max > 0)
-            capacity = sum(eligible.mapped('assignment_max'))
-            low, high = team.assignment_score_min, team.assignment_score_max
-            entry = {lead_id for lead_id in fits
-                     if scores[lead_id] >= low and (not high or scores[lead_id] < high)}
-            team_load = waiting.get(team.id, 0)
+            team_domain, fits = [], None
+            if routed:
+                try:
+                    team_domain = parse_domain(team.assignment_domain)
+                    self._check_filter_fields(team_domain, rights=False)
+                    fits = self._search(base_domain + company + team_domain)
+                except Exception as error:
+                    self._report_error(team, _("Team %(team)s skipped: its filter is invalid "
+                                               "(%(error)s).") % {
+                        'team': team.display_name, 'error': self._filter_error_text(error)},
+                        result, write)
+                    continue
+            capacity = 0
+            team_load = waiting.get(team.id, 0) if routed else 0
             filters[team.id] = (team, team.assignment_domain or '[]')
+            left_out = skipped.setdefault(team.id, [])
+            present = 0
             for member in members.filtered(lambda m: m.team_id == team):
                 count, last = loads.get((team.id, member.user_id.id), (0, None))
                 team_load += count
-                if member not in eligible:
+                state = availability[member.id]
+                if member.assignment_optout:
+                    left_out.append(('paused', member, None))
+                    continue
+                capacity += state.quota
+                if state.quota <= 0:
+                    left_out.append(('full', member, (count, state.quota)))
+                    continue
+                if state.absent_until:
+                    left_out.append(('absent', member, state.absent_until))
+                    continue
+                if team.assignment_hours_only and state.off_hours:
+                    left_out.append(('off_hours', member, None))
                     continue
                 try:
                     member_domain = parse_domain(member.assignment_domain)
                     self._check_filter_fields(member_domain, rights=False)
                     # No filter of their own: the team's filter applies (no extra search).
-                    key = (team.id, repr(member_domain))
-                    if member_domain and key not in member_fits_of:
-                        member_fits_of[key] = self._search(
-                            base_domain + company + team_domain + member_domain)
-                    member_fits = member_fits_of.get(key)
+                    member_fits = None
+                    if routed and member_domain:
+                        key = (team.id, repr(member_domain))
+                        if key not in member_fits_of:
+                            member_fits_of[key] = self._search(
+                                base_domain + company + team_domain + member_domain)
+                        member_fits = member_fits_of[key]
+                    if team in overflow_teams:
+                        key = (team.id, repr(member_domain), 'overflow')
+                        if member_domain and key not in member_fits_of:
+                            member_fits_of[key] = self._search(
+                                base_domain + company + member_domain)
+                        overflow_fits[member.id] = member_fits_of.get(key)
                 except Exception as error:
                     self._report_error(team, _(
                         "Member %(user)s of team %(team)s skipped: their filter is invalid "
@@ -523,13 +588,70 @@ class CrmLeadRouter(models.AbstractModel):
                         result, write)
                     continue
                 filters[('member', member.id)] = (member, member.assignment_domain or '[]')
-                member_states.append(engine.MemberState(
-                    member.id, team.id, member.user_id.id, member.assignment_max, count, last,
-                    member_fits))
-            if capacity > 0:
+                present += 1
+                member_state = engine.MemberState(
+                    member.id, team.id, member.user_id.id, state.quota, count, last,
+                    member_fits if routed else overflow_fits[member.id],
+                    weight=member.assignment_weight)
+                (member_states if routed else overflow_states).append(member_state)
+            if routed and capacity > 0:
+                low, high = team.assignment_score_min, team.assignment_score_max
+                entry = {lead_id for lead_id in fits
+                         if scores[lead_id] >= low and (not high or scores[lead_id] < high)}
                 team_states.append(engine.TeamState(
-                    team.id, team.sequence, capacity, team_load, entry, fits))
+                    team.id, team.sequence, capacity, team_load, entry, fits,
+                    available=bool(present)))
+        info['overflow_teams'] = overflow_teams
+        info['fallback'] = self._fallback_settings(all_teams, overflow_teams)
         return team_states, member_states, filters
+
+    def _overflow_teams(self, teams):
+        """The overflow teams of ``teams`` that take part (active, not opted out), followed
+        two levels down at most (a chain holds three teams)."""
+        found = self.env['crm.team']
+        level = teams
+        for _level in range(fallback.MAX_CHAIN - 1):
+            level = level.mapped('assignment_fallback_team_id').filtered(
+                lambda team: team.active and not team.assignment_optout) - found
+            if not level:
+                break
+            found |= level
+        return found
+
+    def _fallback_settings(self, teams, overflow_teams):
+        """{team_id: FallbackTeam} of the teams with an overflow team or a fallback salesperson,
+        and of the overflow teams (which must be there to be used)."""
+        settings = {}
+        for team in teams:
+            target = team.assignment_fallback_team_id
+            user = team.assignment_fallback_user_id
+            target_id = target.id if target in overflow_teams else None
+            user_id = user.id if user.active and not user.share else None
+            if target_id or user_id or team in overflow_teams:
+                settings[team.id] = fallback.FallbackTeam(team.id, target_id, user_id,
+                                                          team.assignment_fallback_hours)
+        return settings
+
+    def _read_waited(self, lead_rows, phase1_ids, settings, now):
+        """{lead_id: hours waited in its team} of the candidates waiting in a team with a
+        fallback: since its last ``team`` (or ``manual``) log row of that team, else since its
+        creation. One query. Leads entering a team in this run wait from now (not listed)."""
+        waiting_teams = {team_id for team_id, team in settings.items()
+                         if team.fallback_team_id or team.fallback_user_id}
+        lead_ids = [row[0] for row in lead_rows
+                    if row[1] in waiting_teams and row[0] not in phase1_ids]
+        if not lead_ids:
+            return {}
+        self.env.cr.execute("""
+            SELECT lead.id, coalesce((SELECT max(log.date) FROM crm_lead_assignment_log log
+                                       WHERE log.lead_id = lead.id AND log.team_id = lead.team_id
+                                         AND log.kind IN ('team', 'manual')),
+                                     lead.create_date)
+              FROM crm_lead lead WHERE lead.id = ANY(%s)
+        """, (lead_ids,))
+        now_dt = fields.Datetime.from_string(now)
+        return {lead_id: max((now_dt - fields.Datetime.from_string(since)).total_seconds(), 0.0)
+                / 3600.0 for lead_id, since in self.env.cr.fetchall() if since}
 
     def _search(self, domain):
         """Ids of the leads matching a routing filter, as a set. In a savepoint: a filter that
@@ -576,9 +698,40 @@ class CrmLeadRouter(models.AbstractModel):
     # ------------------------------------------------------------------------------------------
 
     def _decide(self, data):
-        """The decisions, in plain Python (``routing.engine``)."""
-        return engine.route(data['leads'], data['phase1_ids'], data['team_states'],
-                            data['member_states'], data['now'])
+        """The decisions, in plain Python (``routing.engine``, then ``routing.fallback``)."""
+        decisions = engine.route(data['leads'], data['phase1_ids'], data['team_states'],
+                                 data['member_states'], data['now'])
+        return self._decide_fallback(data, decisions)
+
+    def _decide_fallback(self, data, decisions):
+        """Leads no member could take, waiting long enough in a team with a fallback: to the
+        overflow team and its members, then to the fallback salesperson
+        (``routing.fallback``). Their waiting decisions are replaced by the fallback's."""
+        settings = data.get('fallback')
+        data['fallback_origin'] = {}
+        if not settings:
+            return decisions
+        waiting = {d.lead_id: d.team_id for d in decisions
+                   if d.kind == 'unassigned' and d.why == 'no_member' and d.team_id in settings}
+        if not waiting:
+            return decisions
+        leads = [(row[0], waiting[row[0]], row[2], row[3]) for row in data['leads']
+                 if row[0] in waiting]
+        members = {}
+        for state in data['member_states'] + data['overflow_states']:
+            members.setdefault(state.team_id, []).append(state)
+        replaced, origin = fallback.route(leads, settings, members, data['overflow_fits'],
+                                          data['waited'], data['now'])
+        data['fallback_origin'] = origin
+        if not replaced:
+            return decisions
+        result = []
+        for decision in decisions:
+            if decision.kind == 'unassigned' and decision.lead_id in replaced:
+                result.extend(replaced[decision.lead_id])
+            else:
+                result.append(decision)
+        return result
 
     def _reason_formatter(self, teams, data):
         """A function giving the reason of a decision, a text a person can read. Templates are
@@ -592,34 +745,131 @@ class CrmLeadRouter(models.AbstractModel):
                          "(score %(score)s)."),
             'team_filter': _("Waiting in team %(team)s: the lead does not match the team's "
                              "filter %(filter)s."),
-            'no_member': _("Waiting in team %(team)s: no member can take it (capacity reached, "
-                           "paused, or member filters)."),
+            'no_member': _("Waiting in team %(team)s: no member can take it (%(members)s)."),
+            'no_member_empty': _("Waiting in team %(team)s: no member can take it (the team "
+                                 "has no member taking leads)."),
+            'fallback_team': _("Moved to the overflow team %(team)s after waiting %(waited)s h "
+                               "in team %(origin)s, where no member could take it."),
+            'fallback_user': _("Given to %(user)s, fallback salesperson of team %(team)s: no "
+                               "member could take it."),
         }
         filters, member_states = data['filters'], data['member_states']
+        overflow_states = data.get('overflow_states', [])
+        origin = data.get('fallback_origin', {})
         capacity = {state.id: state.capacity for state in data['team_states']}
+        all_teams = teams | data.get('overflow_teams', teams.browse())
         team_values = {team.id: {
             'team': team.name,
             'filter': filters.get(team.id, (None, team.assignment_domain))[1],
             'low': '%g' % team.assignment_score_min,
             'high': ('%g' % team.assignment_score_max) if team.assignment_score_max else '∞',
             'capacity': capacity.get(team.id, 0),
-        } for team in teams}
+        } for team in all_teams}
+        states = member_states + overflow_states
         users = {user.id: user.name for user in
-                 self.env['res.users'].browse({m.user_id for m in member_states})}
+                 self.env['res.users'].browse({m.user_id for m in states})}
         member_values = {state.id: {
             'user': users[state.user_id],
             'filter': filters[('member', state.id)][1],
             'capacity': state.capacity,
-        } for state in member_states}
+        } for state in states}
+        waiting_text = self._waiting_members_text(data)
 
         def reason(decision):
             values = dict(team_values.get(decision.team_id, {}),
                           score='%g' % (decision.score or 0.0), load=decision.load)
-            if decision.kind == 'member':
-                values.update(member_values[decision.member_id])
             key = decision.kind if decision.kind != 'unassigned' else decision.why
+            if decision.rule in ('fallback_team', 'fallback_user'):
+                key = decision.rule
+                origin_team, waited = origin.get(decision.lead_id, (None, 0.0))
+                values.update(origin=team_values.get(origin_team, {}).get('team', ''),
+                              waited='%.1f' % waited)
+                if decision.rule == 'fallback_user':
+                    values['user'] = self.env['res.users'].browse(decision.user_id).name
+            elif decision.kind == 'member':
+                values.update(member_values[decision.member_id])
+            elif key == 'no_member':
+                values['members'] = waiting_text(decision)
+                if not values['members']:
+                    key = 'no_member_empty'
             return templates[key] % values
         return reason
+
+    def _waiting_members_text(self, data):
+        """A function naming, for a lead no member of its team could take, the members and why
+        each could not ("Bình: on leave until 03/12; Cường: outside working hours; Dũng:
+        15/15"), at most ``REASON_MAX_MEMBERS`` of them. What does not depend on the lead is
+        put together once per team; a text is made once per team and set of members whose
+        filter refuses the lead."""
+        causes = {
+            'absent': _("%(user)s: on leave until %(date)s"),
+            'off_hours': _("%(user)s: outside working hours"),
+            'full': _("%(user)s: %(count)s/%(quota)s"),
+            'filter': _("%(user)s: filter does not match"),
+            'paused': _("%(user)s: paused"),
+        }
+        more = _("%s more")
+        rank = {'absent': 0, 'off_hours': 1, 'full': 2, 'filter': 3, 'paused': 4}
+
+        skipped = data.get('skipped', {})
+        present = {}
+        for state in data['member_states'] + data.get('overflow_states', []):
+            present.setdefault(state.team_id, []).append(state)
+        # Names and time zones of everyone named, read at once (not member by member).
+        users = self.env['res.users'].browse(
+            {state.user_id for states in present.values() for state in states}
+            | {member.user_id.id for entries in skipped.values() for _c, member, _d in entries})
+        names = {user.id: user.name for user in users}
+        user_tz = {user.id: user.tz for user in users}
+        teams = self.env['crm.team'].browse(list(skipped))
+        company_tz = {team.id: team.company_id.partner_id.tz for team in teams}
+
+        def back_on(member, until):
+            tz = user_tz[member.user_id.id] or company_tz.get(member.team_id.id) or 'UTC'
+            moment = pytz.utc.localize(until).astimezone(pytz.timezone(tz))
+            return moment.strftime('%d/%m' if moment.time() == datetime_time() else
+                                   '%d/%m %H:%M')
+
+        static = {}
+        for team_id, entries in skipped.items():
+            static[team_id] = []
+            for cause, member, detail in entries:
+                values = {'user': names[member.user_id.id]}
+                if cause == 'absent':
+                    values['date'] = back_on(member, detail)
+                elif cause == 'full':
+                    values['count'], values['quota'] = detail
+                static[team_id].append((rank[cause], member.id, causes[cause] % values))
+        overflow_fits = data.get('overflow_fits', {})
+        origin = data.get('fallback_origin', {})
+        memo = {}
+
+        def text(decision):
+            team_id = decision.team_id
+            moved = decision.lead_id in origin
+            states = present.get(team_id, ())
+            refused = frozenset(
+                state.id for state in states
+                if (overflow_fits.get(state.id) if moved else state.fits) is not None
+                and decision.lead_id not in (overflow_fits.get(state.id) if moved
+                                             else state.fits))
+            key = (team_id, moved, refused)
+            if key not in memo:
+                entries = list(static.get(team_id, ()))
+                for state in states:
+                    values = {'user': names[state.user_id], 'count': state.count,
+                              'quota': state.capacity}
+                    if state.id in refused:
+                        entries.append((rank['filter'], state.id, causes['filter'] % values))
+                    elif state.count >= state.capacity:
+                        entries.append((rank['full'], state.id, causes['full'] % values))
+                entries.sort()
+                listed = [entry[2] for entry in entries[:REASON_MAX_MEMBERS]]
+                if len(entries) > REASON_MAX_MEMBERS:
+                    listed.append(more % (len(entries) - REASON_MAX_MEMBERS))
+                memo[key] = '; '.join(listed)
+            return memo[key]
+        return text
 
     # ------------------------------------------------------------------------------------------
     # Stage 5: write
@@ -681,7 +931,8 @@ class CrmLeadRouter(models.AbstractModel):
                     elif last_kind.get(lead_id) == 'unassigned' and len(by_lead[lead_id]) == 1:
                         continue  # said already, and nothing changed since
                     batch.logs.append((lead_id, decision.team_id, decision.user_id,
-                                       decision.kind, reason(decision), company_of[lead_id]))
+                                       decision.kind, reason(decision), company_of[lead_id],
+                                       decision.rule))
             yield batch
 
     def _write_batch(self, batch, subscriptions, now):
@@ -788,7 +1039,7 @@ class CrmLeadRouter(models.AbstractModel):
     def _read_sla(self, teams, result):
         """Overdue leads in one indexed query, who held them, the members' states and, for
         teams counting working hours, each salesperson's clock. None: nothing overdue."""
-        now = fields.Datetime.now()
+        now = self._now()
         teams = teams.filtered('assignment_sla_hours')
         if not teams:
             return None
@@ -829,7 +1080,7 @@ class CrmLeadRouter(models.AbstractModel):
         base_domain = [('id', 'in', lead_ids)]
         scores = dict.fromkeys(lead_ids, 0.0)
         team_states, member_states, filters = self._read_states(
-            teams, base_domain, scores, result, True)
+            teams, base_domain, scores, result, True, now=now)
         members = {}
         for state in member_states:
             members.setdefault(state.team_id, []).append(state)
@@ -867,33 +1118,39 @@ class CrmLeadRouter(models.AbstractModel):
         return kept
 
     def _work_clocks(self, user_ids, teams, start, end):
-        """{(team_id, user_id): WorkClock} over [start, end]: the attendances of the team's
-        company calendar, minus the user's leaves and the calendar's public holidays."""
+        """{(team_id, user_id): WorkClock} over [start, end]: the attendances of the
+        salesperson's working hours in the team (their membership's resource calendar; the
+        team's company calendar when they are no member any more), minus their leaves and the
+        calendar's public holidays. A fixed number of queries."""
         users = self.env['res.users'].browse(list(user_ids))
         start_dt, end_dt = fields.Datetime.from_string(start), fields.Datetime.from_string(end)
-        calendars = {team_id: team.company_id.resource_calendar_id
-                     for team_id, team in teams.items()}
-        calendar_ids = [calendar.id for calendar in calendars.values() if calendar]
-        resources = self.env['resource.resource'].search([('user_id', 'in', users.ids)])
+        members = self.env['crm.team.member'].with_context(active_test=False).search([
+            ('team_id', 'in', list(teams)), ('user_id', 'in', users.ids)])
+        member_of = {(member.team_id.id, member.user_id.id): member for member in members}
+        resources = members.mapped('resource_id')
+        calendars = members.mapped('resource_calendar_id') \
+            | self.env['crm.team'].browse(list(teams)).mapped('company_id.resource_calendar_id')
         leaves = self.env['resource.calendar.leaves'].search([
             ('date_from', '<', end), ('date_to', '>', start),
             '|', ('resource_id', 'in', resources.ids),
-            '&', ('resource_id', '=', False), ('calendar_id', 'in', calendar_ids)])
+            '&', ('resource_id', '=', False), ('calendar_id', 'in', calendars.ids)])
         attendances = {calendar.id: [(int(a.dayofweek), a.hour_from, a.hour_to)
                                      for a in calendar.attendance_ids]
-                       for calendar in set(calendars.values()) if calendar}
-        resource_of = {resource.user_id.id: resource.id for resource in resources}
+                       for calendar in calendars}
         clocks = {}
-        for team_id, calendar in calendars.items():
-            if not calendar:
-                continue
+        for team_id, team in teams.items():
             for user in users:
+                member = member_of.get((team_id, user.id))
+                calendar = member.resource_calendar_id if member and member.resource_id \
+                    else team.company_id.resource_calendar_id
+                if not calendar:
+                    continue
+                resource = member.resource_id if member else resources.browse()
                 holes = [(fields.Datetime.from_string(leave.date_from),
                           fields.Datetime.from_string(leave.date_to)) for leave in leaves
-                         if (leave.resource_id.id == resource_of.get(user.id)
-                             and leave.resource_id)
+                         if (resource and leave.resource_id == resource)
                          or (not leave.resource_id and leave.calendar_id == calendar)]
-                tz = user.tz or teams[team_id].company_id.partner_id.tz or 'UTC'
+                tz = user.tz or team.company_id.partner_id.tz or 'UTC'
                 clocks[(team_id, user.id)] = WorkClock(attendances[calendar.id], tz, holes,
                                                        start_dt, end_dt)
         return clocks

@@ -5,6 +5,7 @@ from datetime import timedelta
 from odoo import _, api, fields, models
 from odoo.exceptions import ValidationError
 
+from ..routing.fallback import MAX_CHAIN, chain_problem
 from .crm_lead_router import ROUTING_WINDOW_DAYS
 
 
@@ -38,7 +39,8 @@ class CrmTeam(models.Model):
     assignment_max = fields.Integer(
         string="Capacity (30 days)",
         compute='_compute_assignment_max',
-        help="Sum of the capacities of the active members who are not paused.",
+        help="Sum of the quotas of the active members who are not paused (their capacities, "
+             "pro-rated for recent leave days).",
     )
     assignment_on_create = fields.Boolean(
         string="Route New Leads Immediately",
@@ -69,6 +71,47 @@ class CrmTeam(models.Model):
         help="Count only the salesperson's working hours (their calendar, without their leaves) "
              "for the take-back delay.",
     )
+    resource_calendar_id = fields.Many2one(
+        comodel_name='resource.calendar',
+        string="Working Hours",
+        default=lambda self: self._default_resource_calendar_id(),
+        domain="['|', ('company_id', '=', False), ('company_id', '=', company_id)]",
+        help="Working hours given to new members who have no working hours in the team's "
+             "company yet. Its leaves (public holidays such as Tết) stop its members receiving "
+             "leads.",
+    )
+    assignment_hours_only = fields.Boolean(
+        string="Only During Working Hours",
+        help="Members outside the working hours of their calendar (in their time zone) receive "
+             "no lead: the leads wait for the next run in their hours.",
+    )
+    assignment_absence_catchup = fields.Boolean(
+        string="Catch Up After Absences",
+        default=False,
+        help="Unticked (the default), a member's quota is pro-rated for their leave days of the "
+             "last 30 days, so that someone back from leave is not flooded. Ticked, their full "
+             "capacity applies at once.",
+    )
+    assignment_fallback_team_id = fields.Many2one(
+        comodel_name='crm.team',
+        string="Overflow Team",
+        domain="[('id', '!=', id)]",
+        help="Leads no member can take (all full, absent, off hours or filtered out), once they "
+             "waited the fallback delay, move to this team and are routed to its members.",
+    )
+    assignment_fallback_user_id = fields.Many2one(
+        comodel_name='res.users',
+        string="Fallback Salesperson",
+        domain="[('share', '=', False)]",
+        help="Leads still waiting after the overflow team (or without one) go to this "
+             "salesperson, whatever their load.",
+    )
+    assignment_fallback_hours = fields.Float(
+        string="Fallback After (Hours)",
+        default=0.0,
+        help="How long a lead waits in the team before the overflow team and the fallback "
+             "salesperson apply; 0: at once.",
+    )
     lead_unassigned_count = fields.Integer(
         string="Leads Waiting",
         compute='_compute_routing_counts',
@@ -80,12 +123,16 @@ class CrmTeam(models.Model):
         help="Leads given to the routing members of this team during the last 30 days.",
     )
 
+    @api.model
+    def _default_resource_calendar_id(self):
+        return self.env['res.company']._company_default_get('crm.team').resource_calendar_id
+
     @api.depends('routing_member_ids.assignment_max', 'routing_member_ids.active',
-                 'routing_member_ids.assignment_optout')
+                 'routing_member_ids.assignment_optout', 'routing_member_ids.assignment_quota')
     def _compute_assignment_max(self):
         for team in self:
             team.assignment_max = sum(
-                member.assignment_max for member in team.routing_member_ids
+                member.assignment_quota for member in team.routing_member_ids
                 if not member.assignment_optout)
 
     def _compute_routing_counts(self):
@@ -109,6 +156,56 @@ class CrmTeam(models.Model):
                 raise ValidationError(
                     _("Team %s: the maximum score must be 0 (no upper bound) or greater than "
                       "the minimum score.") % team.display_name)
+
+    @api.constrains('assignment_fallback_team_id', 'company_id')
+    def _check_assignment_fallback_team(self):
+        """Same company, no cycle, at most 3 teams in a chain (the team, two overflow
+        levels)."""
+        # The chains may pass through teams the person saving cannot read.
+        teams = self.sudo()
+        for team in teams:
+            overflow = team.assignment_fallback_team_id
+            if overflow and overflow.company_id != team.company_id:
+                raise ValidationError(
+                    _("Team %(team)s: the overflow team %(overflow)s belongs to another "
+                      "company.") % {'team': team.name, 'overflow': overflow.name})
+        if not teams.filtered('assignment_fallback_team_id'):
+            return
+        self.env.cr.execute("SELECT id, assignment_fallback_team_id FROM crm_team")
+        next_of = dict(self.env.cr.fetchall())
+        for team in teams:
+            problem = chain_problem(next_of, team.id)
+            if problem == 'cycle':
+                raise ValidationError(
+                    _("Team %s: its overflow teams lead back to a team already in the chain; "
+                      "choose an overflow team that does not overflow into it.") % team.name)
+            if problem:
+                raise ValidationError(
+                    _("Team %(team)s: an overflow chain holds at most %(max)s teams (a team and "
+                      "two overflow levels).") % {'team': team.name, 'max': MAX_CHAIN})
+
+    @api.constrains('assignment_fallback_user_id', 'company_id')
+    def _check_assignment_fallback_user(self):
+        for team in self.sudo():
+            user = team.assignment_fallback_user_id
+            if not user:
+                continue
+            if user.share:
+                raise ValidationError(
+                    _("Team %(team)s: %(user)s is not an internal user and cannot be the "
+                      "fallback salesperson.") % {'team': team.name, 'user': user.name})
+            if team.company_id and team.company_id not in user.company_ids:
+                raise ValidationError(
+                    _("Team %(team)s: the fallback salesperson %(user)s does not work for "
+                      "%(company)s.") % {'team': team.name, 'user': user.name,
+                                         'company': team.company_id.name})
+
+    @api.constrains('assignment_fallback_hours')
+    def _check_assignment_fallback_hours(self):
+        for team in self:
+            if team.assignment_fallback_hours < 0:
+                raise ValidationError(_("Team %s: the fallback delay cannot be negative.")
+                                      % team.display_name)
 
     @api.constrains('assignment_sla_hours', 'assignment_sla_max')
     def _check_assignment_sla(self):

@@ -1,6 +1,11 @@
 # License LGPL-3.0 or later (https://www.gnu.org/licenses/lgpl).
+from datetime import timedelta
+from math import isinf, isnan
+
 from odoo import _, api, fields, models
 from odoo.exceptions import ValidationError
+
+from ..routing import absence
 
 
 class CrmTeamMember(models.Model):
@@ -62,6 +67,48 @@ class CrmTeamMember(models.Model):
         help="Leads of this team given to this salesperson during the last 30 days, however "
              "they were assigned.",
     )
+    assignment_weight = fields.Float(
+        string="Weight",
+        default=1.0,
+        track_visibility='onchange',
+        help="Share of the leads: a member of weight 2 receives about twice as many as a member "
+             "of weight 1 with the same capacity. 0 makes a reserve member, who receives a lead "
+             "only when no member of weight above 0 can take it.",
+    )
+    resource_id = fields.Many2one(
+        comodel_name='resource.resource',
+        string="Resource",
+        readonly=True,
+        ondelete='set null',
+        help="The salesperson's resource in the team's company: their working hours and their "
+             "leaves.",
+    )
+    resource_calendar_id = fields.Many2one(
+        related='resource_id.calendar_id',
+        string="Working Hours",
+        help="The salesperson's working hours in the team's company. Leaves of this calendar "
+             "(public holidays) stop them receiving leads, and so do their own leaves.",
+    )
+    is_absent = fields.Boolean(
+        string="On Leave",
+        compute='_compute_availability',
+        search='_search_is_absent',
+        help="On leave now (a leave of theirs or a public holiday of their working hours), or "
+             "for the rest of their working day: they receive no lead meanwhile.",
+    )
+    leave_date_to = fields.Datetime(
+        string="On Leave Until",
+        compute='_compute_availability',
+        help="When the absence covering now ends (leaves that overlap or follow each other "
+             "count as one).",
+    )
+    assignment_quota = fields.Integer(
+        string="Quota (30 days)",
+        compute='_compute_availability',
+        help="The capacity pro-rated for the leave days of the last 30 days, so that someone "
+             "back from leave is not flooded: capacity x (1 - leave days / working days), "
+             "rounded. The capacity itself when the team catches up after absences.",
+    )
 
     _sql_constraints = [
         ('team_user_uniq', 'unique(team_id, user_id)',
@@ -79,6 +126,107 @@ class CrmTeamMember(models.Model):
         loads = self.mapped('team_id')._routing_member_loads()
         for member in self:
             member.lead_month_count = loads.get((member.team_id.id, member.user_id.id), (0,))[0]
+
+    @api.depends('assignment_max', 'resource_id', 'team_id.assignment_absence_catchup')
+    def _compute_availability(self):
+        availability = self._routing_availability()
+        for member in self:
+            state = availability.get(member.id)
+            member.is_absent = bool(state and state.absent_until)
+            member.leave_date_to = state and state.absent_until and \
+                fields.Datetime.to_string(state.absent_until)
+            member.assignment_quota = state.quota if state else member.assignment_max
+
+    def _search_is_absent(self, operator, value):
+        if operator not in ('=', '!=') or not isinstance(value, bool):
+            raise ValueError(_("Search on absence: only = and != True or False are supported."))
+        members = self.search([])
+        availability = members._routing_availability()
+        absent = [member_id for member_id, state in availability.items() if state.absent_until]
+        return [('id', 'in' if (operator == '=') == value else 'not in', absent)]
+
+    def _routing_availability(self, now=None):
+        """{member id: routing.absence.Availability} of these members at ``now`` (a naive UTC
+        datetime; default: the router's now), in a fixed number of queries whatever the number
+        of members: the members with their resources, the leaves overlapping the window, the
+        attendances of their calendars. Interval arithmetic in ``routing.absence``.
+
+        Time zones: the user's, else the team's company partner's, else UTC.
+        """
+        members = self.filtered('id')
+        if not members:
+            return {}
+        if now is None:
+            now = fields.Datetime.from_string(self.env['crm.lead.router']._now())
+        # Read in SQL, as the system: colleagues' leaves are not all readable by everyone who
+        # sees a team's members (core shows an employee their own leaves only); only the end of
+        # an absence and the quota come out of here, never a leave's reason.
+        cr = self.env.cr
+        cr.execute("""
+            SELECT m.id, m.assignment_max, r.id, r.calendar_id, p.tz, cp.tz,
+                   coalesce(t.assignment_absence_catchup, FALSE)
+              FROM crm_team_member m
+              JOIN res_users u ON u.id = m.user_id
+              JOIN res_partner p ON p.id = u.partner_id
+              LEFT JOIN crm_team t ON t.id = m.team_id
+              LEFT JOIN res_company c ON c.id = coalesce(t.company_id, u.company_id)
+              LEFT JOIN res_partner cp ON cp.id = c.partner_id
+              LEFT JOIN resource_resource r ON r.id = m.resource_id
+             WHERE m.id = ANY(%s)
+        """, (members.ids,))
+        rows = cr.fetchall()
+        resource_ids = sorted({row[2] for row in rows if row[2]})
+        calendar_ids = sorted({row[3] for row in rows if row[3]})
+        # The quota looks at the 30 local days before today (a day more covers any time zone);
+        # a leave covering now is followed to its end through the leaves it adjoins.
+        start = now - timedelta(days=absence.QUOTA_WINDOW_DAYS + 2)
+        end = now + timedelta(days=366)
+        leaves_of_resource, leaves_of_calendar = {}, {}
+        if resource_ids or calendar_ids:
+            cr.execute("""
+                SELECT resource_id, calendar_id, date_from, date_to
+                  FROM resource_calendar_leaves
+                 WHERE date_to > %s AND date_from < %s AND date_to > date_from
+                   AND (resource_id = ANY(%s)
+                        OR (resource_id IS NULL AND calendar_id = ANY(%s)))
+            """, (fields.Datetime.to_string(start), fields.Datetime.to_string(end),
+                  resource_ids, calendar_ids))
+            for resource_id, calendar_id, date_from, date_to in cr.fetchall():
+                interval = (fields.Datetime.from_string(date_from),
+                            fields.Datetime.from_string(date_to))
+                if resource_id:
+                    leaves_of_resource.setdefault(resource_id, []).append(interval)
+                else:
+                    leaves_of_calendar.setdefault(calendar_id, []).append(interval)
+        attendances = {}
+        if calendar_ids:
+            cr.execute("""
+                SELECT calendar_id, dayofweek, hour_from, hour_to
+                  FROM resource_calendar_attendance
+                 WHERE calendar_id = ANY(%s) AND hour_to > hour_from
+                 ORDER BY calendar_id, dayofweek, hour_from
+            """, (calendar_ids,))
+            for calendar_id, dayofweek, hour_from, hour_to in cr.fetchall():
+                attendances.setdefault(calendar_id, []).append(
+                    (int(dayofweek), hour_from, hour_to))
+        result, memo = {}, {}
+        for member_id, maximum, resource_id, calendar_id, tz, company_tz, catchup in rows:
+            leaves = tuple(sorted(leaves_of_resource.get(resource_id, [])
+                                  + leaves_of_calendar.get(calendar_id, [])))
+            key = (maximum, leaves, calendar_id, tz or company_tz or 'UTC', catchup)
+            if key not in memo:
+                memo[key] = absence.availability(maximum, leaves, attendances.get(calendar_id, ()),
+                                                 key[3], now, catchup)
+            result[member_id] = memo[key]
+        return result
+
+    @api.constrains('assignment_weight')
+    def _check_assignment_weight(self):
+        for member in self:
+            weight = member.assignment_weight
+            if weight < 0 or isnan(weight) or isinf(weight):
+                raise ValidationError(_("%s: the weight must be a number, 0 or more (0 makes a "
+                                        "reserve member).") % member.display_name)
 
     @api.constrains('assignment_domain')
     def _check_assignment_domain(self):
@@ -114,4 +262,85 @@ class CrmTeamMember(models.Model):
             if archived:
                 archived.write(dict(vals, active=True))
                 return archived
-        return super(CrmTeamMember, self).create(vals)
+        vals = dict(vals)
+        calendar_id = vals.pop('resource_calendar_id', None)
+        member = super(CrmTeamMember, self).create(vals)
+        member._routing_ensure_resource()
+        if calendar_id:
+            member._routing_set_calendar(calendar_id)
+        return member
+
+    @api.multi
+    def write(self, vals):
+        vals = dict(vals)
+        set_calendar = 'resource_calendar_id' in vals
+        calendar_id = vals.pop('resource_calendar_id', None)
+        res = super(CrmTeamMember, self).write(vals)
+        if 'team_id' in vals or 'user_id' in vals:
+            self._routing_ensure_resource()
+        if set_calendar:
+            self._routing_set_calendar(calendar_id)
+        return res
+
+    @api.model
+    def _routing_ensure_all_resources(self):
+        """Install and upgrade: give a resource to the members made before members had one
+        (archived ones too, so that reactivating them needs nothing more)."""
+        self.with_context(active_test=False).search(
+            [('resource_id', '=', False)])._routing_ensure_resource()
+        return True
+
+    def _routing_ensure_resource(self):
+        """Give each member the user's resource in the team's company: an existing one is
+        reused, with its working hours; else one is created on the team's working hours (the
+        company's when the team has none)."""
+        # Resources are HR configuration that only administrators may create or change, and a
+        # sales manager adds members: the member's own resource is looked up and made as the
+        # system, nothing else.
+        Resource = self.env['resource.resource'].sudo()
+        for member in self.sudo():
+            company = member.team_id.company_id or member.user_id.company_id
+            resource = member.resource_id
+            if resource and resource.user_id == member.user_id and resource.company_id == company:
+                continue
+            resource = Resource.search([('user_id', '=', member.user_id.id),
+                                        ('company_id', '=', company.id)], order='id', limit=1)
+            if not resource:
+                calendar = member.team_id.resource_calendar_id or company.resource_calendar_id
+                resource = Resource.create({
+                    'name': member.user_id.name,
+                    'user_id': member.user_id.id,
+                    'company_id': company.id,
+                    'calendar_id': calendar.id,
+                    'resource_type': 'user',
+                })
+            member.resource_id = resource
+
+    def _routing_set_calendar(self, calendar_id):
+        """Change the working hours of the members' resources (the Working Hours field), for
+        whoever may change the members."""
+        self.check_access_rights('write')
+        self.check_access_rule('write')
+        calendar = self.env['resource.calendar'].browse(calendar_id)
+        if not calendar:
+            raise ValidationError(_("Working hours are required."))
+        # Only administrators write resources; a sales manager sets a member's working hours.
+        self.mapped('resource_id').sudo().write({'calendar_id': calendar.id})
+
+    @api.multi
+    def action_add_absence(self):
+        """Button: record a leave of this member (their resource), in a dialog."""
+        self.ensure_one()
+        return {
+            'type': 'ir.actions.act_window',
+            'name': _("Add absence"),
+            'res_model': 'resource.calendar.leaves',
+            'view_mode': 'form',
+            'target': 'new',
+            'context': {
+                'default_resource_id': self.resource_id.id,
+                'default_calendar_id': self.resource_calendar_id.id,
+                'default_name': _("Leave"),
+                'default_tz': self.user_id.tz or self.company_id.partner_id.tz or 'UTC',
+            },
+        }

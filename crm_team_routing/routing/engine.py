@@ -6,9 +6,11 @@ queries per team and member, calls :func:`route`, then writes the decisions in b
 here touches the database, which keeps the algorithm easy to test and to profile.
 
 Phase 1 gives each lead waiting for a team to the matching team with the lowest load relative to
-its capacity (ties: sequence, then id). Phase 2 gives each lead of a routed team to the eligible
-member with the lowest load, count / (capacity x weight) (ties: longest waiting, then member id);
-members of weight 0 are a reserve, used only when no member of weight > 0 can take the lead.
+its capacity (ties: sequence, then id); a team nobody is available in (all its members absent or
+off hours) comes after every other matching team. Phase 2 gives each lead of a routed team to the
+eligible member with the lowest load, count / (capacity x weight) (ties: longest waiting, then
+member id); members of weight 0 are a reserve, used only when no member of weight > 0 can take
+the lead.
 Leads are taken best first: higher score, older creation, lower id. Same input, same output.
 
 Phase 2 keeps each team's members in heaps ordered by load, one heap per distinct member filter,
@@ -23,8 +25,10 @@ from operator import itemgetter
 
 # kind: 'team' (phase 1), 'member' (phase 2) or 'unassigned'; score and load (before the lead)
 # explain it; why says what kept an unassigned lead waiting: 'no_team', 'team_filter' (a lead
-# put in the team that does not match its filter) or 'no_member'.
-Decision = namedtuple('Decision', 'lead_id team_id user_id member_id kind score load why')
+# put in the team that does not match its filter) or 'no_member'. rule: how a team or member was
+# chosen when it was not phase 1 or 2's balance (None), e.g. 'fallback_team', 'fallback_user'.
+Decision = namedtuple('Decision', 'lead_id team_id user_id member_id kind score load why rule')
+Decision.__new__.__defaults__ = (None,)
 
 NEVER = ''  # sorts before any datetime string: never-assigned members wait the longest
 
@@ -36,10 +40,14 @@ class TeamState(object):
     ``fits``: ids of leads matching the team filter (phase 2 needs filter, not score band).
     ``load``: members' 30-day counts plus waiting leads; grows as phase 1 routes leads to it.
     ``assign_members``: whether phase 2 runs for this team in this run.
+    ``available``: whether a member is there to take leads now (not all absent or off hours);
+    phase 1 ranks a team nobody is available in after every other matching team.
     """
-    __slots__ = ('id', 'sequence', 'capacity', 'load', 'entry', 'fits', 'assign_members')
+    __slots__ = ('id', 'sequence', 'capacity', 'load', 'entry', 'fits', 'assign_members',
+                 'available')
 
-    def __init__(self, team_id, sequence, capacity, load, entry, fits, assign_members=True):
+    def __init__(self, team_id, sequence, capacity, load, entry, fits, assign_members=True,
+                 available=True):
         self.id = team_id
         self.sequence = sequence
         self.capacity = capacity
@@ -47,6 +55,7 @@ class TeamState(object):
         self.entry = entry
         self.fits = fits
         self.assign_members = assign_members
+        self.available = available
 
 
 class MemberState(object):
@@ -200,8 +209,10 @@ def _route(leads, phase1_ids, teams, members, now):
             continue
         best = None
         for team in entries.get(lead_id, ()):
-            if best is None or (team.load * best.capacity, team.sequence, team.id) < \
-                    (best.load * team.capacity, best.sequence, best.id):
+            # A team nobody is available in ranks after the others (True sorts after False).
+            if best is None or (not team.available, team.load * best.capacity, team.sequence,
+                                team.id) < \
+                    (not best.available, best.load * team.capacity, best.sequence, best.id):
                 best = team
         if best is None:
             decisions.append(Decision(lead_id, None, None, None, 'unassigned', score, None,

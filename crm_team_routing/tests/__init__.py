@@ -15,3 +15,5 @@ from . import test_gate
 from . import test_filters
 from . import test_followers
 from . import test_validation
+from . import test_absence
+from . import test_fallback

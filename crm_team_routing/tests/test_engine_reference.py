@@ -35,8 +35,9 @@ def reference_route(leads, phase1_ids, teams, members, now):
             continue
         best = None
         for team in entries.get(lead_id, ()):
-            if best is None or (team.load * best.capacity, team.sequence, team.id) < \
-                    (best.load * team.capacity, best.sequence, best.id):
+            if best is None or (not team.available, team.load * best.capacity, team.sequence,
+                                team.id) < \
+                    (not best.available, best.load * team.capacity, best.sequence, best.id):
                 best = team
         if best is None:
             team_of[lead_id] = None
@@ -115,8 +116,10 @@ def random_run(seed):
     for team_id in run_team_ids:
         entry = {lead_id for lead_id in lead_ids if rng.random() < 0.4}
         fits = entry | {lead_id for lead_id in lead_ids if rng.random() < 0.5}
+        # Every 7th team has nobody available (all absent or off hours); no draw from rng, so
+        # the other values are those the seeds gave before availability existed.
         teams.append((team_id, rng.randint(1, 3), rng.randint(1, 60), rng.randint(0, 40), entry,
-                      fits, rng.random() < 0.9))
+                      fits, rng.random() < 0.9, team_id % 7 != 0))
     members, filters = [], []
     member_ids = rng.sample(range(1, 10000), 60)
     for member_id in member_ids[:rng.randint(0, 60)]:

@@ -162,7 +162,8 @@ class TestSla(RoutingCase):
         self.team.assignment_sla_working_hours = True
         calendar = self.env['resource.calendar'].create({
             'name': 'Never working', 'attendance_ids': [(5,)]})
-        self.company.resource_calendar_id = calendar
+        # The salesperson's working hours: those of their membership's resource.
+        self.team.routing_member_ids.write({'resource_calendar_id': calendar.id})
         lead = self.given_to(self.sales[0], hours_ago=100)
         self.take_back()
         self.assertEqual(lead.user_id, self.sales[0], "no working hour has passed")
