@@ -130,8 +130,7 @@ class TestFallback(RoutingCase):
         stranger = self.create_user('routing_stranger', 'sales_team.group_sale_salesman',
                                     company_id=other_company.id,
                                     company_ids=[(6, 0, [other_company.id])])
-        portal = self.create_user('routing_portal', 'base.group_portal')
-        for user in (stranger, portal):
+        for user in (stranger, self.portal):
             self.assertRefused(self.team.sudo(self.manager),
                                {'assignment_fallback_user_id': user.id})
         foreign = self.Team.create({'name': 'Foreign', 'company_id': other_company.id})
