@@ -232,9 +232,7 @@ class CrmLeadRouter(models.AbstractModel):
         user = self.env.user
         if user._is_superuser():
             return
-        if not user.has_group('crm_team_routing.group_sale_team_leader'):
-            raise AccessError(_("Only team leaders and sales managers can assign leads in "
-                                "bulk."))
+        self._check_bulk_assigner()
         self._check_writable(leads)
         if user.has_group('sales_team.group_sale_salesman_all_leads'):
             self._check_companies(teams.sudo().mapped('company_id'))
@@ -243,6 +241,12 @@ class CrmLeadRouter(models.AbstractModel):
         if foreign:
             raise AccessError(_("You can only assign leads into the teams you lead; %s is not "
                                 "one of them.") % foreign[0].name)
+
+    def _check_bulk_assigner(self):
+        """Assigning in bulk is for team leaders and above; salespeople may not."""
+        if not self.env.user.has_group('crm_team_routing.group_sale_team_leader'):
+            raise AccessError(_("Only team leaders and sales managers can assign leads in "
+                                "bulk."))
 
     def _gate_writable(self, teams, leads):
         """Server action: leads the caller may write (automated actions fired by website forms
@@ -302,9 +306,7 @@ class CrmLeadRouter(models.AbstractModel):
         user = self.env.user
         if user._is_superuser():
             return
-        if not user.has_group('crm_team_routing.group_sale_team_leader'):
-            raise AccessError(_("Only team leaders and sales managers can assign leads in "
-                                "bulk."))
+        self._check_bulk_assigner()
         targets = (users or self.env['res.users']) | (share_users or self.env['res.users'])
         self._check_targets(leads, targets)
         if user.has_group('sales_team.group_sale_salesman_all_leads'):
