@@ -8,3 +8,4 @@ from . import crm_lead_scoring_rule
 from . import crm_lead_share_rule
 from . import ir_rule
 from . import mail_followers
+from . import res_partner
