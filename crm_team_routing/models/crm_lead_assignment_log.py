@@ -16,6 +16,17 @@ LOG_KINDS = [
     ('unassigned', 'Waiting'),
 ]
 
+# Which rule made a decision (DESIGN.md, crm.lead.assignment.log): 'balance' on the 'team' and
+# 'member' rows of ordinary routing, 'owner' on rows of the existing owner step; the fallback and
+# SLA take-back rules have their own. Empty on 'unassigned', 'manual' and 'share' rows.
+LOG_RULES = [
+    ('balance', 'Least loaded'),
+    ('owner', 'Existing owner'),
+    ('fallback_team', 'Overflow team'),
+    ('fallback_user', 'Fallback salesperson'),
+    ('sla', 'SLA take-back'),
+]
+
 
 class CrmLeadAssignmentLog(models.Model):
     """One row per routing decision. Written by the system only (raw inserts in batches, no
@@ -60,6 +71,12 @@ class CrmLeadAssignmentLog(models.Model):
         required=True,
         readonly=True,
     )
+    rule = fields.Selection(
+        selection=LOG_RULES,
+        readonly=True,
+        help="Which routing rule made the decision: the least loaded team or member, the "
+             "existing owner of the customer, a fallback, an SLA take-back.",
+    )
     reason = fields.Text(
         readonly=True,
     )
@@ -85,24 +102,28 @@ class CrmLeadAssignmentLog(models.Model):
 
     @api.model
     def _routing_insert(self, rows, date, notify=False):
-        """Insert log rows given as (lead_id, team_id, user_id, kind, reason, company_id) in one
-        statement. Digests list the rows not notified yet: routing's ``member`` rows, and the
-        rows of assignments a person made in bulk (``notify``); the others are born notified
-        (a change by hand sends core's own message)."""
+        """Insert log rows given as (lead_id, team_id, user_id, kind, reason, company_id[, rule])
+        in one statement (``rule``, optional, a key of LOG_RULES). Digests list the rows not
+        notified yet: routing's ``member`` rows, and the rows of assignments a person made in
+        bulk (``notify``); the others are born notified (a change by hand sends core's own
+        message)."""
         if not rows:
             return
         # Columns travel as arrays: cheaper to build and to parse than a VALUES list.
-        lead_ids, team_ids, user_ids, kinds, reasons, company_ids = map(list, zip(*rows))
+        lead_ids, team_ids, user_ids, kinds, reasons, company_ids = map(
+            list, zip(*[row[:6] for row in rows]))
+        rules = [(row[6] if len(row) > 6 else None) or None for row in rows]
         self.env.cr.execute("""
             INSERT INTO crm_lead_assignment_log
-                   (lead_id, team_id, user_id, kind, reason, company_id, notified, date)
-            SELECT lead_id, team_id, user_id, kind, reason, company_id,
+                   (lead_id, team_id, user_id, kind, reason, company_id, rule, notified, date)
+            SELECT lead_id, team_id, user_id, kind, reason, company_id, rule,
                    user_id IS NULL OR NOT (kind = 'member' OR %s), %s
-              FROM unnest(%s::int[], %s::int[], %s::int[], %s::varchar[], %s::text[], %s::int[])
-                   AS r(lead_id, team_id, user_id, kind, reason, company_id)
+              FROM unnest(%s::int[], %s::int[], %s::int[], %s::varchar[], %s::text[], %s::int[],
+                          %s::varchar[])
+                   AS r(lead_id, team_id, user_id, kind, reason, company_id, rule)
         """, (bool(notify), date, lead_ids, [team_id or None for team_id in team_ids],
               [user_id or None for user_id in user_ids], kinds, reasons,
-              [company_id or None for company_id in company_ids]))
+              [company_id or None for company_id in company_ids], rules))
         # New rows only: no log record is stale, the leads' history is.
         self.env['crm.lead'].invalidate_cache(['assignment_log_ids'])
 
