@@ -79,6 +79,12 @@ class CrmLead(models.Model):
         help="The mobile, else the phone, in international format (+84912345678): how routing "
              "recognises a customer who calls again; empty when the number is not valid.",
     )
+    same_customer_count = fields.Integer(
+        string="Same Customer",
+        compute='_compute_same_customer_count',
+        help="Open leads and opportunities of the same customer, email or phone that you may "
+             "read.",
+    )
 
     @api.model_cr_context
     def _auto_init(self):
@@ -107,7 +113,7 @@ class CrmLead(models.Model):
         """)
 
     # ------------------------------------------------------------------------------------------
-    # Matching keys (the existing owner step)
+    # Matching keys (the existing owner step) and the "Same customer" button
     # ------------------------------------------------------------------------------------------
 
     @api.depends('email_from')
@@ -147,6 +153,47 @@ class CrmLead(models.Model):
             keys.sanitize_phones([row[2], row[1]], keys.region_code(row[3], row[4], default)),
         ), ['email_normalized', 'phone_sanitized'])
         self.invalidate_cache(['email_normalized', 'phone_sanitized'])
+
+    @api.multi
+    def _get_same_customer_domain(self):
+        """Open leads and opportunities of this lead's company sharing its customer (commercial
+        entity), email or phone; this lead excluded. None when the lead has no key."""
+        self.ensure_one()
+        keys_domain = []
+        partner = self.partner_id.commercial_partner_id
+        if partner:
+            keys_domain.append([('partner_id', 'child_of', partner.id)])
+        if self.email_normalized:
+            keys_domain.append([('email_normalized', '=', self.email_normalized)])
+        if self.phone_sanitized:
+            keys_domain.append([('phone_sanitized', '=', self.phone_sanitized)])
+        if not keys_domain:
+            return None
+        domain = ['|'] * (len(keys_domain) - 1) + [leaf for part in keys_domain for leaf in part]
+        return [('id', '!=', self.id), ('probability', '<', 100),
+                ('company_id', '=', self.company_id.id)] + domain
+
+    @api.depends('partner_id', 'email_from', 'phone', 'mobile')
+    def _compute_same_customer_count(self):
+        for lead in self:
+            domain = lead._get_same_customer_domain() if isinstance(lead.id, int) else None
+            # As the current user: the count is of what they may open.
+            lead.same_customer_count = self.search_count(domain) if domain else 0
+
+    @api.multi
+    def action_view_same_customer(self):
+        """Button: the open leads and opportunities of the same customer, email or phone,
+        those the current user may read."""
+        self.ensure_one()
+        return {
+            'type': 'ir.actions.act_window',
+            'name': _("Same customer"),
+            'res_model': 'crm.lead',
+            'view_mode': 'tree,form',
+            'views': [(False, 'tree'), (False, 'form')],
+            'domain': self._get_same_customer_domain() or [('id', '=', 0)],
+            'context': {'create': False},
+        }
 
     # ------------------------------------------------------------------------------------------
     # ORM overrides
