@@ -8,3 +8,5 @@ from . import test_mass_assign
 from . import test_automation
 from . import test_ui
 from . import test_concurrency
+from . import test_owner_rules
+from . import test_owner
