@@ -896,7 +896,10 @@ class CrmLeadRouter(models.AbstractModel):
                 if key:
                     keys[kind].add((company_id, key))
         found = self._read_owner_records(keys)
-        stoplist = self._read_owner_stoplist(keys)
+        # A key nobody owns cannot have two owners: only owned keys may be stoplisted.
+        stoplist = self._read_owner_stoplist({kind: {(company_id, key) for company_id, key
+                                                     in keys[kind] if (kind, company_id, key)
+                                                     in found} for kind in keys})
         matches, keys_of = {}, {}
         for lead_id, email, phone, partner_id, partner_name, partner_user, commercial_id, \
                 commercial_name, commercial_user in candidates:
@@ -992,7 +995,7 @@ class CrmLeadRouter(models.AbstractModel):
         return {'email': 'lower(p.email)', 'phone': 'p.phone_sanitized'}[kind]
 
     def _read_owner_stoplist(self, keys):
-        """{(company_id, key_kind, key)}: the emails and phones of the run shared by too many
+        """{(company_id, key_kind, key)}: the emails and phones among ``keys`` shared by too many
         records with several owners (``owner.is_stoplisted``): a hotline, an info@ address.
         Records: open leads and opportunities (the candidate itself not counted) and customers
         with a salesperson, of the key's company. One query per kind of key."""
@@ -1028,17 +1031,18 @@ class CrmLeadRouter(models.AbstractModel):
         """{user_id: [owner.Seat]}: the active memberships of active users in the run's teams
         that route to existing owners, ordered by team sequence then id. One query."""
         self.env.cr.execute("""
-            SELECT m.id, m.team_id, m.user_id, m.assignment_optout, m.assignment_max
-              FROM crm_team_member m JOIN res_users u ON u.id = m.user_id
+            SELECT m.id, m.team_id, m.user_id, m.assignment_optout, m.assignment_max,
+                   t.company_id, t.sequence
+              FROM crm_team_member m
+              JOIN crm_team t ON t.id = m.team_id
+              JOIN res_users u ON u.id = m.user_id
              WHERE m.active AND u.active AND m.team_id = ANY(%s)
         """, (owner_teams.ids,))
         rows = self.env.cr.fetchall()
         states = {state.id: state for state in data['member_states']}
         absent = self._owner_absent_member_ids([row[0] for row in rows], data['now'])
-        team_by_id = {team.id: team for team in owner_teams}
         seats = {}
-        for member_id, team_id, user_id, paused, capacity in rows:
-            team = team_by_id[team_id]
+        for member_id, team_id, user_id, paused, capacity, company_id, sequence in rows:
             state = states.get(member_id)
             if paused:
                 blocked = 'paused'
@@ -1051,7 +1055,7 @@ class CrmLeadRouter(models.AbstractModel):
             else:
                 blocked = None
             seats.setdefault(user_id, []).append(owner.Seat(
-                team_id, team.company_id.id or None, team.sequence, state, blocked))
+                team_id, company_id, sequence or 0, state, blocked))
         for user_seats in seats.values():
             user_seats.sort(key=lambda seat: (seat.sequence, seat.team_id))
         return seats
@@ -1146,8 +1150,12 @@ class CrmLeadRouter(models.AbstractModel):
             ('run', 'phone'): _("lead '%(record)s' with the same phone %(key)s in this run, "
                                 "given to %(user)s"),
         }
-        users = {user.id: user.name for user in self.env['res.users'].browse(
-            {match.user_id for match in matches})}
+        # Names in one query each (a web form's run is one lead: every query counts).
+        self.env.cr.execute("""
+            SELECT u.id, p.name FROM res_users u JOIN res_partner p ON p.id = u.partner_id
+             WHERE u.id = ANY(%s)
+        """, (list({match.user_id for match in matches}),))
+        users = dict(self.env.cr.fetchall())
         run_ids = [match.record_id for match in matches if match.record == 'run']
         run_names = {}
         if run_ids:
