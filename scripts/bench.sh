@@ -4,7 +4,10 @@
 #   BENCH leads=N seconds=S leads_per_s=R queries_per_lead=Q peak_mb=M floor_ratio=F correct=yes|no
 # and the command fails unless the result is correct. BENCH_WRITERS=1 writes on one connection
 # (crm_team_routing.parallel_writers); BENCH_PROFILE=30 adds the 30 most expensive
-# functions of the run (cProfile, which slows the run down).
+# functions of the run (cProfile, which slows the run down); BENCH_OWNERS=1 is the existing owner
+# variant: 50,000 existing open opportunities and customers, 30% of the new leads sharing a phone
+# or an email with one of them, "Route to the existing owner" on every team (its BENCH line
+# carries owners=1).
 set -euo pipefail
 source "$(dirname "$(readlink -f "$0")")/lib.sh"
 
