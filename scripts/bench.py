@@ -12,6 +12,10 @@
 # quota is pro-rated), and routes half the teams during working hours only, a member of each of
 # those being off shift. BENCH_SLA=1 then times one SLA take-back run over N open assigned
 # leads of which N/10 are overdue (sla_bench); its report ends with a BENCH_SLA line.
+# BENCH_OWNERS=1 adds 50,000 existing open opportunities and customers (35,000 and 15,000) owned
+# by the members, makes 30% of the new leads share a phone or an email with one of them (typed
+# another way), and turns on "Route to the existing owner" on every team; it also times
+# route-on-create of one lead with and without the owner step.
 import cProfile
 import functools
 import io
@@ -29,6 +33,7 @@ import odoo
 from odoo import fields
 from odoo.tools.safe_eval import safe_eval
 from odoo.addons.crm_team_routing.routing import engine as routing_engine
+from odoo.addons.crm_team_routing.routing import owner as routing_owner
 
 LEADS = int(os.environ.get('BENCH_LEADS') or 100000)
 PROFILE_LINES = int(os.environ.get('BENCH_PROFILE') or 0)
@@ -39,6 +44,13 @@ SLA = bool(os.environ.get('BENCH_SLA'))
 # Leads/s of a plain routing run of 10,000 leads (make bench LEADS=10000), for the ratio.
 SLA_REFERENCE = float(os.environ.get('BENCH_SLA_REF') or 0)
 ABSENCE = (os.environ.get('BENCH_ABSENCE') or '0') not in ('0', '')
+# The existing owner variant (see above).
+OWNERS = (os.environ.get('BENCH_OWNERS') or '0') not in ('0', '')
+OWNED_OPPORTUNITIES = 35000
+OWNED_CUSTOMERS = 15000
+OWNED_SHARE = 0.3          # of the new leads, sharing a key with an existing record
+OWNED_DAYS_AGO = 60        # existing records were assigned before the 30-day window
+CREATE_SAMPLES = 20        # route-on-create runs of one lead timed, with and without owners
 
 # Share of the leads the members' capacities add up to: below 1, some leads must wait.
 CAPACITY_SHARE = 0.9
@@ -156,6 +168,8 @@ class BenchData(object):
         self.unavailable = set()   # (team id, user id) on leave or off shift (BENCH_ABSENCE)
         self.leave_now = set()     # member ids on leave now (BENCH_ABSENCE)
         self.past_leave = set()    # member ids with leave days in the last 30 (BENCH_ABSENCE)
+        self.last_lead_id = 0      # the generated leads are ids 1..last_lead_id
+        self.fill_seconds = 0.0    # matching keys of every lead and partner, filled in SQL batches
 
     def countries(self, codes):
         return [self.country[code] for code in codes]
@@ -202,8 +216,92 @@ def generate_leads(data, count):
         'sources': list(data.source.values()), 'n_sources': len(data.source),
         'campaigns': campaign_slots, 'n_campaigns': len(campaign_slots),
     })
+    env.cr.execute("SELECT max(id) FROM crm_lead")
+    data.last_lead_id = env.cr.fetchone()[0]
     # Fresh statistics, as autovacuum would have gathered on a table that grew over time.
     env.cr.execute("ANALYZE crm_lead")
+    env.cache.invalidate()
+
+
+def owned_phone(index):
+    """The phone of existing record ``index`` as it was typed then: a Vinaphone mobile."""
+    return '091%07d' % index
+
+
+def generate_owned(data):
+    """BENCH_OWNERS: 35,000 open opportunities and 15,000 customers, each with its own phone and
+    email, owned by routing members (in proportion to their capacity, paused ones included),
+    assigned before the 30-day window; 30% of the new leads get the phone (as '+84 91x ...') or
+    the email (upper case, with a display name) of one of them. In SQL, like the leads."""
+    seats = []  # (team_id, user_id), repeated by capacity
+    for member in data.members:
+        seats += [(member.team_id.id, member.user_id.id)] * member.assignment_max
+    now = fields.Datetime.from_string(fields.Datetime.now())
+    assigned = fields.Datetime.to_string(now - timedelta(days=OWNED_DAYS_AGO))
+    env.cr.execute("""
+        INSERT INTO crm_lead (
+            name, type, active, probability, stage_id, company_id, user_id, team_id,
+            email_from, phone, priority, color, opt_out, message_bounce, score, share_state,
+            assignment_date, date_open, date_last_stage_update,
+            create_date, create_uid, write_date, write_uid)
+        SELECT 'Existing opportunity ' || i, 'opportunity', TRUE, 50, %(stage)s, %(company)s,
+               (%(users)s::int[])[1 + (i * 7919) %% %(n_seats)s],
+               (%(teams)s::int[])[1 + (i * 7919) %% %(n_seats)s],
+               'customer' || i || '@example.vn', '091' || lpad(i::text, 7, '0'),
+               '0', 0, FALSE, 0, 0, 'none', %(assigned)s, %(assigned)s, %(assigned)s,
+               %(assigned)s, %(uid)s, %(assigned)s, %(uid)s
+          FROM generate_series(1, %(count)s) AS i
+    """, {'stage': data.stage.id, 'company': data.company.id, 'uid': env.uid,
+          'assigned': assigned, 'count': OWNED_OPPORTUNITIES, 'n_seats': len(seats),
+          'users': [seat[1] for seat in seats], 'teams': [seat[0] for seat in seats]})
+    env.cr.execute("""
+        INSERT INTO res_partner (
+            name, display_name, active, customer, supplier, employee, is_company, type,
+            user_id, email, phone, company_id, lang, create_date, create_uid, write_date,
+            write_uid)
+        SELECT 'Existing customer ' || i, 'Existing customer ' || i, TRUE, TRUE, FALSE, FALSE,
+               TRUE, 'contact', (%(users)s::int[])[1 + (i * 7919) %% %(n_seats)s],
+               'customer' || i || '@example.vn', '091' || lpad(i::text, 7, '0'), NULL, 'en_US',
+               %(now)s, %(uid)s, %(now)s, %(uid)s
+          FROM generate_series(%(first)s, %(last)s) AS i
+    """, {'uid': env.uid, 'now': fields.Datetime.now(), 'n_seats': len(seats),
+          'users': [seat[1] for seat in seats], 'first': OWNED_OPPORTUNITIES + 1,
+          'last': OWNED_OPPORTUNITIES + OWNED_CUSTOMERS})
+    env.cr.execute("""
+        UPDATE res_partner SET commercial_partner_id = id
+         WHERE commercial_partner_id IS NULL AND name LIKE 'Existing customer %%'
+    """)
+    owned = OWNED_OPPORTUNITIES + OWNED_CUSTOMERS
+    # The new leads (ids 1..last_lead_id): byte 8 of md5 picks 30% of them, bytes 9-11 the
+    # existing record, byte 12 the key (phone or email).
+    env.cr.execute("""
+        UPDATE crm_lead l
+           SET phone = CASE WHEN s.by_phone
+                            THEN '+84 91' || substr(lpad(s.j::text, 7, '0'), 1, 1) || ' '
+                                 || substr(lpad(s.j::text, 7, '0'), 2, 3) || ' '
+                                 || substr(lpad(s.j::text, 7, '0'), 5, 3) END,
+               email_from = CASE WHEN s.by_phone THEN l.email_from
+                                 ELSE 'Khách ' || s.j || ' <CUSTOMER' || s.j || '@EXAMPLE.VN>' END
+          FROM (SELECT i,
+                       1 + (get_byte(h, 9) * 65536 + get_byte(h, 10) * 256 + get_byte(h, 11))
+                           %% %(owned)s AS j,
+                       get_byte(h, 12) %% 2 = 0 AS by_phone,
+                       get_byte(h, 8) < %(share)s AS shared
+                  FROM (SELECT i, decode(md5(i::text), 'hex') AS h
+                          FROM generate_series(1, %(last)s) AS i) AS series) AS s
+         WHERE l.id = s.i AND s.shared
+    """, {'owned': owned, 'share': int(round(256 * OWNED_SHARE)), 'last': data.last_lead_id})
+    env['crm.team'].search([('id', 'in', data.teams.ids)]).write({'assignment_owner': True})
+
+
+def fill_keys(data):
+    """The matching keys of every lead and partner, as the module's install fills them."""
+    start = time.perf_counter()
+    env['crm.lead']._routing_fill_keys()
+    env['res.partner']._routing_fill_keys()
+    data.fill_seconds = time.perf_counter() - start
+    env.cr.execute("ANALYZE crm_lead")
+    env.cr.execute("ANALYZE res_partner")
     env.cache.invalidate()
 
 
@@ -380,7 +478,13 @@ def install_meter():
     meter.wrap(type(env['crm.team.member']), '_routing_availability',
                "absences, working hours, quotas", 1)
     meter.wrap(models['crm.lead.router'], '_read_phase1_ids', "leads waiting for a team")
-    meter.wrap(routing_engine, 'route', "decisions (plain Python)")
+    meter.wrap(models['crm.lead.router'], '_read_owners',
+               "existing owners: keys, records, stoplist, seats")
+    if OWNERS:
+        meter.wrap(routing_owner, 'route', "decisions: owner step, then the engine")
+        meter.wrap(routing_engine, 'route', "phases 1 and 2 (plain Python)", 1)
+    else:
+        meter.wrap(routing_engine, 'route', "decisions (plain Python)")
     meter.wrap(models['crm.lead.router'], '_write', "writes, in batches with commits")
     meter.wrap(models['crm.lead'], '_routing_last_log_kinds', "last log kinds", 1)
     meter.wrap(models['mail.followers'], '_routing_subscriptions', "who follows (read once)", 1)
@@ -440,17 +544,26 @@ def check_run(data, before):
     Lead = env['crm.lead'].with_context(active_test=False)
     since = fields.Datetime.to_string(
         fields.Datetime.from_string(fields.Datetime.now()) - timedelta(days=30))
-    env.cr.execute("SELECT id, team_id, user_id, score, assignment_date, date_open FROM crm_lead")
+    # The generated leads only: BENCH_OWNERS adds existing records after them.
+    scope = [('id', '<=', data.last_lead_id)]
+    env.cr.execute("SELECT id, team_id, user_id, score, assignment_date, date_open FROM crm_lead "
+                   "WHERE id <= %s", (data.last_lead_id,))
     leads = env.cr.fetchall()
-    team_count = Counter(row[1] for row in leads if row[1])
+    # Leads the existing owner step placed: ownership beats team and member filters.
+    env.cr.execute("SELECT lead_id FROM crm_lead_assignment_log WHERE id > %s AND rule = 'owner'",
+                   (before['log_id'],))
+    owner_ids = {row[0] for row in env.cr.fetchall()}
+    team_count = Counter(row[1] for row in leads if row[1] and row[0] not in owner_ids)
     member_count = Counter((row[1], row[2]) for row in leads
                            if row[2] and row[4] and row[4] >= since)
+    plain_count = Counter((row[1], row[2]) for row in leads
+                          if row[2] and row[4] and row[4] >= since and row[0] not in owner_ids)
     assigned = [row for row in leads if row[2]]
 
     # Scores: the sum of the points of the rules each lead matches (one search per rule).
     expected = Counter()
     for rule in data.rules:
-        for lead_id in Lead.search(safe_eval(rule.domain or '[]')).ids:
+        for lead_id in Lead.search(safe_eval(rule.domain or '[]') + scope).ids:
             expected[lead_id] += rule.points
     check("score = sum of the matching rules' points",
           ['lead %s: %s, expected %s' % (row[0], row[3], expected[row[0]]) for row in leads
@@ -461,11 +574,12 @@ def check_run(data, before):
     problems = []
     for team in data.teams:
         entry = data.team_domains[team.id] + score_band(team)
-        matching = Lead.search_count([('team_id', '=', team.id)] + entry)
+        matching = len(set(Lead.search([('team_id', '=', team.id)] + entry + scope).ids)
+                       - owner_ids)
         if matching != team_count[team.id]:
             problems.append('%s: %d leads, %d match its filter and band'
                             % (team.name, team_count[team.id], matching))
-        left = Lead.search_count([('team_id', '=', False)] + entry)
+        left = Lead.search_count([('team_id', '=', False)] + entry + scope)
         if left:
             problems.append('%s: %d leads without a team match it' % (team.name, left))
     check("teams: filter and score band respected, no matching lead left without team", problems)
@@ -498,17 +612,17 @@ def check_run(data, before):
     problems, unserved = [], []
     for (team_id, user_id), member in eligible.items():
         domain = data.team_domains[team_id] + data.member_domains[member.id]
-        given = Lead.search_count([('team_id', '=', team_id), ('user_id', '=', user_id)]
-                                  + domain)
-        if given != member_count[(team_id, user_id)]:
+        given = len(set(Lead.search([('team_id', '=', team_id), ('user_id', '=', user_id)]
+                                    + domain + scope).ids) - owner_ids)
+        if given != plain_count[(team_id, user_id)]:
             problems.append('%s: %d leads, %d match team and member filters'
-                            % (member.display_name, member_count[(team_id, user_id)], given))
+                            % (member.display_name, plain_count[(team_id, user_id)], given))
         # A member with room left had room during the whole run (loads only grow): no lead
         # waiting in the team may match them.
         if member_count[(team_id, user_id)] < quota[member.id]:
             waiting = Lead.search_count([('team_id', '=', team_id), ('user_id', '=', False),
                                          ('active', '=', True), ('probability', '<', 100)]
-                                        + domain)
+                                        + domain + scope)
             if waiting:
                 unserved.append('%s has room (%d/%d) but %d matching leads wait in the team'
                                 % (member.display_name, member_count[(team_id, user_id)],
@@ -520,16 +634,19 @@ def check_run(data, before):
     # and the lowest count/capacity wins, so for any two of them A, B (starting from zero):
     # count_A / cap_A - count_B / cap_B <= 1 / cap_A, i.e. equal capacities differ by at most
     # one lead and 2:1 capacities share about 2:1.
+    # With BENCH_OWNERS, leads placed by the owner step come first and may load a member beyond
+    # the others: the inequality then holds for members A that received a lead from phase 2
+    # (A had the lowest ratio when it got its last one, and counts only grow).
     problems = []
     by_team = defaultdict(list)
     for (team_id, user_id), member in eligible.items():
         if not data.member_domains[member.id]:
             by_team[team_id].append((member_count[(team_id, user_id)], quota[member.id],
-                                     member.display_name))
+                                     member.display_name, plain_count[(team_id, user_id)]))
     for members in by_team.values():
-        for count_a, cap_a, name_a in members:
-            for count_b, cap_b, name_b in members:
-                if count_a * cap_b - count_b * cap_a > cap_b:
+        for count_a, cap_a, name_a, plain_a in members:
+            for count_b, cap_b, name_b, _plain_b in members:
+                if plain_a and count_a * cap_b - count_b * cap_a > cap_b:
                     problems.append('%s %d/%d vs %s %d/%d' % (name_a, count_a, cap_a, name_b,
                                                               count_b, cap_b))
     check("balance within teams (count/capacity)", problems)
@@ -555,9 +672,9 @@ def check_run(data, before):
              if sum(rows_of['member'].values()) != len(assigned) else [])
           + ['lead %s: log %s, lead (%s, %s)' % (row[0], member_row.get(row[0]), row[1], row[2])
              for row in assigned if member_row.get(row[0], (0, 0))[:2] != (row[1], row[2])])
-    check("one 'team' log row per lead that entered a team",
+    check("one 'team' log row per lead that entered a team (none for the owner step's)",
           ['lead %s: %d team rows' % (row[0], rows_of['team'][row[0]]) for row in leads
-           if rows_of['team'][row[0]] != (1 if row[1] else 0)])
+           if rows_of['team'][row[0]] != (1 if row[1] and row[0] not in owner_ids else 0)])
     check("one 'unassigned' log row per lead left without salesperson",
           ['lead %s: %d unassigned rows' % (row[0], rows_of['unassigned'][row[0]]) for row in leads
            if rows_of['unassigned'][row[0]] != (0 if row[2] else 1)])
@@ -568,18 +685,20 @@ def check_run(data, before):
           ['lead %s' % row[0] for row in assigned if not (row[4] and row[5])])
     env.cr.execute("""
         SELECT l.id FROM crm_lead l JOIN res_users u ON u.id = l.user_id
-         WHERE NOT EXISTS (SELECT 1 FROM mail_followers f
+         WHERE l.id <= %s
+           AND NOT EXISTS (SELECT 1 FROM mail_followers f
                             WHERE f.res_model = 'crm.lead' AND f.res_id = l.id
                               AND f.partner_id = u.partner_id)
-    """)
+    """, (data.last_lead_id,))
     check("salespeople follow their leads", ['lead %s' % row[0] for row in env.cr.fetchall()])
     env.cr.execute("""
         SELECT l.id FROM crm_lead l
           JOIN crm_team t ON t.id = l.team_id JOIN res_users u ON u.id = t.user_id
-         WHERE NOT EXISTS (SELECT 1 FROM mail_followers f
+         WHERE l.id <= %s
+           AND NOT EXISTS (SELECT 1 FROM mail_followers f
                             WHERE f.res_model = 'crm.lead' AND f.res_id = l.id
                               AND f.partner_id = u.partner_id)
-    """)
+    """, (data.last_lead_id,))
     check("team followers (the leaders) follow the team's leads",
           ['lead %s' % row[0] for row in env.cr.fetchall()])
     env.cr.execute("""
@@ -600,7 +719,77 @@ def check_run(data, before):
                    (before['message_id'],))
     per_lead = env.cr.fetchone()[0]
     check("no message per lead", ['%d messages posted on leads' % per_lead] if per_lead else [])
+
+    # The existing owner step: each lead it placed went to the salesperson of the existing
+    # record sharing its phone or email (the generated keys are unique to one record).
+    env.cr.execute("""
+        SELECT log.lead_id FROM crm_lead_assignment_log log JOIN crm_lead l ON l.id = log.lead_id
+         WHERE log.id > %(log)s AND log.rule = 'owner'
+           AND NOT EXISTS (SELECT 1 FROM crm_lead o
+                            WHERE o.id > %(last)s AND o.user_id = log.user_id
+                              AND o.active AND o.probability < 100
+                              AND (o.phone_sanitized = l.phone_sanitized
+                                   OR o.email_normalized = l.email_normalized))
+           AND NOT EXISTS (SELECT 1 FROM res_partner p
+                            WHERE p.user_id = log.user_id
+                              AND (p.phone_sanitized = l.phone_sanitized
+                                   OR lower(p.email) = l.email_normalized))
+    """, {'log': before['log_id'], 'last': data.last_lead_id})
+    check("the owner step gives a lead to the owner of the record sharing its key",
+          ['lead %s' % row[0] for row in env.cr.fetchall()])
+    if OWNERS:
+        env.cr.execute("""
+            SELECT count(*) FROM crm_lead l
+             WHERE l.id <= %s AND (l.phone_sanitized IS NOT NULL
+                                   OR l.email_normalized LIKE 'customer%%@example.vn')
+        """, (data.last_lead_id,))
+        sharing = env.cr.fetchone()[0]
+        check("30%% of the leads share a key with an existing record, most go to their owner",
+              [] if sharing >= 0.25 * len(leads) and len(owner_ids) >= 0.5 * sharing
+              else ['%d leads share a key, %d placed by the owner step'
+                    % (sharing, len(owner_ids))])
+    else:
+        check("no owner step without BENCH_OWNERS",
+              ['%d owner rows' % len(owner_ids)] if owner_ids else [])
+    env.cr.execute("""
+        SELECT count(*) FROM crm_lead_assignment_log
+         WHERE id > %s AND reason LIKE '%%Existing owner skipped%%'
+    """, (before['log_id'],))
+    check.owner_stats = (len(owner_ids), env.cr.fetchone()[0])
     return check, leads
+
+
+def time_route_on_create(data):
+    """Route-on-create as after the commit of a web form: one lead per run, whose phone an
+    existing opportunity shares; the median of CREATE_SAMPLES runs without, then with, the
+    owner step, and the mean time spent in the owner step itself (its read and its decision).
+    Returns (seconds without, seconds with, seconds of the step)."""
+    Lead = env['crm.lead'].with_context(crm_team_routing_no_route=True, tracking_disable=True,
+                                        mail_create_nolog=True, mail_create_nosubscribe=True)
+    router = env['crm.lead.router']
+    medians = []
+    meter = PhaseMeter()
+    for owners in (False, True):
+        env.cr.execute("UPDATE crm_team SET assignment_owner = %s WHERE id = ANY(%s)",
+                       (owners, data.teams.ids))
+        env.cache.invalidate()
+        if owners:
+            meter.wrap(type(router), '_read_owners', 'read', required=True)
+            meter.wrap(type(router), '_decide_owners', 'decide', required=True)
+        seconds = []
+        for index in range(CREATE_SAMPLES):
+            lead = Lead.create({
+                'name': 'Web form %d' % index, 'user_id': False, 'team_id': False,
+                'country_id': data.country['vn'],
+                'phone': owned_phone(1 + 97 * index + (5000 if owners else 0))})
+            env.cr.commit()  # the form's transaction; the run takes the lock, then commits
+            start = time.perf_counter()
+            router._run(data.teams, lead, 'create')
+            seconds.append(time.perf_counter() - start)
+        medians.append(sorted(seconds)[len(seconds) // 2])
+    meter.restore()
+    step = sum(stats[2] for stats in meter.phases.values()) / CREATE_SAMPLES
+    return medians + [step]
 
 
 def score_band(team):
@@ -622,6 +811,11 @@ def main():
     create_configuration(data, LEADS)
     if ABSENCE:
         create_absences(data)
+    if OWNERS:
+        say("existing owners: %d open opportunities and %d customers, %d%% of the leads share "
+            "a key with one of them" % (OWNED_OPPORTUNITIES, OWNED_CUSTOMERS, OWNED_SHARE * 100))
+        generate_owned(data)
+    fill_keys(data)
     if WRITERS:
         env['ir.config_parameter'].set_param('crm_team_routing.parallel_writers', WRITERS)
     writers = env['crm.lead.router']._parallel_writers()
@@ -655,6 +849,11 @@ def main():
     say("checking the result")
     check, leads = check_run(data, before)
     floor = floor_seconds([(row[0], row[1], row[2]) for row in leads if row[1]])
+    on_create = None
+    if OWNERS:
+        say("route-on-create of one lead, %d times without and with the owner step"
+            % CREATE_SAMPLES)
+        on_create = time_route_on_create(data)
 
     digest_queries = meter.phases[DIGESTS][3]
     routing_queries = queries - digest_queries
@@ -673,6 +872,10 @@ def main():
     print("crm_team_routing benchmark: one routing run as the scheduled action does it")
     print("  data: %d leads, %d teams, %d members (capacity %d), %d scoring rules"
           % (LEADS, len(data.teams), len(data.members), capacity, len(data.rules)))
+    if OWNERS:
+        print("  existing owners: %d open opportunities and %d customers; %d%% of the leads "
+              "share a key with one of them" % (OWNED_OPPORTUNITIES, OWNED_CUSTOMERS,
+                                                OWNED_SHARE * 100))
     print("  writes on %d connection%s (crm_team_routing.parallel_writers)"
           % (writers, 's' if writers > 1 else ''))
     if ABSENCE:
@@ -680,8 +883,9 @@ def main():
               "during working hours only, %d members unavailable now"
               % (len(data.leave_now), len(data.past_leave),
                  len(data.teams.filtered('assignment_hours_only')), len(data.unavailable)))
-    print("  setup (not measured): leads %.1fs with SQL, configuration %.1fs with the ORM"
-          % (generated, configured))
+    print("  setup (not measured): leads %.1fs with SQL, configuration %.1fs with the ORM "
+          "(matching keys of every lead and partner: %.1fs)"
+          % (generated, configured, data.fill_seconds))
     print("  result: %d given to %d salespeople, %d waiting in a team, %d without team"
           % (LEADS - in_team - no_team, salespeople, in_team, no_team))
     print()
@@ -705,13 +909,22 @@ def main():
         ("floor: one bare UPDATE", "%.3f s (run / floor = %.1f)" % (floor, seconds / floor)),
         ("checks", "%d passed, %d failed" % (check.passed, len(check.failed))),
     ]
+    if OWNERS:
+        rows[-1:-1] = [
+            ("existing owner step", "%d leads to their owner, %d owners skipped"
+             % check.owner_stats),
+            ("route-on-create, one lead", "%.0f ms a run (%.0f ms without the option), of "
+             "which the owner step %.1f ms" % (on_create[1] * 1000, on_create[0] * 1000,
+                                               on_create[2] * 1000)),
+        ]
     for name, value in rows:
         print("  %-*s %s" % (width - 18, name, value))
     print()
     print("BENCH leads=%d seconds=%.2f leads_per_s=%.0f queries_per_lead=%.4f peak_mb=%.0f "
-          "floor_ratio=%.1f correct=%s" % (
+          "floor_ratio=%.1f%s correct=%s" % (
               LEADS, seconds, LEADS / seconds, routing_queries / LEADS, mb_after,
-              seconds / floor, 'yes' if check.correct else 'no'), flush=True)
+              seconds / floor, ' owners=1' if OWNERS else '',
+              'yes' if check.correct else 'no'), flush=True)
     if SLA:
         sla_bench(data)
 

@@ -10,6 +10,10 @@
 # report then ends with
 #   BENCH_SLA leads=N overdue=O moved=M seconds=S leads_per_s=R queries_per_lead=Q correct=yes|no
 # (BENCH_SLA_REF=R, the leads/s of 'make bench LEADS=10000', adds ratio=R/leads_per_s).
+# BENCH_OWNERS=1 is the existing owner
+# variant: 50,000 existing open opportunities and customers, 30% of the new leads sharing a phone
+# or an email with one of them, "Route to the existing owner" on every team (its BENCH line
+# carries owners=1).
 set -euo pipefail
 source "$(dirname "$(readlink -f "$0")")/lib.sh"
 

@@ -10,6 +10,12 @@ assert env.cr.fetchone()[0] == 0, "tables left behind"
 env.cr.execute("SELECT count(*) FROM information_schema.columns "
                "WHERE table_name = 'crm_lead' AND column_name IN ('score', 'share_state')")
 assert env.cr.fetchone()[0] == 0, "crm_lead columns left behind"
+env.cr.execute("SELECT count(*) FROM information_schema.columns "
+               "WHERE table_name IN ('crm_lead', 'res_partner') "
+               "AND column_name IN ('email_normalized', 'phone_sanitized')")
+assert env.cr.fetchone()[0] == 0, "matching key columns left behind"
+env.cr.execute("SELECT count(*) FROM pg_indexes WHERE indexname = 'res_partner_email_lower_idx'")
+assert env.cr.fetchone()[0] == 0, "partner email index left behind"
 for xmlid in ('crm.crm_rule_personal_lead', 'crm.crm_rule_personal_lead_report',
               'crm.crm_activity_report_rule_personal_activities'):
     rule = env.ref(xmlid)

@@ -5,10 +5,12 @@ from datetime import timedelta
 from psycopg2.extensions import TransactionRollbackError
 from psycopg2.extras import execute_values
 
-from odoo import _, api, fields, models
+from odoo import _, api, fields, models, tools
 from odoo.exceptions import AccessError, ValidationError
 
+from ..routing import keys
 from .mail_followers import LEAD_FOLLOWER_FIELDS
+from .res_partner import fill_keys
 
 _logger = logging.getLogger(__name__)
 
@@ -83,6 +85,43 @@ class CrmLead(models.Model):
         string="Assignment History",
         readonly=True,
     )
+    email_normalized = fields.Char(
+        string="Normalized Email",
+        compute='_compute_email_normalized',
+        store=True,
+        index=True,
+        copy=False,
+        help="The first address of the email, lower-cased, without display name: how routing "
+             "recognises a customer who writes again.",
+    )
+    phone_sanitized = fields.Char(
+        string="Phone (E.164)",
+        compute='_compute_phone_sanitized',
+        store=True,
+        index=True,
+        copy=False,
+        help="The mobile, else the phone, in international format (+84912345678): how routing "
+             "recognises a customer who calls again; empty when the number is not valid.",
+    )
+    same_customer_count = fields.Integer(
+        string="Same Customer",
+        compute='_compute_same_customer_count',
+        help="Open leads and opportunities of the same customer, email or phone that you may "
+             "read.",
+    )
+
+    @api.model_cr_context
+    def _auto_init(self):
+        # New key columns are filled here, in SQL batches, before the ORM would compute them
+        # record by record (and before their indexes exist: built once, not maintained).
+        cr = self.env.cr
+        new = [name for name in ('email_normalized', 'phone_sanitized')
+               if not tools.column_exists(cr, self._table, name)]
+        for name in new:
+            tools.create_column(cr, self._table, name, 'varchar', self._fields[name].string)
+        if new:
+            self._routing_fill_keys()
+        return super(CrmLead, self)._auto_init()
 
     @api.depends('assignment_date', 'last_followup_date', 'user_id',
                  'team_id.assignment_sla_hours')
@@ -109,6 +148,89 @@ class CrmLead(models.Model):
             CREATE INDEX IF NOT EXISTS crm_lead_routing_load_idx
                 ON crm_lead (team_id, user_id, assignment_date) WHERE user_id IS NOT NULL
         """)
+
+    # ------------------------------------------------------------------------------------------
+    # Matching keys (the existing owner step) and the "Same customer" button
+    # ------------------------------------------------------------------------------------------
+
+    @api.depends('email_from')
+    def _compute_email_normalized(self):
+        for lead in self:
+            lead.email_normalized = keys.normalize_email(lead.email_from) or False
+
+    @api.depends('phone', 'mobile', 'country_id', 'company_id')
+    def _compute_phone_sanitized(self):
+        default = self.env['res.partner']._routing_phone_default_region()
+        for lead in self:
+            # The company's country is configuration the lead's reader may not read.
+            region = keys.region_code(lead.country_id.code,
+                                      lead.sudo().company_id.country_id.code, default)
+            lead.phone_sanitized = keys.sanitize_phones([lead.mobile, lead.phone],
+                                                        region) or False
+
+    @api.model
+    def _routing_fill_keys(self):
+        """``email_normalized`` and ``phone_sanitized`` of every lead, in SQL batches (install,
+        upgrade): 100,000 leads in seconds where the ORM takes minutes."""
+        default = self.env['res.partner']._routing_phone_default_region()
+        fill_keys(self.env.cr, 'crm_lead', """
+            SELECT l.id, l.email_from, l.phone, l.mobile, country.code, company_country.code
+              FROM crm_lead l
+              LEFT JOIN res_country country ON country.id = l.country_id
+              LEFT JOIN res_company company ON company.id = l.company_id
+              -- A company's address, country included, is that of its partner.
+              LEFT JOIN res_partner company_partner ON company_partner.id = company.partner_id
+              LEFT JOIN res_country company_country
+                        ON company_country.id = company_partner.country_id
+             WHERE l.id > %(after)s
+               AND (l.email_from IS NOT NULL OR l.phone IS NOT NULL OR l.mobile IS NOT NULL)
+             ORDER BY l.id LIMIT %(limit)s
+        """, lambda row: (
+            keys.normalize_email(row[0]),
+            keys.sanitize_phones([row[2], row[1]], keys.region_code(row[3], row[4], default)),
+        ), ['email_normalized', 'phone_sanitized'])
+        self.invalidate_cache(['email_normalized', 'phone_sanitized'])
+
+    @api.multi
+    def _get_same_customer_domain(self):
+        """Open leads and opportunities of this lead's company sharing its customer (commercial
+        entity), email or phone; this lead excluded. None when the lead has no key."""
+        self.ensure_one()
+        keys_domain = []
+        partner = self.partner_id.commercial_partner_id
+        if partner:
+            keys_domain.append([('partner_id', 'child_of', partner.id)])
+        if self.email_normalized:
+            keys_domain.append([('email_normalized', '=', self.email_normalized)])
+        if self.phone_sanitized:
+            keys_domain.append([('phone_sanitized', '=', self.phone_sanitized)])
+        if not keys_domain:
+            return None
+        domain = ['|'] * (len(keys_domain) - 1) + [leaf for part in keys_domain for leaf in part]
+        return [('id', '!=', self.id), ('probability', '<', 100),
+                ('company_id', '=', self.company_id.id)] + domain
+
+    @api.depends('partner_id', 'email_from', 'phone', 'mobile')
+    def _compute_same_customer_count(self):
+        for lead in self:
+            domain = lead._get_same_customer_domain() if isinstance(lead.id, int) else None
+            # As the current user: the count is of what they may open.
+            lead.same_customer_count = self.search_count(domain) if domain else 0
+
+    @api.multi
+    def action_view_same_customer(self):
+        """Button: the open leads and opportunities of the same customer, email or phone,
+        those the current user may read."""
+        self.ensure_one()
+        return {
+            'type': 'ir.actions.act_window',
+            'name': _("Same customer"),
+            'res_model': 'crm.lead',
+            'view_mode': 'tree,form',
+            'views': [(False, 'tree'), (False, 'form')],
+            'domain': self._get_same_customer_domain() or [('id', '=', 0)],
+            'context': {'create': False},
+        }
 
     # ------------------------------------------------------------------------------------------
     # ORM overrides

@@ -47,6 +47,16 @@ class CrmTeam(models.Model):
         help="A lead created without a salesperson that matches this team is routed at once, "
              "instead of waiting for the scheduled action.",
     )
+    assignment_owner = fields.Boolean(
+        string="Route to the existing owner",
+        default=False,
+        help="A lead of a customer who already has a salesperson goes to that salesperson, "
+             "before the team filters and the balance: the salesperson of its customer, else "
+             "of an open opportunity, an open lead or a customer with the same email or phone "
+             "(\"0912 345 678\" and \"+84 912345678\" are the same number). They must be an "
+             "active member of one of the routing teams with this option, not paused and with "
+             "capacity left; otherwise the lead is routed as usual.",
+    )
     routing_member_ids = fields.One2many(
         comodel_name='crm.team.member',
         inverse_name='team_id',

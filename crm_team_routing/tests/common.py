@@ -113,9 +113,40 @@ class RoutingCase(common.SavepointCase):
             Lead.create(dict(vals, name='%s %d' % (prefix, index))).id
             for index in range(count)])
 
-    def route(self, teams=None, leads=None, **kwargs):
+    @classmethod
+    def create_owned(cls, user, team, name='Owned', lead_type='opportunity', assigned=None,
+                     **values):
+        """An open lead or opportunity of ``team`` owned by ``user`` (created by hand, hence a
+        ``manual`` log row), assigned at ``assigned`` (a datetime string; default: now)."""
+        lead = cls.Lead.with_context(crm_team_routing_no_route=True).create(dict({
+            'name': name,
+            'type': lead_type,
+            'user_id': user.id,
+            'team_id': team.id if team else False,
+        }, **values))
+        if assigned:
+            lead.write({'assignment_date': assigned})
+        return lead
+
+    @classmethod
+    def create_customer(cls, name, user=None, **values):
+        """A customer (res.partner), with ``user`` as its salesperson."""
+        return cls.env['res.partner'].create(dict({
+            'name': name,
+            'customer': True,
+            'user_id': user.id if user else False,
+        }, **values))
+
+    def member_of(self, team, user):
+        return team.routing_member_ids.filtered(lambda member: member.user_id == user)
+
+    def route(self, teams=None, leads=None, user=None, **kwargs):
+        """Route as ``user`` (default: the superuser, for runs that are not about rights)."""
         teams = teams if teams is not None else self.Team.search(
             self.Team._get_routing_team_domain())
+        if user is not None:
+            teams = teams.sudo(user)
+            leads = leads.sudo(user) if leads is not None else None
         result = teams._action_assign_leads(leads=leads, **kwargs)
         self.env['crm.lead'].invalidate_cache()
         return result
