@@ -753,7 +753,7 @@ def check_run(data, before):
               ['%d owner rows' % len(owner_ids)] if owner_ids else [])
     env.cr.execute("""
         SELECT count(*) FROM crm_lead_assignment_log
-         WHERE id > %s AND reason LIKE '%%Existing owner skipped%%'
+         WHERE id > %s AND reason_data LIKE '%%"owner_skipped"%%'
     """, (before['log_id'],))
     check.owner_stats = (len(owner_ids), env.cr.fetchone()[0])
     return check, leads
@@ -971,10 +971,10 @@ def sla_setup(data, target, overdue):
               JOIN src ON src.rn = 1 + g.i %%%% %%(assigned)s
         """ % (', '.join(columns), ', '.join(values)), {'missing': missing, 'assigned': assigned})
         cr.execute("""
-            INSERT INTO crm_lead_assignment_log (lead_id, team_id, user_id, kind, reason,
+            INSERT INTO crm_lead_assignment_log (lead_id, team_id, user_id, kind, reason_data,
                                                  company_id, notified, date)
-            SELECT id, team_id, user_id, 'member', 'Bench: assigned with SQL', company_id, TRUE,
-                   assignment_date
+            SELECT id, team_id, user_id, 'member', '"Bench: assigned with SQL"', company_id,
+                   TRUE, assignment_date
               FROM crm_lead WHERE id > %s
         """, (last_routed,))
     # Routing's digests went out: every row is notified.

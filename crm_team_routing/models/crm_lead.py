@@ -9,6 +9,7 @@ from odoo import _, api, fields, models, tools
 from odoo.exceptions import AccessError, ValidationError
 
 from ..routing import keys
+from ..routing.reasons import text as reason_text
 from .mail_followers import LEAD_FOLLOWER_FIELDS
 from .res_partner import fill_keys
 
@@ -257,7 +258,8 @@ class CrmLead(models.Model):
         if lead.user_id:
             self.env['crm.lead.assignment.log']._routing_insert(
                 [(lead.id, lead.team_id.id, lead.user_id.id, 'manual',
-                  _("Created with salesperson %s.") % lead.user_id.name, lead.company_id.id)],
+                  reason_text('manual_created', salesperson=lead.user_id.name),
+                  lead.company_id.id)],
                 fields.Datetime.now())
         elif not self.env.context.get('crm_team_routing_no_route'):
             lead._routing_route_on_create()
@@ -357,13 +359,12 @@ class CrmLead(models.Model):
     def _routing_log_manual(self):
         now = fields.Datetime.now()
         user = self.env.user
-        set_to = _("Salesperson set to %(salesperson)s by %(user)s.")  # translated once
-        removed = _("Salesperson removed by %s.") % user.name
+        removed = reason_text('manual_removed', user=user.name)
         rows = []
         for lead in self:
-            text = set_to % {'salesperson': lead.user_id.name, 'user': user.name} \
+            node = reason_text('manual_set', salesperson=lead.user_id.name, user=user.name) \
                 if lead.user_id else removed
-            rows.append((lead.id, lead.team_id.id, lead.user_id.id, 'manual', text,
+            rows.append((lead.id, lead.team_id.id, lead.user_id.id, 'manual', node,
                          lead.company_id.id))
         self.env['crm.lead.assignment.log']._routing_insert(rows, now)
 
@@ -615,15 +616,15 @@ class CrmLead(models.Model):
             return True
         self.env['crm.lead.router']._check_targets(self, users)
         # Checked above: the shared rows and the log are written as the system.
-        self.sudo()._routing_share(users.sudo(), _("Shared read-only with %s.")
-                                   % ', '.join(users.sudo().mapped('name')))
+        self.sudo()._routing_share(users.sudo(), reason_text(
+            'share', users=', '.join(users.sudo().mapped('name'))))
         return True
 
     @api.multi
     def _routing_share(self, users, reason):
         """Share these leads read-only with ``users`` and mark them shared, with a ``share`` log
-        row each: a few set-based statements whatever the number of leads (the wizard, the
-        share rules). The callers check who may share."""
+        row each (``reason``: a ``routing.reasons`` node): a few set-based statements whatever
+        the number of leads (the wizard, the share rules). The callers check who may share."""
         if not self or not users:
             return
         cr = self.env.cr

@@ -6,7 +6,12 @@ from datetime import timedelta
 from odoo import _, api, fields, models
 from odoo.tools import html_escape
 
+from ..routing import reasons
+
 _logger = logging.getLogger(__name__)
+
+# A digest line shows at most this many characters of a lead's name (DESIGN.md).
+DIGEST_NAME_MAX = 200
 
 LOG_KINDS = [
     ('team', 'Entered a team'),
@@ -27,6 +32,11 @@ LOG_RULES = [
 ]
 # The rule of a row when its writer gives none: ordinary routing balances, the SLA takes back.
 DEFAULT_RULE = {'team': 'balance', 'member': 'balance', 'sla': 'sla'}
+
+
+def shorten(name):
+    """A lead's name as a digest line shows it."""
+    return name if len(name) <= DIGEST_NAME_MAX else name[:DIGEST_NAME_MAX - 1] + '…'
 
 
 class CrmLeadAssignmentLog(models.Model):
@@ -79,7 +89,13 @@ class CrmLeadAssignmentLog(models.Model):
              "the overflow team or the fallback salesperson of a team, a take-back.",
     )
     reason = fields.Text(
+        compute='_compute_reason',
+        help="Why: written out in your language from what the decision stored.",
+    )
+    reason_data = fields.Text(
+        string="Reason (stored)",
         readonly=True,
+        help="What the reason says, as the decision stored it (JSON of routing.reasons).",
     )
     previous_user_id = fields.Many2one(
         comodel_name='res.users',
@@ -113,34 +129,68 @@ class CrmLeadAssignmentLog(models.Model):
                 ON crm_lead_assignment_log (team_id, date) WHERE kind = 'sla'
         """)
 
+    @api.depends('reason_data')
+    def _compute_reason(self):
+        render = self._routing_reason_renderer()
+        for row in self:
+            row.reason = render(reasons.loads(row.reason_data))
+
+    @api.model
+    def _routing_reason_renderer(self, lang=None):
+        """A function writing a reason (a ``routing.reasons`` node) out in ``lang``, by default
+        the reader's language (the context's, else their preference). Templates are looked up
+        in the translations once per language and template."""
+        lang = lang or self.env.lang or self.env.user.lang
+        describe_filter = self._routing_filter_describer(lang)
+        if not lang or lang == 'en_US':
+            return lambda node: reasons.render(node, describe_filter=describe_filter)
+        Translation = self.env['ir.translation']
+        cache = {}
+
+        def translate(source):
+            if source not in cache:
+                cache[source] = Translation._get_source(None, ('code',), lang, source)
+            return cache[source]
+        return lambda node: reasons.render(node, translate, describe_filter)
+
+    @api.model
+    def _routing_filter_describer(self, lang):
+        """A function writing a routing filter of a reason for a reader of ``lang``; None: the
+        filter's text as stored."""
+        return None
+
     @api.model
     def _routing_insert(self, rows, date, notify=False, previous=None):
         """Insert log rows given as (lead_id, team_id, user_id, kind, reason, company_id) or
-        (..., company_id, rule) in one statement; without a rule, ``DEFAULT_RULE`` of the kind
-        applies. ``previous``: {lead_id: previous salesperson} for take-backs. Digests list
-        the rows not notified yet: routing's ``member`` rows, and the rows of assignments a
-        person made in bulk or the SLA made (``notify``); the others are born notified (a
-        change by hand sends core's own message)."""
+        (..., company_id, rule) in one statement (``reason``: a ``routing.reasons`` node);
+        without a rule, ``DEFAULT_RULE`` of the kind applies. ``previous``: {lead_id: previous
+        salesperson} for take-backs. Digests list the rows not notified yet: routing's
+        ``member`` rows, and the rows of assignments a person made in bulk or the SLA made
+        (``notify``); the others are born notified (a change by hand sends core's own
+        message)."""
         if not rows:
             return
         previous = previous or {}
         # Columns travel as arrays: cheaper to build and to parse than a VALUES list.
-        lead_ids, team_ids, user_ids, kinds, reasons, company_ids = map(
+        lead_ids, team_ids, user_ids, kinds, nodes, company_ids = map(
             list, zip(*[row[:6] for row in rows]))
         rules = [(row[6] if len(row) > 6 else None) or DEFAULT_RULE.get(row[3])
                  for row in rows]
+        dumps = reasons.dumps
+        reasons_data = [dumps(node) for node in nodes]
         self.env.cr.execute("""
             INSERT INTO crm_lead_assignment_log
-                   (lead_id, team_id, user_id, kind, rule, reason, company_id, previous_user_id,
-                    notified, date)
-            SELECT lead_id, team_id, user_id, kind, rule, reason, company_id, previous_user_id,
+                   (lead_id, team_id, user_id, kind, rule, reason_data, company_id,
+                    previous_user_id, notified, date)
+            SELECT lead_id, team_id, user_id, kind, rule, reason_data, company_id,
+                   previous_user_id,
                    user_id IS NULL OR NOT (kind = 'member' OR %s), %s
               FROM unnest(%s::int[], %s::int[], %s::int[], %s::varchar[], %s::varchar[],
                           %s::text[], %s::int[], %s::int[])
-                   AS r(lead_id, team_id, user_id, kind, rule, reason, company_id,
+                   AS r(lead_id, team_id, user_id, kind, rule, reason_data, company_id,
                         previous_user_id)
         """, (bool(notify), date, lead_ids, [team_id or None for team_id in team_ids],
-              [user_id or None for user_id in user_ids], kinds, rules, reasons,
+              [user_id or None for user_id in user_ids], kinds, rules, reasons_data,
               [company_id or None for company_id in company_ids],
               [previous.get(lead_id) or None for lead_id in lead_ids]))
         # New rows only: no log record is stale, the leads' history is.
@@ -230,7 +280,6 @@ class CrmLeadAssignmentLog(models.Model):
         pending, last_id = self._routing_pending_digests(max_lines)
         if not pending:
             return
-        title = _("New leads for %(user)s (%(count)s):")
         notes = []
         for user in self.env['res.users'].browse(sorted(pending)):
             count, team_id, rows = pending[user.id]
@@ -240,9 +289,21 @@ class CrmLeadAssignmentLog(models.Model):
                                 "teams deleted since", user.login, count)
                 continue
             notes.append((self.env['crm.team'].browse(team_id), user,
-                          title % {'user': user.name, 'count': count}, rows, count))
+                          self.with_context(lang=user.lang)._routing_digest_title(user, count),
+                          rows, count))
         self._routing_post_notes(notes)
         self._routing_mark_notified(last_id)
+
+    @api.model
+    def _routing_digest_title(self, user, count):
+        """The first line of ``user``'s digest, in the language of the context (theirs)."""
+        return _("New leads for %(user)s (%(count)s):") % {'user': user.name, 'count': count}
+
+    @api.model
+    def _routing_more_text(self, count):
+        """The last line of a note listing fewer leads than it counts, in the language of the
+        context (its reader's)."""
+        return _("... and %s more.") % count
 
     @api.model
     def _routing_post_notes(self, notes):
@@ -254,7 +315,6 @@ class CrmLeadAssignmentLog(models.Model):
             return
         # Notes are system messages on teams their readers cannot write to.
         Message = self.env['mail.message'].sudo()
-        more_text = _("... and %s more.")
         base_url = self.env['ir.config_parameter'].sudo().get_param('web.base.url', '')
         email_from = Message._get_default_from()
         reply_to = {}
@@ -265,11 +325,12 @@ class CrmLeadAssignmentLog(models.Model):
                     {'model': team._name, 'res_id': team.id, 'email_from': email_from})
             lines = ''.join(
                 '<li><a href="%s/web#id=%d&amp;model=crm.lead&amp;view_type=form">%s</a></li>'
-                % (html_escape(base_url), lead_id, html_escape(name))
+                % (html_escape(base_url), lead_id, html_escape(shorten(name or '')))
                 for lead_id, name in rows)
             more = ''
             if count > len(rows):
-                more = '<p>%s</p>' % html_escape(more_text % (count - len(rows)))
+                more = '<p>%s</p>' % html_escape(self.with_context(
+                    lang=user.lang)._routing_more_text(count - len(rows)))
             body = '<p>%s</p><ul>%s</ul>%s' % (html_escape(subject), lines, more)
             digests.append((
                 Message._get_message_id({'model': team._name, 'res_id': team.id}), team,

@@ -37,6 +37,7 @@ from odoo.tools import html_escape
 from ..routing import engine, fallback, owner, sla
 from ..routing.calendar import WorkClock
 from ..routing.filters import FilterError, field_paths, parse_domain, quote
+from ..routing.reasons import filter_node, join, text as reason_text
 
 _logger = logging.getLogger(__name__)
 
@@ -50,6 +51,9 @@ ROUTING_WINDOW_DAYS = 30
 PREVIEW_MAX_LINES = 1000
 # At most this many members are named in the reason of a lead no member could take.
 REASON_MAX_MEMBERS = 10
+# Runs a person starts on chosen teams (a team's buttons): they show and log what concerns those
+# teams, not the leads that match no team.
+TEAM_SCOPED_MODES = ('button', 'preview')
 # At most this many leads are listed by name in a salesperson's digest.
 DIGEST_MAX_LINES = 50
 # Seconds a button, the wizard, the server action or route-on-create wait for the lock.
@@ -102,6 +106,10 @@ class RoutingResult(object):
         self.team_counts = Counter()     # team_id -> leads entering the team (phase 1)
         self.user_counts = Counter()     # user_id -> leads given to the salesperson
         self.unassigned = 0
+        # (team_id, user_id, given in this run, 30-day count after it, quota (both None when
+        # unknown: a member left out of the run), why the member took nothing: a
+        # routing.reasons node or None), for each member of the run's teams
+        self.members = []
         self.errors = []                 # human readable, one per skipped filter
         self.skipped = False             # the lock was busy: nothing was done
         self.deferred = False            # runs once the caller's transaction is committed
@@ -424,11 +432,19 @@ class CrmLeadRouter(models.AbstractModel):
         if data is None:
             return
         decisions = self._decide(data)
+        if mode in TEAM_SCOPED_MODES:
+            # A person asked about these teams: leads no team of theirs matches are not theirs
+            # to see, nor to log (the scheduled action says why those wait).
+            decisions = [decision for decision in decisions
+                         if decision.kind != 'unassigned' or decision.why != 'no_team']
         result.count(decisions)
+        result.members = self._member_totals(teams, decisions, data)
         reason = self._reason_formatter(teams, data)
         if not spec.write:
             name_of = data['names']
-            result.decisions = [(decision, name_of[decision.lead_id], reason(decision))
+            # A preview is read at once, by whoever asked for it: in their language.
+            render = self.env['crm.lead.assignment.log']._routing_reason_renderer()
+            result.decisions = [(decision, name_of[decision.lead_id], render(reason(decision)))
                                 for decision in decisions[:result.keep_decisions]]
             return
         if self._write(teams, decisions, reason, data, spec.commit):
@@ -743,25 +759,8 @@ class CrmLeadRouter(models.AbstractModel):
         return result
 
     def _reason_formatter(self, teams, data):
-        """A function giving the reason of a decision, a text a person can read. Templates are
-        translated and teams read once per run, not once per lead."""
-        templates = {
-            'team': _("Entered team %(team)s: filter %(filter)s; score %(score)s in "
-                      "[%(low)s, %(high)s); load %(load)s/%(capacity)s"),
-            'member': _("Given to %(user)s in team %(team)s: member filter %(filter)s; "
-                        "load %(load)s/%(capacity)s"),
-            'no_team': _("Waiting for a team: no routing team's filter and score band match "
-                         "(score %(score)s)."),
-            'team_filter': _("Waiting in team %(team)s: the lead does not match the team's "
-                             "filter %(filter)s."),
-            'no_member': _("Waiting in team %(team)s: no member can take it (%(members)s)."),
-            'no_member_empty': _("Waiting in team %(team)s: no member can take it (the team "
-                                 "has no member taking leads)."),
-            'fallback_team': _("Moved to the overflow team %(team)s after waiting %(waited)s h "
-                               "in team %(origin)s, where no member could take it."),
-            'fallback_user': _("Given to %(user)s, fallback salesperson of team %(team)s: no "
-                               "member could take it."),
-        }
+        """A function giving the reason of a decision: a node of ``routing.reasons``, which the
+        log writes out in each reader's language. Teams are read once per run, not per lead."""
         filters, member_states = data['filters'], data['member_states']
         overflow_states = data.get('overflow_states', [])
         origin = data.get('fallback_origin', {})
@@ -769,7 +768,7 @@ class CrmLeadRouter(models.AbstractModel):
         all_teams = teams | data.get('overflow_teams', teams.browse())
         team_values = {team.id: {
             'team': team.name,
-            'filter': filters.get(team.id, (None, team.assignment_domain))[1],
+            'filter': filter_node(filters.get(team.id, (None, team.assignment_domain))[1]),
             'low': '%g' % team.assignment_score_min,
             'high': ('%g' % team.assignment_score_max) if team.assignment_score_max else '∞',
             'capacity': capacity.get(team.id, 0),
@@ -779,7 +778,7 @@ class CrmLeadRouter(models.AbstractModel):
                  self.env['res.users'].browse({m.user_id for m in states})}
         member_values = {state.id: {
             'user': users[state.user_id],
-            'filter': filters[('member', state.id)][1],
+            'filter': filter_node(filters[('member', state.id)][1]),
             'capacity': state.capacity,
         } for state in states}
         waiting_text = self._waiting_members_text(data)
@@ -801,7 +800,7 @@ class CrmLeadRouter(models.AbstractModel):
                 values['members'] = waiting_text(decision)
                 if not values['members']:
                     key = 'no_member_empty'
-            return templates[key] % values
+            return reason_text(key, **values)
         return self._owner_reason_formatter(reason, teams, data)
 
     def _waiting_members_text(self, data):
@@ -810,14 +809,6 @@ class CrmLeadRouter(models.AbstractModel):
         15/15"), at most ``REASON_MAX_MEMBERS`` of them. What does not depend on the lead is
         put together once per team; a text is made once per team and set of members whose
         filter refuses the lead."""
-        causes = {
-            'absent': _("%(user)s: on leave until %(date)s"),
-            'off_hours': _("%(user)s: outside working hours"),
-            'full': _("%(user)s: %(count)s/%(quota)s"),
-            'filter': _("%(user)s: filter does not match"),
-            'paused': _("%(user)s: paused"),
-        }
-        more = _("%s more")
         rank = {'absent': 0, 'off_hours': 1, 'full': 2, 'filter': 3, 'paused': 4}
 
         skipped = data.get('skipped', {})
@@ -848,7 +839,8 @@ class CrmLeadRouter(models.AbstractModel):
                     values['date'] = back_on(member, detail)
                 elif cause == 'full':
                     values['count'], values['quota'] = detail
-                static[team_id].append((rank[cause], member.id, causes[cause] % values))
+                static[team_id].append((rank[cause], member.id,
+                                        reason_text('member_' + cause, **values)))
         overflow_fits = data.get('overflow_fits', {})
         origin = data.get('fallback_origin', {})
         memo = {}
@@ -869,16 +861,48 @@ class CrmLeadRouter(models.AbstractModel):
                     values = {'user': names[state.user_id], 'count': state.count,
                               'quota': state.capacity}
                     if state.id in refused:
-                        entries.append((rank['filter'], state.id, causes['filter'] % values))
+                        entries.append((rank['filter'], state.id,
+                                        reason_text('member_filter', **values)))
                     elif state.count >= state.capacity:
-                        entries.append((rank['full'], state.id, causes['full'] % values))
+                        entries.append((rank['full'], state.id,
+                                        reason_text('member_full', **values)))
                 entries.sort()
                 listed = [entry[2] for entry in entries[:REASON_MAX_MEMBERS]]
                 if len(entries) > REASON_MAX_MEMBERS:
-                    listed.append(more % (len(entries) - REASON_MAX_MEMBERS))
-                memo[key] = '; '.join(listed)
+                    listed.append(reason_text('more', count=len(entries) - REASON_MAX_MEMBERS))
+                memo[key] = join('; ', listed) if listed else ''
             return memo[key]
         return text
+
+    def _member_totals(self, teams, decisions, data):
+        """RoutingResult.members: each member of ``teams`` with what the run gave them, their
+        30-day count after it against their quota, and why they took nothing (paused, on
+        leave, off hours, full)."""
+        team_ids = set(teams.ids)
+        given = Counter((d.team_id, d.user_id) for d in decisions if d.kind == 'member')
+        rows = []
+        for state in data['member_states']:
+            if state.team_id not in team_ids:
+                continue
+            got = given[(state.team_id, state.user_id)]
+            why = None
+            if not got and state.count >= state.capacity:
+                why = reason_text('status_full', count=state.count, quota=state.capacity)
+            rows.append((state.team_id, state.user_id, got, state.count, state.capacity, why))
+        for team_id, entries in data.get('skipped', {}).items():
+            if team_id not in team_ids:
+                continue
+            for cause, member, detail in entries:
+                values, count, quota = {}, None, None
+                if cause == 'absent':
+                    values['date'] = fields.Datetime.context_timestamp(
+                        member.user_id, detail).strftime('%d/%m %H:%M')
+                elif cause == 'full':
+                    count, quota = detail
+                    values['count'], values['quota'] = detail
+                rows.append((team_id, member.user_id.id, 0, count, quota,
+                             reason_text('status_' + cause, **values)))
+        return rows
 
     # ------------------------------------------------------------------------------------------
     # Stage 5: write
@@ -1200,17 +1224,7 @@ class CrmLeadRouter(models.AbstractModel):
         return written
 
     def _sla_reason_formatter(self, teams, data):
-        templates = {
-            None: _("Not followed up within %(hours)s h by %(user)s, assigned %(date)s; "
-                    "take-back %(number)s of %(max)s, given to %(new)s."),
-            'max_reached': _("Not followed up within %(hours)s h by %(user)s, assigned "
-                             "%(date)s; %(max)s take-backs reached: the team leader decides."),
-            'notify_only': _("Not followed up within %(hours)s h by %(user)s, assigned "
-                             "%(date)s; take-backs are off for this team: the team leader is "
-                             "told."),
-            'no_member': _("Not followed up within %(hours)s h by %(user)s, assigned %(date)s; "
-                           "no other member can take it: the team leader is told."),
-        }
+        """A function giving the reason of a take-back decision (a ``routing.reasons`` node)."""
         by_team = {team.id: team for team in teams}
         user_ids = {d for row in data['rows'].values() for d in (row[2],)}
         user_ids |= {state.user_id for states in data['members'].values() for state in states}
@@ -1224,15 +1238,23 @@ class CrmLeadRouter(models.AbstractModel):
         def reason(decision):
             team = by_team[decision.team_id]
             previous = users[decision.previous_user_id]
-            return templates[decision.why] % {
+            return reason_text('sla_' + (decision.why or 'moved'), **{
                 'hours': '%g' % team.assignment_sla_hours,
                 'user': previous.name,
                 'date': local(data['rows'][decision.lead_id][3], previous),
                 'number': decision.number,
                 'max': team.assignment_sla_max,
                 'new': users[decision.user_id].name if decision.user_id else '',
-            }
+            })
         return reason
+
+    def _sla_note_title(self, previous, team):
+        """The first line of a take-back note, in the language of the context (its reader's):
+        to ``previous``, the salesperson leads were taken back from, or (None) to the leader."""
+        if previous is None:
+            return _("Not followed up in time, and not taken back: decide for these leads:")
+        return _("Taken back from %(user)s (not followed up within %(hours)s h):") % {
+            'user': previous.name, 'hours': '%g' % team.assignment_sla_hours}
 
     def _notify_sla(self, teams, decisions, written, data):
         """One note per run to each previous salesperson listing the leads taken back from
@@ -1251,16 +1273,15 @@ class CrmLeadRouter(models.AbstractModel):
         notes = []
         for (user_id, team_id), lead_ids in sorted(taken.items()):
             user = self.env['res.users'].browse(user_id)
-            notes.append((by_team[team_id], user, _(
-                "Taken back from %(user)s (not followed up within %(hours)s h):") % {
-                'user': user.name, 'hours': '%g' % by_team[team_id].assignment_sla_hours},
+            notes.append((by_team[team_id], user, self.with_context(
+                lang=user.lang)._sla_note_title(user, by_team[team_id]),
                 [(lead_id, names[lead_id]) for lead_id in lead_ids[:DIGEST_MAX_LINES]],
                 len(lead_ids)))
         for team_id, lead_ids in sorted(told.items()):
             team = by_team[team_id]
             if team.user_id:
-                notes.append((team, team.user_id, _(
-                    "Not followed up in time, and not taken back: decide for these leads:"),
+                notes.append((team, team.user_id, self.with_context(
+                    lang=team.user_id.lang)._sla_note_title(None, team),
                     [(lead_id, names[lead_id]) for lead_id in lead_ids[:DIGEST_MAX_LINES]],
                     len(lead_ids)))
         self.env['crm.lead.assignment.log']._routing_post_notes(notes)
@@ -1273,8 +1294,8 @@ class CrmLeadRouter(models.AbstractModel):
     def _assign(self, to_team, to_user, reasons):
         """Write assignments a person chose (the wizard, whose ``_check_wizard_targets`` ran):
         ``to_team`` {lead_id: team_id}, ``to_user`` {lead_id: (team_id, user_id)},
-        ``reasons`` {lead_id: text}. Caps do not apply; what is assigned counts. Returns
-        {lead_id: (team_id, user_id, company_id)} of the leads written."""
+        ``reasons`` {lead_id: reason (a ``routing.reasons`` node)}. Caps do not apply; what is
+        assigned counts. Returns {lead_id: (team_id, user_id, company_id)} of the leads written."""
         if not self._lock_acquire(session=False, wait=LOCK_WAIT_SECONDS):
             raise UserError(_("Lead routing is already running; try again in a minute."))
         # The caller passed the gate: write as the system, in the caller's transaction.
@@ -1592,63 +1613,29 @@ class CrmLeadRouter(models.AbstractModel):
             return reason
         describe = self._owner_match_describer(
             list(outcome.placed.values()) + [skip.match for skip in outcome.skipped.values()])
-        given = _("Existing owner: %(match)s. Given in team %(team)s; load %(load)s/"
-                  "%(capacity)s.")
-        skipped = _("Existing owner skipped (%(match)s): %(cause)s.")
-        causes = {
-            'not_member': _("%(user)s is not an active member of a team of this run that "
-                            "routes to the existing owner"),
-            'paused': _("%(user)s is paused"),
-            'absent': _("%(user)s is absent"),
-            'full': _("%(user)s has no capacity left (%(count)s/%(capacity)s)"),
-            'unavailable': _("%(user)s takes no lead in this run"),
-        }
         team_names = {team.id: team.name for team in teams}
         capacity = {state.id: state.capacity for state in data['member_states']}
 
         def owner_reason(decision):
             if decision.kind == 'member' and decision.why == owner.OWNER:
                 match = outcome.placed[decision.lead_id]
-                return given % {'match': describe(match), 'team': team_names.get(
-                    decision.team_id, ''), 'load': decision.load,
-                    'capacity': capacity.get(decision.member_id, '')}
-            text = reason(decision)
+                return reason_text('owner_given', match=describe(match), team=team_names.get(
+                    decision.team_id, ''), load=decision.load,
+                    capacity=capacity.get(decision.member_id, ''))
+            node = reason(decision)
             skip = outcome.skipped.get(decision.lead_id)
             if skip is not None and decision.kind in ('member', 'unassigned'):
-                cause = causes[skip.cause] % {'user': describe.user(skip.match),
-                                              'count': skip.count, 'capacity': skip.capacity}
-                text = '%s %s' % (text, skipped % {'match': describe(skip.match),
-                                                   'cause': cause})
-            return text
+                cause = reason_text('owner_' + skip.cause, user=describe.user(skip.match),
+                                    count=skip.count, capacity=skip.capacity)
+                node = join(' ', [node, reason_text('owner_skipped', match=describe(skip.match),
+                                                    cause=cause)])
+            return node
         return owner_reason
 
     def _owner_match_describer(self, matches):
         """A function naming a match for a reason ("open opportunity 'Nhà thuốc An Khang'
         owned by Bình, same phone +84912345678"), with ``.user(match)`` naming its owner.
         Names are read once for all the matches."""
-        templates = {
-            ('partner', None): _("customer %(record)s, whose salesperson is %(user)s"),
-            ('opportunity', 'partner'): _("open opportunity '%(record)s' owned by %(user)s, "
-                                          "same customer %(key)s"),
-            ('opportunity', 'email'): _("open opportunity '%(record)s' owned by %(user)s, "
-                                        "same email %(key)s"),
-            ('opportunity', 'phone'): _("open opportunity '%(record)s' owned by %(user)s, "
-                                        "same phone %(key)s"),
-            ('lead', 'email'): _("open lead '%(record)s' owned by %(user)s, same email "
-                                 "%(key)s"),
-            ('lead', 'phone'): _("open lead '%(record)s' owned by %(user)s, same phone "
-                                 "%(key)s"),
-            ('customer', 'email'): _("customer %(record)s, whose salesperson is %(user)s, "
-                                     "same email %(key)s"),
-            ('customer', 'phone'): _("customer %(record)s, whose salesperson is %(user)s, "
-                                     "same phone %(key)s"),
-            ('run', 'partner'): _("lead '%(record)s' of the same customer %(key)s in this run, "
-                                  "given to %(user)s"),
-            ('run', 'email'): _("lead '%(record)s' with the same email %(key)s in this run, "
-                                "given to %(user)s"),
-            ('run', 'phone'): _("lead '%(record)s' with the same phone %(key)s in this run, "
-                                "given to %(user)s"),
-        }
         # Names in one query each (a web form's run is one lead: every query counts).
         self.env.cr.execute("""
             SELECT u.id, p.name FROM res_users u JOIN res_partner p ON p.id = u.partner_id
@@ -1663,8 +1650,9 @@ class CrmLeadRouter(models.AbstractModel):
 
         def describe(match):
             name = run_names.get(match.record_id) if match.record == 'run' else match.name
-            return templates[(match.record, match.key_kind)] % {
-                'record': name or '', 'user': users.get(match.user_id, ''),
-                'key': match.label or ''}
+            code = 'match_%s_%s' % (match.record, match.key_kind) if match.key_kind \
+                else 'match_%s' % match.record
+            return reason_text(code, record=name or '', user=users.get(match.user_id, ''),
+                               key=match.label or '')
         describe.user = lambda match: users.get(match.user_id, '')
         return describe

@@ -5,6 +5,7 @@ from odoo import _, api, fields, models
 from odoo.exceptions import AccessError, ValidationError
 
 from ..routing.filters import parse_domain
+from ..routing.reasons import text as reason_text
 
 _logger = logging.getLogger(__name__)
 
@@ -118,8 +119,8 @@ class CrmLeadShareRule(models.Model):
             except Exception as error:
                 _logger.error("Share rule %s skipped: invalid filter (%s)", rule.name, error)
                 continue
-            reason = _("Shared read-only with %(users)s by share rule %(rule)s.") % {
-                'users': ', '.join(rule.user_ids.mapped('name')), 'rule': rule.name}
+            reason = reason_text('share_rule', users=', '.join(rule.user_ids.mapped('name')),
+                                 rule=rule.name)
             Lead.browse(lead_ids)._routing_share(rule.user_ids, reason)
             total += len(lead_ids)
         return total

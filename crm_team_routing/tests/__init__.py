@@ -19,3 +19,5 @@ from . import test_absence
 from . import test_fallback
 from . import test_owner_rules
 from . import test_owner
+from . import test_reasons
+from . import test_preview

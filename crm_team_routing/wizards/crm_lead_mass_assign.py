@@ -4,6 +4,8 @@ from collections import Counter
 from odoo import _, api, fields, models
 from odoo.exceptions import UserError
 
+from ..routing.reasons import text as reason_text
+
 MODES = [
     ('user', 'Assign to a salesperson'),
     ('team', 'Move to a team'),
@@ -137,8 +139,8 @@ class CrmLeadMassAssign(models.TransientModel):
         self._router()._check_wizard_targets(
             leads, users=self.user_id,
             teams=self.env['crm.team'].browse({t for t in targets.values() if t}))
-        reason = _("Assigned to %(salesperson)s by %(user)s (mass assignment).") % {
-            'salesperson': self.user_id.name, 'user': self.env.user.name}
+        reason = reason_text('mass_user', salesperson=self.user_id.name,
+                             user=self.env.user.name)
         to_user = {lead_id: (team_id, self.user_id.id) for lead_id, team_id in targets.items()}
         written = self._assign({}, to_user, dict.fromkeys(leads.ids, reason))
         return self._report({self.user_id.name: len(written)})
@@ -148,9 +150,7 @@ class CrmLeadMassAssign(models.TransientModel):
             raise UserError(_("Choose the team."))
         leads = self._leads()
         self._router()._check_wizard_targets(leads, teams=self.team_id)
-        reason = _("Moved to team %(team)s by %(user)s (mass assignment); routing will give "
-                   "it to a salesperson.") % {'team': self.team_id.name,
-                                              'user': self.env.user.name}
+        reason = reason_text('mass_team', team=self.team_id.name, user=self.env.user.name)
         to_team = dict.fromkeys(leads.ids, self.team_id.id)
         written = self._assign(to_team, {}, dict.fromkeys(leads.ids, reason))
         return self._report({self.team_id.name: len(written)})
@@ -164,9 +164,8 @@ class CrmLeadMassAssign(models.TransientModel):
         self._router()._check_wizard_targets(
             leads, users=users, teams=self.env['crm.team'].browse(
                 {t for by_lead in targets.values() for t in by_lead.values() if t}))
-        reason_of = {user: _("Split among %(count)d salespeople by %(user)s: given to "
-                             "%(salesperson)s.") % {'count': len(users), 'user': self.env.user.name,
-                                                    'salesperson': user.name}
+        reason_of = {user: reason_text('mass_split', count=len(users), user=self.env.user.name,
+                                       salesperson=user.name)
                      for user in users}
         to_user, reasons, counts = {}, {}, Counter()
         for index, lead_id in enumerate(sorted(leads.ids)):

@@ -1,4 +1,6 @@
 # License LGPL-3.0 or later (https://www.gnu.org/licenses/lgpl).
+from collections import Counter
+
 from odoo import _, api, fields, models
 from odoo.tools import html_escape
 
@@ -28,23 +30,45 @@ class CrmTeamRoutingPreview(models.TransientModel):
     )
 
     @api.model
+    def _totals_html(self, result, teams):
+        """The totals of ``result``: leads per team, then per member of ``teams`` with their
+        30-day count after the run against their quota and, for those who took nothing, why
+        (in the reader's language); the leads left waiting."""
+        # Names of teams and salespeople the reader may not be allowed to read.
+        Users, Teams = self.env['res.users'].sudo(), self.env['crm.team'].sudo()
+        render = self.env['crm.lead.assignment.log']._routing_reason_renderer()
+        listed = {(row[0], row[1]) for row in result.members}
+        users = Users.browse({row[1] for row in result.members} | set(result.user_counts))
+        names = {user.id: user.name for user in users}
+        team_names = {team.id: team.name for team in
+                      Teams.browse(list(result.team_counts)) | teams.sudo()}
+        rows = [(_("Team %s") % team_names[team_id], '', count, '', '')
+                for team_id, count in sorted(result.team_counts.items(),
+                                             key=lambda item: team_names[item[0]])]
+        for team_id, user_id, got, count, quota, why in sorted(
+                result.members, key=lambda row: (team_names.get(row[0], ''), names[row[1]])):
+            rows.append((names[user_id], team_names.get(team_id, ''), got,
+                         '%s/%s' % (count, quota) if quota is not None else '',
+                         render(why) if why else ''))
+        others = Counter({user_id: count for user_id, count in result.user_counts.items()
+                          if not any(key[1] == user_id for key in listed)})
+        for user_id, count in sorted(others.items(), key=lambda item: names[item[0]]):
+            rows.append((names[user_id], '', count, '', ''))
+        rows.append((_("Left waiting"), '', result.unassigned, '', ''))
+        head = (_("Given to"), _("Team"), _("Leads"), _("Load (30 days)"), _("Why none"))
+        return ('<table class="table table-condensed o_crm_team_routing_totals"><thead><tr>'
+                '%s</tr></thead><tbody>%s</tbody></table>') % (
+            ''.join('<th%s>%s</th>' % (' class="text-right"' if index in (2, 3) else '',
+                                       html_escape(label)) for index, label in enumerate(head)),
+            ''.join('<tr>%s</tr>' % ''.join(
+                '<td%s>%s</td>' % (' class="text-right"' if index in (2, 3) else '',
+                                   html_escape('%s' % (value,)))
+                for index, value in enumerate(row)) for row in rows))
+
+    @api.model
     def create_from_result(self, result, teams, title, summary=None):
         """Store ``result`` (a RoutingResult) and return the action that shows it."""
-        users = self.env['res.users'].sudo().browse(list(result.user_counts))
-        all_teams = self.env['crm.team'].sudo().browse(list(result.team_counts)) | teams.sudo()
-        rows = []
-        for team in all_teams:
-            if result.team_counts.get(team.id):
-                rows.append((_("Team %s") % team.name, result.team_counts[team.id]))
-        for user in users.sorted('name'):
-            rows.append((user.name, result.user_counts[user.id]))
-        rows.append((_("Left waiting"), result.unassigned))
-        table = ''.join('<tr><td>%s</td><td class="text-right">%d</td></tr>'
-                        % (html_escape(label), count) for label, count in rows)
-        totals = ('<table class="table table-condensed o_crm_team_routing_totals">'
-                  '<thead><tr><th>%s</th><th class="text-right">%s</th></tr></thead>'
-                  '<tbody>%s</tbody></table>') % (
-            html_escape(_("Given to")), html_escape(_("Leads")), table)
+        totals = self._totals_html(result, teams)
         if result.errors:
             totals += ''.join('<p class="text-danger">%s</p>' % html_escape(error)
                               for error in result.errors)
