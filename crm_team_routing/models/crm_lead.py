@@ -294,7 +294,7 @@ class CrmLead(models.Model):
             previous = {lead.id: lead.user_id.id for lead in self}
             vals = dict(vals, assignment_date=fields.Datetime.now() if vals['user_id'] else False)
             res = super(CrmLead, self).write(vals)
-            self._routing_log_manual()
+            self._routing_log_manual(previous)
             self._routing_unfollow_previous(previous)
         else:
             res = super(CrmLead, self).write(vals)
@@ -356,7 +356,9 @@ class CrmLead(models.Model):
             partner_ids=partner_ids, channel_ids=channel_ids, subtype_ids=subtype_ids,
             force=force)
 
-    def _routing_log_manual(self):
+    def _routing_log_manual(self, previous):
+        """A ``manual`` row per lead: its salesperson was changed by hand, from ``previous``
+        ({lead_id: user_id})."""
         now = fields.Datetime.now()
         user = self.env.user
         removed = reason_text('manual_removed', user=user.name)
@@ -366,7 +368,7 @@ class CrmLead(models.Model):
                 if lead.user_id else removed
             rows.append((lead.id, lead.team_id.id, lead.user_id.id, 'manual', node,
                          lead.company_id.id))
-        self.env['crm.lead.assignment.log']._routing_insert(rows, now)
+        self.env['crm.lead.assignment.log']._routing_insert(rows, now, previous=previous)
 
     @api.model
     def _onchange_user_values(self, user_id):

@@ -102,7 +102,8 @@ class CrmLeadAssignmentLog(models.Model):
         string="Previous Salesperson",
         ondelete='set null',
         readonly=True,
-        help="Who had the lead before: the salesperson it was taken back from.",
+        help="Who had the lead before: the salesperson it was taken back from, or changed from "
+             "by hand.",
     )
     notified = fields.Boolean(
         string="Salesperson Notified",
@@ -164,10 +165,10 @@ class CrmLeadAssignmentLog(models.Model):
         """Insert log rows given as (lead_id, team_id, user_id, kind, reason, company_id) or
         (..., company_id, rule) in one statement (``reason``: a ``routing.reasons`` node);
         without a rule, ``DEFAULT_RULE`` of the kind applies. ``previous``: {lead_id: previous
-        salesperson} for take-backs. Digests list the rows not notified yet: routing's
-        ``member`` rows, and the rows of assignments a person made in bulk or the SLA made
-        (``notify``); the others are born notified (a change by hand sends core's own
-        message)."""
+        salesperson} for take-backs and changes by hand. Digests list the rows not notified
+        yet: routing's ``member`` rows, and the rows of assignments a person made in bulk or
+        the SLA made (``notify``); the others are born notified (a change by hand sends core's
+        own message)."""
         if not rows:
             return
         previous = previous or {}

@@ -1307,7 +1307,7 @@ class CrmLeadRouter(models.AbstractModel):
         self.env['crm.lead.assignment.log'].sudo()._routing_insert(
             [(lead_id, team_id, user_id, 'manual', reasons[lead_id], company_id)
              for lead_id, (team_id, user_id, company_id) in sorted(written.items())], now,
-            notify=True)
+            notify=True, previous=previous)
         Lead.browse(list(written))._routing_unfollow_previous(previous)
         self.env['crm.lead.assignment.log'].sudo()._routing_send_digests(DIGEST_MAX_LINES)
         self.invalidate_cache()  # the whole cache: SQL wrote leads, followers, logs

@@ -50,6 +50,9 @@ class TestMassAssign(RoutingCase):
         self.Lead.invalidate_cache()
         self.assertEqual(leads.mapped('team_id'), self.south)
         self.assertFalse(leads.mapped('user_id'))
+        self.assertEqual(leads.mapped('assignment_log_ids').filtered(
+            lambda row: row.kind == 'manual' and row.team_id == self.south).mapped(
+            'previous_user_id'), self.sales[0], "the rows say who had the leads")
         self.route(self.south)
         self.assertEqual(leads.mapped('user_id'), self.sales[2])
 

@@ -334,6 +334,11 @@ class TestRouting(RoutingCase):
         self.assertTrue(lead.assignment_date)
         self.assertEqual(lead.team_id, team, "routing members keep the lead in its team")
         self.assertEqual(lead.assignment_log_ids[0].kind, 'manual')
+        self.assertFalse(lead.assignment_log_ids[0].previous_user_id)
+        lead.sudo(self.manager).write({'user_id': self.sales[1].id})
+        self.assertEqual(lead.assignment_log_ids[0].previous_user_id, self.sales[0],
+                         "a change by hand records who had the lead")
+        lead.sudo(self.manager).write({'user_id': self.sales[0].id})
         self.assertEqual(team.routing_member_ids.filtered(
             lambda m: m.user_id == self.sales[0]).lead_month_count, 1)
         leads = self.create_leads(3)
