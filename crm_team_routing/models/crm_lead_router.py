@@ -895,8 +895,10 @@ class CrmLeadRouter(models.AbstractModel):
             for cause, member, detail in entries:
                 values, count, quota = {}, None, None
                 if cause == 'absent':
+                    # In the member's time zone, as their waiting reasons say it.
+                    user = member.user_id
                     values['date'] = fields.Datetime.context_timestamp(
-                        member.user_id, detail).strftime('%d/%m %H:%M')
+                        user.with_context(tz=user.tz), detail).strftime('%d/%m %H:%M')
                 elif cause == 'full':
                     count, quota = detail
                     values['count'], values['quota'] = detail
