@@ -51,8 +51,8 @@ ROUTING_WINDOW_DAYS = 30
 PREVIEW_MAX_LINES = 1000
 # At most this many members are named in the reason of a lead no member could take.
 REASON_MAX_MEMBERS = 10
-# Runs a person starts on chosen teams (a team's buttons): they show and log what concerns those
-# teams, not the leads that match no team.
+# Runs a person starts on chosen teams (a team's buttons): they show what concerns those teams,
+# not the leads that match no team.
 TEAM_SCOPED_MODES = ('button', 'preview')
 # At most this many leads are listed by name in a salesperson's digest.
 DIGEST_MAX_LINES = 50
@@ -432,20 +432,21 @@ class CrmLeadRouter(models.AbstractModel):
         if data is None:
             return
         decisions = self._decide(data)
+        shown = decisions
         if mode in TEAM_SCOPED_MODES:
-            # A person asked about these teams: leads no team of theirs matches are not theirs
-            # to see, nor to log (the scheduled action says why those wait).
-            decisions = [decision for decision in decisions
-                         if decision.kind != 'unassigned' or decision.why != 'no_team']
-        result.count(decisions)
-        result.members = self._member_totals(teams, decisions, data)
+            # A person asked about these teams: the leads no team of theirs matches are logged
+            # as waiting, but not shown nor counted as theirs.
+            shown = [decision for decision in decisions
+                     if decision.kind != 'unassigned' or decision.why != 'no_team']
+        result.count(shown)
+        result.members = self._member_totals(teams, shown, data)
         reason = self._reason_formatter(teams, data)
         if not spec.write:
             name_of = data['names']
             # A preview is read at once, by whoever asked for it: in their language.
             render = self.env['crm.lead.assignment.log']._routing_reason_renderer()
             result.decisions = [(decision, name_of[decision.lead_id], render(reason(decision)))
-                                for decision in decisions[:result.keep_decisions]]
+                                for decision in shown[:result.keep_decisions]]
             return
         if self._write(teams, decisions, reason, data, spec.commit):
             self._notify(spec.commit)

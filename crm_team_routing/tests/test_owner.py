@@ -351,7 +351,8 @@ class TestOwner(RoutingCase):
         nowhere = self.create_leads(1, prefix='Nowhere', country_id=self.country_us.id)
         (self.north | self.south).write({
             'assignment_domain': "[('country_id', '=', %d)]" % self.country_vn.id})
-        self.route_all()
+        self.Team._cron_assign_leads()
+        self.Lead.invalidate_cache()
         for lead in leads:
             self.assertEqual(sorted(lead.assignment_log_ids.mapped('rule')),
                              ['balance', 'balance'])

@@ -43,10 +43,12 @@ class TestTeamPreview(RoutingCase):
         self.assertIn('%s: 2/2' % self.sales[0].name, waiting.reason)
         self.assertIn('%s: paused' % self.sales[1].name, waiting.reason)
 
-    def test_assign_button_logs_nothing_about_other_leads(self):
-        self.north.sudo(self.manager).action_assign_leads()
-        logged = self.env['crm.lead.assignment.log'].search(
-            [('lead_id', 'in', (self.vn | self.fr | self.nowhere).ids)]).mapped('lead_id')
-        self.assertEqual(logged, self.vn)
-        self.assertFalse(self.nowhere.mapped('team_id'))
-        self.assertFalse(self.fr.team_id)
+    def test_assign_button_counts_its_team_only(self):
+        action = self.north.sudo(self.manager).action_assign_leads()
+        done = self.env['crm.team.routing.preview'].sudo(self.manager).browse(action['res_id'])
+        self.assertIn('2 leads assigned to salespeople, 3 leads entered a team, 1 leads left '
+                      'waiting', done.summary, "the lead North could not take, not the others")
+        self.assertEqual(self.vn.mapped('team_id'), self.north)
+        self.assertFalse((self.nowhere | self.fr).mapped('team_id'))
+        # They wait for a team, as the log says (a lead is logged whoever looked at it).
+        self.assertEqual(set(self.nowhere.mapped('assignment_log_ids.kind')), {'unassigned'})

@@ -36,10 +36,11 @@ class TestReasonNodes(unittest.TestCase):
     def test_translate_and_describe_filters(self):
         node = reasons.text('member', user='Bình', team='North', load=3, capacity=30,
                             filter=reasons.filter_node("[('country_id.code', '=', 'VN')]"))
-        upper = reasons.render(node, translate=lambda source: source.upper(),
-                               describe_filter=lambda domain: 'Country = VN')
-        self.assertEqual(upper, "GIVEN TO Bình IN TEAM North: MEMBER FILTER Country = VN; "
-                                "LOAD 3/30")
+        translated = {reasons.TEMPLATES['member']: "%(user)s / %(team)s / %(filter)s / "
+                                                   "%(load)s của %(capacity)s"}
+        text = reasons.render(node, translate=lambda source: translated.get(source, source),
+                              describe_filter=lambda domain: 'Country = VN')
+        self.assertEqual(text, "Bình / North / Country = VN / 3 của 30")
 
     def test_bad_translation_and_unknown_codes_never_fail(self):
         node = reasons.text('no_team', score='12')
@@ -74,9 +75,9 @@ class TestReasonLanguage(RoutingCase):
         cls.team = cls.create_team('Miền Bắc', leader=cls.leader_north,
                                    members=[(cls.binh, 30)])
 
-    def log_as(self, user, lead):
+    def log_as(self, user, lead, **context):
         self.env['crm.lead.assignment.log'].invalidate_cache()
-        return self.env['crm.lead.assignment.log'].sudo(user).search(
+        return self.env['crm.lead.assignment.log'].sudo(user).with_context(**context).search(
             [('lead_id', '=', lead.id)], order='id')
 
     def test_cron_reason_in_each_readers_language(self):
@@ -96,14 +97,16 @@ class TestReasonLanguage(RoutingCase):
         self.assertEqual(member_en.with_context(lang='vi_VN').reason, member_vi.reason)
 
     def test_waiting_reason_in_vietnamese(self):
-        self.member_of(self.team, self.binh).assignment_optout = True
-        lead = self.create_leads(1)
+        self.member_of(self.team, self.binh).assignment_max = 1
+        leads = self.create_leads(2)
         self.Team._cron_assign_leads()
-        rows = self.log_as(self.leader_north.with_context(lang='vi_VN'), lead)
-        waiting = rows.filtered(lambda row: row.kind == 'unassigned')
-        self.assertIn('Miền Bắc', waiting.reason)
-        self.assertNotIn('Waiting', waiting.reason)
-        self.assertNotIn('paused', waiting.reason)
+        self.env['crm.lead'].invalidate_cache()
+        lead = leads.filtered(lambda lead: not lead.user_id)
+        # The leader reads in English; the web client asks for Vietnamese.
+        waiting = self.log_as(self.leader_north, lead, lang='vi_VN').filtered(
+            lambda row: row.kind == 'unassigned')
+        self.assertEqual(waiting.reason, "Đang chờ trong nhóm Miền Bắc: không thành viên nào nhận "
+                                         "được (%s: 1/1)." % self.binh.name)
 
     def test_digest_in_the_recipients_language(self):
         self.create_leads(2)

@@ -276,15 +276,16 @@ class TestRoutingUi(common.HttpCase):
         self.assertIn('Country Code', manager['domain_read_mode'])
 
         # Preview, then the result of Assign now: the team takes the Vietnam leads, its two
-        # members two each, the French leads wait (the last row); one line per decision.
+        # members two each; the French leads, which no team matches, are not this team's
+        # (the last row, left waiting, counts none); one line per decision.
         for totals in (manager['preview_totals'], manager['done_totals']):
             self.assertEqual(len(totals), 4, totals)
             self.assertIn(self.team.name, totals[0][0])
             self.assertEqual(totals[0][1], len(VN_LEADS))
             self.assertEqual(sorted(totals[1:3]),
                              [[self.sales_lan.name, 2], [self.sales_minh.name, 2]])
-            self.assertEqual(totals[3][1], len(FR_LEADS))
-        self.assertEqual(manager['preview_lines'], 2 * len(VN_LEADS) + len(FR_LEADS))
+            self.assertEqual(totals[3][1], 0)
+        self.assertEqual(manager['preview_lines'], 2 * len(VN_LEADS))
         self.assertTrue(manager['confirm_text'], "Assign now asks for a confirmation")
         self.assertEqual(manager['month_count_after'], str(len(VN_LEADS)),
                          "closing the result reloads the team with its new 30-day count")

@@ -223,8 +223,10 @@ def open_team(ui, team_name):
 
 
 def team_totals(modal):
+    """[who, leads] of each row of a routing result's totals (columns: who, team, leads, load,
+    why none)."""
     return modal.locator('.o_crm_team_routing_totals tbody tr').evaluate_all(
-        "rows => rows.map(r => [r.cells[0].innerText.trim(), parseInt(r.cells[1].innerText, 10)])")
+        "rows => rows.map(r => [r.cells[0].innerText.trim(), parseInt(r.cells[2].innerText, 10)])")
 
 
 def scenario_manager(ui, data):
