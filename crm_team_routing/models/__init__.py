@@ -10,3 +10,4 @@ from . import ir_rule
 from . import mail_followers
 from . import resource_resource
 from . import resource_calendar_leaves
+from . import res_config_settings
