@@ -17,3 +17,6 @@ from . import test_followers
 from . import test_validation
 from . import test_absence
 from . import test_fallback
+from . import test_mass_assign_search
+from . import test_routing_schedule
+from . import test_ui_leader
