@@ -5,6 +5,7 @@ Run like routing_ui.py, whose helpers it uses (same options, same ``RESULT <json
 
     python leader_ui.py '<json options>'
 """
+import os
 import re
 import sys
 
@@ -36,6 +37,14 @@ def offered(ui, wizard, field_name):
     items = menu.locator('li a').all_inner_texts()
     return [item.strip() for item in items
             if not re.match(r'^(Search More|Create)', item.strip())]
+
+
+def snapshot(ui, name):
+    """A screenshot as the page is (``Ui.screenshot`` blurs the focus, closing dropdowns)."""
+    ui.settle()
+    path = os.path.join(ui.shots, '%s.png' % name)
+    ui.page.screenshot(path=path)
+    routing_ui.log('screenshot %s' % path)
 
 
 def close_autocomplete(ui, wizard):
@@ -91,7 +100,7 @@ def scenario_leader(ui, data):
     result['offered_teams'] = offered(ui, wizard, 'team_id')
     close_autocomplete(ui, wizard)
     result['offered_users'] = offered(ui, wizard, 'user_id')
-    ui.screenshot('leader_mass_assign_wizard')
+    snapshot(ui, 'leader_mass_assign_wizard')  # with the salesperson's choices open
     close_autocomplete(ui, wizard)
     pick(ui, wizard, 'user_id', data['assign_to'])
     result['result'] = apply_wizard(ui, wizard)
