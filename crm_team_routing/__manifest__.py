@@ -29,6 +29,7 @@
         'views/crm_lead_share_rule_views.xml',
         'views/crm_lead_assignment_log_views.xml',
         'views/resource_calendar_leaves_views.xml',
+        'views/res_config_settings_views.xml',
         'wizards/crm_team_routing_preview_views.xml',
         'wizards/crm_lead_mass_assign_views.xml',
         'views/crm_team_routing_menus.xml',

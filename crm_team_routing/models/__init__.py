@@ -11,3 +11,4 @@ from . import mail_followers
 from . import resource_resource
 from . import resource_calendar_leaves
 from . import res_partner
+from . import res_config_settings

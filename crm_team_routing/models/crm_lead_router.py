@@ -303,6 +303,46 @@ class CrmLeadRouter(models.AbstractModel):
         return self.env['crm.team'].sudo().search([('user_id', '=', self.env.uid)])
 
     @api.model
+    def _led_team_users(self, led=None):
+        """Who works in the teams the current user leads (``led``): their routing members,
+        core's members and the leaders; the people a team leader may assign to or share with.
+        """
+        led = self._led_teams() if led is None else led
+        return led.mapped('routing_member_ids.user_id') | led.mapped('member_ids') \
+            | led.mapped('user_id')
+
+    @api.model
+    def _get_wizard_lead_domain(self):
+        """Which leads the mass assignment takes when it applies to every lead matching a
+        search, added to that search (which runs with the caller's rights): a team leader's
+        search is limited to the teams they lead, the only leads the gate lets them assign;
+        'All Documents' users and managers take whatever their rights let them find."""
+        user = self.env.user
+        if user._is_superuser() or user.has_group('sales_team.group_sale_salesman_all_leads'):
+            return []
+        return [('team_id', 'in', self._led_teams().ids)]
+
+    @api.model
+    def _get_wizard_user_domain(self):
+        """The people the mass assignment offers to the current user (a domain on res.users):
+        internal users; for a team leader, those who work in the teams they lead. The wizard's
+        checks stay the real test; this spares the leader choices that would be refused."""
+        domain = [('share', '=', False)]
+        user = self.env.user
+        if user._is_superuser() or user.has_group('sales_team.group_sale_salesman_all_leads'):
+            return domain
+        return domain + [('id', 'in', self._led_team_users().ids)]
+
+    @api.model
+    def _get_wizard_team_domain(self):
+        """The teams the mass assignment offers to the current user (a domain on crm.team):
+        for a team leader, the teams they lead."""
+        user = self.env.user
+        if user._is_superuser() or user.has_group('sales_team.group_sale_salesman_all_leads'):
+            return []
+        return [('id', 'in', self._led_teams().ids)]
+
+    @api.model
     def _check_wizard_targets(self, leads, users=None, teams=None, share_users=None):
         """What a person may do to ``leads`` through the mass assignment, beyond the gate:
 
@@ -330,9 +370,7 @@ class CrmLeadRouter(models.AbstractModel):
         if teams and teams.sudo() - led:
             raise AccessError(_("You can only move leads to the teams you lead; %s is not one "
                                 "of them.") % (teams.sudo() - led)[0].name)
-        members = led.mapped('routing_member_ids.user_id') | led.mapped('member_ids') \
-            | led.mapped('user_id')
-        strangers = targets.sudo() - members
+        strangers = targets.sudo() - self._led_team_users(led)
         if strangers:
             raise AccessError(_("%s is not a member of the teams you lead.")
                               % strangers[0].name)

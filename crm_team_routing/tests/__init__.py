@@ -21,3 +21,6 @@ from . import test_owner_rules
 from . import test_owner
 from . import test_reasons
 from . import test_preview
+from . import test_mass_assign_search
+from . import test_routing_schedule
+from . import test_ui_leader

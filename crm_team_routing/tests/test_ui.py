@@ -55,6 +55,8 @@ def screenshot_dir():
 @common.at_install(False)
 @common.post_install(True)
 class TestRoutingUi(common.HttpCase):
+    # The program holding the browser steps (other test files run their own beside it).
+    driver = DRIVER
 
     def setUp(self):
         super(TestRoutingUi, self).setUp()
@@ -165,7 +167,8 @@ class TestRoutingUi(common.HttpCase):
                          % (python, check.stdout.decode('utf-8', 'replace')[-500:]))
 
     def run_browser(self, scenario, login, data=None, timeout=300):
-        """Run a scenario of tests/browser/routing_ui.py as ``login`` (password = login)."""
+        """Run a scenario of ``self.driver`` (tests/browser/routing_ui.py) as ``login``
+        (password = login)."""
         self.assertBrowserTooling()
         self.login(login, login)
         options = {
@@ -177,7 +180,7 @@ class TestRoutingUi(common.HttpCase):
             'timeout': 60,
         }
         start = time.time()
-        process = subprocess.Popen([browser_python(), DRIVER, json.dumps(options)],
+        process = subprocess.Popen([browser_python(), self.driver, json.dumps(options)],
                                    stdout=subprocess.PIPE, stderr=subprocess.PIPE)
         try:
             stdout, stderr = process.communicate(timeout=timeout)

@@ -3,6 +3,7 @@ from collections import Counter
 
 from odoo import _, api, fields, models
 from odoo.exceptions import UserError
+from odoo.tools.safe_eval import safe_eval
 
 from ..routing.reasons import text as reason_text
 
@@ -13,6 +14,11 @@ MODES = [
     ('route', 'Run routing on the selection'),
     ('share', 'Share read-only'),
     ('to_share', 'Mark as to share'),
+]
+
+SCOPES = [
+    ('selected', 'The selected leads'),
+    ('search', 'All leads matching the current search'),
 ]
 
 
@@ -36,27 +42,50 @@ class CrmLeadMassAssign(models.TransientModel):
         string="Selected Leads",
         compute='_compute_lead_count',
     )
+    scope = fields.Selection(
+        selection=SCOPES,
+        string="Apply To",
+        required=True,
+        default='selected',
+        help="The leads ticked in the list, or every lead the list's search finds, also "
+             "those on the pages not shown (a team leader: those of the teams they lead).",
+    )
+    search_domain = fields.Char(
+        string="Search",
+        default=lambda self: self._default_search_domain(),
+        help="The search of the list the wizard was opened from (Odoo passes it as "
+             "'active_domain').",
+    )
+    matching_count = fields.Integer(
+        string="Leads Matching the Search",
+        compute='_compute_matching_count',
+    )
+    scope_text = fields.Char(
+        string="Applies To",
+        compute='_compute_scope_text',
+    )
     user_id = fields.Many2one(
         comodel_name='res.users',
         string="Salesperson",
-        domain=[('share', '=', False)],
+        domain=lambda self: self._router()._get_wizard_user_domain(),
     )
     team_id = fields.Many2one(
         comodel_name='crm.team',
         string="Sales Channel",
+        domain=lambda self: self._router()._get_wizard_team_domain(),
         help="For 'Assign to a salesperson': leave empty to use the salesperson's team.",
     )
     user_ids = fields.Many2many(
         comodel_name='res.users',
         relation='crm_lead_mass_assign_user_rel',
         string="Salespeople",
-        domain=[('share', '=', False)],
+        domain=lambda self: self._router()._get_wizard_user_domain(),
     )
     share_user_ids = fields.Many2many(
         comodel_name='res.users',
         relation='crm_lead_mass_assign_share_user_rel',
         string="Share With",
-        domain=[('share', '=', False)],
+        domain=lambda self: self._router()._get_wizard_user_domain(),
     )
     result = fields.Text(
         readonly=True,
@@ -68,10 +97,38 @@ class CrmLeadMassAssign(models.TransientModel):
             return [(6, 0, self.env.context.get('active_ids') or [])]
         return []
 
+    @api.model
+    def _default_search_domain(self):
+        context = self.env.context
+        if context.get('active_model') == 'crm.lead' and context.get('active_domain'):
+            return repr(context['active_domain'])
+        return False
+
     @api.depends('lead_ids')
     def _compute_lead_count(self):
         for wizard in self:
             wizard.lead_count = len(wizard.lead_ids)
+
+    @api.depends('search_domain')
+    def _compute_matching_count(self):
+        for wizard in self:
+            wizard.matching_count = self.env['crm.lead'].search_count(
+                wizard._get_search_domain()) if wizard.search_domain else 0
+
+    @api.depends('scope', 'lead_count', 'matching_count')
+    def _compute_scope_text(self):
+        for wizard in self:
+            if wizard.scope == 'search':
+                wizard.scope_text = _("All %d leads matching the current search") \
+                    % wizard.matching_count
+            else:
+                wizard.scope_text = _("The %d selected leads") % wizard.lead_count
+
+    def _get_search_domain(self):
+        """The list's search, narrowed to what the current user may assign in bulk."""
+        self.ensure_one()
+        domain = safe_eval(self.search_domain or '[]')
+        return domain + self._router()._get_wizard_lead_domain()
 
     # ------------------------------------------------------------------------------------------
     # Action: every mode goes through the router's gate, lock, writes and digests
@@ -80,7 +137,7 @@ class CrmLeadMassAssign(models.TransientModel):
     @api.multi
     def action_apply(self):
         self.ensure_one()
-        if not self.sudo().lead_ids:
+        if not self._leads():
             raise UserError(_("Select at least one lead."))
         method = getattr(self, '_apply_%s' % self.mode)
         self.result = method()
@@ -98,29 +155,39 @@ class CrmLeadMassAssign(models.TransientModel):
         return self.env['crm.lead.router']
 
     def _leads(self):
-        """The selected leads, all of them, as the current user: a lead they may not read is
-        refused by the checks, not silently left out."""
+        """The leads to act on, as the current user. The selected ones: all of them, a lead
+        they may not read is refused by the checks, not silently left out. All leads matching
+        the search: searched with the user's rights (and, for a team leader, within the teams
+        they lead), in one query whatever their number; the checks then run on the whole set.
+        """
+        self.ensure_one()
+        if self.scope == 'search' and self.search_domain:
+            return self.env['crm.lead'].search(self._get_search_domain(), order='id')
         return self.env['crm.lead'].browse(self.sudo().lead_ids.ids)
 
-    def _targets(self, user):
-        """{lead_id: team_id} for giving the selected leads to ``user``: the chosen team; else
-        the lead's own team when the salesperson works in it; else their first routing team
-        (among the teams a leader leads); else core's default team of the user."""
+    def _targets(self, user, leads=None):
+        """{lead_id: team_id} for giving ``leads`` to ``user``: the chosen team; else the
+        lead's own team when the salesperson works in it; else their first routing team
+        (among the teams a leader leads); else core's default team of the user. Who works in
+        a team is read once per team, not per lead."""
+        leads = self._leads() if leads is None else leads
         if self.team_id:
-            return dict.fromkeys(self.sudo().lead_ids.ids, self.team_id.id)
+            return dict.fromkeys(leads.ids, self.team_id.id)
         # Memberships are configuration a leader may not read in full.
         memberships = self.env['crm.team.member'].sudo().search([('user_id', '=', user.id)])
         teams = memberships.mapped('team_id')
         if not self.env.user.has_group('sales_team.group_sale_salesman_all_leads'):
             teams &= self._router()._led_teams()
         default = teams[:1] or self.env['crm.team'].sudo()._get_default_team_id(user_id=user.id)
-        targets = {}
-        for lead in self.sudo().lead_ids:
-            team = lead.team_id
-            works_there = user in (team.routing_member_ids.mapped('user_id') | team.member_ids
-                                   | team.user_id)
-            targets[lead.id] = team.id if team and works_there else (default.id or None)
-        return targets
+        # The leads' teams, read in one query (the checks read the leads as the user).
+        team_of = {row['id']: row['team_id'] for row in
+                   leads.sudo().read(['team_id'], load='_classic_write')}
+        works_in = {team.id for team in self.env['crm.team'].sudo().browse(
+            {team_id for team_id in team_of.values() if team_id})
+            if user in (team.routing_member_ids.mapped('user_id') | team.member_ids
+                        | team.user_id)}
+        return {lead_id: team_id if team_id in works_in else (default.id or None)
+                for lead_id, team_id in team_of.items()}
 
     def _assign(self, to_team, to_user, reasons):
         """The routing write path (no per-lead tracking), a manual log row per lead and one
@@ -135,7 +202,7 @@ class CrmLeadMassAssign(models.TransientModel):
         if not self.user_id:
             raise UserError(_("Choose the salesperson."))
         leads = self._leads()
-        targets = self._targets(self.user_id)
+        targets = self._targets(self.user_id, leads)
         self._router()._check_wizard_targets(
             leads, users=self.user_id,
             teams=self.env['crm.team'].browse({t for t in targets.values() if t}))
@@ -160,7 +227,7 @@ class CrmLeadMassAssign(models.TransientModel):
             raise UserError(_("Choose the salespeople to split the leads among."))
         leads = self._leads()
         users = self.user_ids.sorted('id')
-        targets = {user: self._targets(user) for user in users}
+        targets = {user: self._targets(user, leads) for user in users}
         self._router()._check_wizard_targets(
             leads, users=users, teams=self.env['crm.team'].browse(
                 {t for by_lead in targets.values() for t in by_lead.values() if t}))
