@@ -48,6 +48,11 @@ class CrmTeamMember(models.Model):
         help="A narrower filter inside the team's: this salesperson receives only leads "
              "matching both. [] takes every lead of the team.",
     )
+    assignment_filter_text = fields.Char(
+        string="Own Filter in Words",
+        compute='_compute_assignment_filter_text',
+        help="The salesperson's own filter as the domain editor reads it, in your language.",
+    )
     assignment_max = fields.Integer(
         string="Capacity (30 days)",
         default=lambda self: self._default_assignment_max(),
@@ -120,6 +125,12 @@ class CrmTeamMember(models.Model):
     @api.model
     def _default_assignment_max(self):
         return 30
+
+    @api.depends('assignment_domain')
+    def _compute_assignment_filter_text(self):
+        texts = self.env['crm.lead.router']._filter_texts(self.mapped('assignment_domain'))
+        for member in self:
+            member.assignment_filter_text = texts.get(member.assignment_domain, '')
 
     @api.depends('team_id', 'user_id')
     def _compute_lead_month_count(self):

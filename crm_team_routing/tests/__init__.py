@@ -17,3 +17,4 @@ from . import test_followers
 from . import test_validation
 from . import test_absence
 from . import test_fallback
+from . import test_filter_text
