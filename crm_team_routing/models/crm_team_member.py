@@ -132,6 +132,17 @@ class CrmTeamMember(models.Model):
         for member in self:
             member.assignment_filter_text = texts.get(member.assignment_domain, '')
 
+    @api.multi
+    def _message_get_auto_subscribe_fields(self, updated_fields, auto_follow_fields=None):
+        """No salesperson follows their membership, and nobody is mailed "You have been
+        assigned to the sales team routing member ...": core's mail.thread auto-subscribes and
+        notifies the user of a tracked field named ``user_id``, as for a lead's salesperson.
+        A membership is the team's configuration, tracked in its chatter for managers; the
+        salesperson learns of it from their leads (the digest)."""
+        names = super(CrmTeamMember, self)._message_get_auto_subscribe_fields(
+            updated_fields, auto_follow_fields=auto_follow_fields)
+        return [name for name in names if name != 'user_id']
+
     @api.depends('team_id', 'user_id')
     def _compute_lead_month_count(self):
         loads = self.mapped('team_id')._routing_member_loads()

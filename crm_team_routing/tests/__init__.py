@@ -18,3 +18,4 @@ from . import test_validation
 from . import test_absence
 from . import test_fallback
 from . import test_filter_text
+from . import test_team_members
