@@ -19,3 +19,4 @@ from . import test_absence
 from . import test_fallback
 from . import test_filter_text
 from . import test_team_members
+from . import test_ui_team

@@ -54,10 +54,11 @@ def screenshot_dir():
 
 @common.at_install(False)
 @common.post_install(True)
-class TestRoutingUi(common.HttpCase):
+class RoutingUiCase(common.HttpCase):
+    """The data and the browser helpers of the end-to-end tests (also test_ui_team.py's)."""
 
     def setUp(self):
-        super(TestRoutingUi, self).setUp()
+        super(RoutingUiCase, self).setUp()
         # In 11.0 the HTTP server works on the registry's test cursor, not on this test case's
         # own: the data must be made (and read back) there to be seen over HTTP. It is rolled
         # back all the same when the test ends.
@@ -164,8 +165,9 @@ class TestRoutingUi(common.HttpCase):
         self.assertEqual(check.returncode, 0, "browser tests: %s cannot import playwright: %s"
                          % (python, check.stdout.decode('utf-8', 'replace')[-500:]))
 
-    def run_browser(self, scenario, login, data=None, timeout=300):
-        """Run a scenario of tests/browser/routing_ui.py as ``login`` (password = login)."""
+    def run_browser(self, scenario, login, data=None, timeout=300, driver=DRIVER):
+        """Run a scenario of ``driver`` (tests/browser/routing_ui.py) as ``login`` (password =
+        login)."""
         self.assertBrowserTooling()
         self.login(login, login)
         options = {
@@ -177,7 +179,7 @@ class TestRoutingUi(common.HttpCase):
             'timeout': 60,
         }
         start = time.time()
-        process = subprocess.Popen([browser_python(), DRIVER, json.dumps(options)],
+        process = subprocess.Popen([browser_python(), driver, json.dumps(options)],
                                    stdout=subprocess.PIPE, stderr=subprocess.PIPE)
         try:
             stdout, stderr = process.communicate(timeout=timeout)
@@ -202,9 +204,10 @@ class TestRoutingUi(common.HttpCase):
         self.env.cache.invalidate()
         return json.loads(lines[-1][len('RESULT '):])
 
-    # ------------------------------------------------------------------------------------------
-    # Tests
-    # ------------------------------------------------------------------------------------------
+
+@common.at_install(False)
+@common.post_install(True)
+class TestRoutingUi(RoutingUiCase):
 
     def test_01_web_client_smoke(self):
         """The web client loads for admin (no 'Style error', no JS error) and shows the routing
