@@ -33,6 +33,7 @@
         'wizards/crm_team_routing_preview_views.xml',
         'wizards/crm_lead_mass_assign_views.xml',
         'views/crm_team_routing_menus.xml',
+        'views/assets.xml',
     ],
     'demo': [
         'demo/crm_team_routing_demo.xml',

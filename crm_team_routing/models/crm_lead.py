@@ -42,6 +42,12 @@ class CrmLead(models.Model):
         copy=False,
         help="These users may read the lead and its history, nothing more.",
     )
+    routing_shared_readonly = fields.Boolean(
+        string="Shared with You, Read Only",
+        compute='_compute_routing_shared_readonly',
+        help="This lead is shared with you to read: you may not change it, post on it or "
+             "follow it.",
+    )
     share_state = fields.Selection(
         selection=SHARE_STATES,
         string="Sharing Status",
@@ -136,6 +142,31 @@ class CrmLead(models.Model):
                     fields.Datetime.from_string(lead.assignment_date) + timedelta(hours=hours))
             else:
                 lead.sla_deadline = False
+
+    @api.depends('shared_user_ids')
+    def _compute_routing_shared_readonly(self):
+        """True on the leads shared with the current user that they may not write: two
+        queries for all the records (the shared rows, then the writable ones among them)."""
+        lead_ids = [lead_id for lead_id in self.ids if isinstance(lead_id, int)]
+        readonly = set()
+        if lead_ids and not self.env.user._is_superuser():
+            self.env.cr.execute("""
+                SELECT lead_id FROM crm_lead_shared_user_rel
+                 WHERE user_id = %s AND lead_id = ANY(%s)
+            """, (self.env.uid, lead_ids))
+            shared = [row[0] for row in self.env.cr.fetchall()]
+            if shared:
+                readonly = set(shared)
+                if self.check_access_rights('write', raise_exception=False):
+                    # The leads among them the record rules let the user write.
+                    query = self._where_calc([('id', 'in', shared)], active_test=False)
+                    self._apply_ir_rules(query, 'write')
+                    from_clause, where_clause, params = query.get_sql()
+                    self.env.cr.execute('SELECT "crm_lead".id FROM %s WHERE %s' % (
+                        from_clause, where_clause or 'TRUE'), params)
+                    readonly -= {row[0] for row in self.env.cr.fetchall()}
+        for lead in self:
+            lead.routing_shared_readonly = lead.id in readonly
 
     @api.model_cr
     def init(self):

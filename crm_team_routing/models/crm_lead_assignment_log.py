@@ -156,9 +156,16 @@ class CrmLeadAssignmentLog(models.Model):
 
     @api.model
     def _routing_filter_describer(self, lang):
-        """A function writing a routing filter of a reason for a reader of ``lang``; None: the
-        filter's text as stored."""
-        return None
+        """A function writing a routing filter of a reason in words for a reader of ``lang``
+        (``crm.lead.router._filter_texts``), each filter once."""
+        router = self.env['crm.lead.router'].with_context(lang=lang)
+        described = {}
+
+        def describe(text):
+            if text not in described:
+                described.update(router._filter_texts([text]))
+            return described.get(text) or text
+        return describe
 
     @api.model
     def _routing_insert(self, rows, date, notify=False, previous=None):

@@ -34,7 +34,7 @@ from odoo import SUPERUSER_ID, _, api, fields, models
 from odoo.exceptions import AccessError, UserError, ValidationError
 from odoo.tools import html_escape
 
-from ..routing import engine, fallback, owner, sla
+from ..routing import engine, fallback, filter_text, owner, sla
 from ..routing.calendar import WorkClock
 from ..routing.filters import FilterError, field_paths, parse_domain, quote
 from ..routing.reasons import filter_node, join, text as reason_text
@@ -1396,6 +1396,49 @@ class CrmLeadRouter(models.AbstractModel):
                     if not superuser and not model.check_access_rights(
                             'read', raise_exception=False):
                         raise FilterError('protected', name)
+
+    @api.model
+    def _filter_texts(self, texts):
+        """{text: the filter in words} for filter texts as stored, in the current user's
+        language, like the domain editor's readable form ("Country ▸ Country Code = VN and
+        Score ≥ 50"): field labels from ``fields_get``, names of the records a filter points
+        at read with the user's rights (``#id`` for the others). Set-wise: the labels of a
+        model and the names of its records are read once for all the texts. A text that is
+        not a filter is shown as it is."""
+        lang = self.env.lang or 'en_US'
+        get_source = self.env['ir.translation']._get_source
+        words = {key: get_source(None, ('code',), lang, source)
+                 for key, source in filter_text.WORDS.items()}
+        labels, found = {}, {}
+
+        def fields_of(model):
+            if model not in labels:
+                labels[model] = self.env[model].fields_get(
+                    attributes=['string', 'type', 'relation', 'selection']) \
+                    if model in self.env else {}
+            return labels[model]
+
+        def names(model, ids):
+            missing = [record_id for record_id in ids if (model, record_id) not in found]
+            if missing:
+                records = self.env[model].with_context(active_test=False)
+                if records.check_access_rights('read', raise_exception=False):
+                    readable = records.search([('id', 'in', missing)])
+                    for record_id, name in readable.name_get():
+                        found[model, record_id] = name
+                for record_id in missing:
+                    found.setdefault((model, record_id), None)
+            return {record_id: found[model, record_id] for record_id in ids
+                    if found.get((model, record_id))}
+
+        result = {}
+        for text in set(texts):
+            try:
+                result[text] = filter_text.describe(parse_domain(text), 'crm.lead', fields_of,
+                                                    words, names)
+            except (FilterError, AssertionError, ValueError, TypeError, StopIteration):
+                result[text] = text or ''
+        return result
 
     @api.model
     def _filter_error_text(self, error):

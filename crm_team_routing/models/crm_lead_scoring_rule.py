@@ -32,6 +32,11 @@ class CrmLeadScoringRule(models.Model):
         default='[]',
         help="Leads matching this filter receive the points of the rule.",
     )
+    filter_text = fields.Char(
+        string="Filter in Words",
+        compute='_compute_filter_text',
+        help="The filter as the domain editor reads it, in your language.",
+    )
     points = fields.Float(
         default=10.0,
         help="Added to the score of every lead matching the filter (may be negative).",
@@ -48,6 +53,12 @@ class CrmLeadScoringRule(models.Model):
     def _check_domain(self):
         for rule in self:
             self.env['crm.lead.router']._check_filter(rule, 'domain')
+
+    @api.depends('domain')
+    def _compute_filter_text(self):
+        texts = self.env['crm.lead.router']._filter_texts(self.mapped('domain'))
+        for rule in self:
+            rule.filter_text = texts.get(rule.domain, '')
 
     @api.model
     def _routing_scores(self, domain, company_of):

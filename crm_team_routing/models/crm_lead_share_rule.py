@@ -34,6 +34,11 @@ class CrmLeadShareRule(models.Model):
         default='[]',
         help="Optional: share only the leads of the campaign that also match this filter.",
     )
+    filter_text = fields.Char(
+        string="Extra Filter in Words",
+        compute='_compute_filter_text',
+        help="The filter as the domain editor reads it, in your language.",
+    )
     user_ids = fields.Many2many(
         comodel_name='res.users',
         relation='crm_lead_share_rule_user_rel',
@@ -48,6 +53,12 @@ class CrmLeadShareRule(models.Model):
         string="Company",
         default=lambda self: self.env['res.company']._company_default_get('crm.lead.share.rule'),
     )
+
+    @api.depends('domain')
+    def _compute_filter_text(self):
+        texts = self.env['crm.lead.router']._filter_texts(self.mapped('domain'))
+        for rule in self:
+            rule.filter_text = texts.get(rule.domain, '')
 
     @api.constrains('domain')
     def _check_domain(self):

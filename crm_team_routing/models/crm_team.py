@@ -26,6 +26,11 @@ class CrmTeam(models.Model):
         default='[]',
         help="Which leads this team takes (a domain on leads); [] takes all leads.",
     )
+    assignment_filter_text = fields.Char(
+        string="Lead Filter in Words",
+        compute='_compute_assignment_filter_text',
+        help="The lead filter as the domain editor reads it, in your language.",
+    )
     assignment_score_min = fields.Float(
         string="Minimum Score",
         default=0.0,
@@ -136,6 +141,12 @@ class CrmTeam(models.Model):
     @api.model
     def _default_resource_calendar_id(self):
         return self.env['res.company']._company_default_get('crm.team').resource_calendar_id
+
+    @api.depends('assignment_domain')
+    def _compute_assignment_filter_text(self):
+        texts = self.env['crm.lead.router']._filter_texts(self.mapped('assignment_domain'))
+        for team in self:
+            team.assignment_filter_text = texts.get(team.assignment_domain, '')
 
     @api.depends('routing_member_ids.assignment_max', 'routing_member_ids.active',
                  'routing_member_ids.assignment_optout', 'routing_member_ids.assignment_quota')

@@ -48,6 +48,11 @@ class CrmTeamMember(models.Model):
         help="A narrower filter inside the team's: this salesperson receives only leads "
              "matching both. [] takes every lead of the team.",
     )
+    assignment_filter_text = fields.Char(
+        string="Own Filter in Words",
+        compute='_compute_assignment_filter_text',
+        help="The salesperson's own filter as the domain editor reads it, in your language.",
+    )
     assignment_max = fields.Integer(
         string="Capacity (30 days)",
         default=lambda self: self._default_assignment_max(),
@@ -120,6 +125,23 @@ class CrmTeamMember(models.Model):
     @api.model
     def _default_assignment_max(self):
         return 30
+
+    @api.depends('assignment_domain')
+    def _compute_assignment_filter_text(self):
+        texts = self.env['crm.lead.router']._filter_texts(self.mapped('assignment_domain'))
+        for member in self:
+            member.assignment_filter_text = texts.get(member.assignment_domain, '')
+
+    @api.multi
+    def _message_get_auto_subscribe_fields(self, updated_fields, auto_follow_fields=None):
+        """No salesperson follows their membership, and nobody is mailed "You have been
+        assigned to the sales team routing member ...": core's mail.thread auto-subscribes and
+        notifies the user of a tracked field named ``user_id``, as for a lead's salesperson.
+        A membership is the team's configuration, tracked in its chatter for managers; the
+        salesperson learns of it from their leads (the digest)."""
+        names = super(CrmTeamMember, self)._message_get_auto_subscribe_fields(
+            updated_fields, auto_follow_fields=auto_follow_fields)
+        return [name for name in names if name != 'user_id']
 
     @api.depends('team_id', 'user_id')
     def _compute_lead_month_count(self):

@@ -24,3 +24,6 @@ from . import test_preview
 from . import test_mass_assign_search
 from . import test_routing_schedule
 from . import test_ui_leader
+from . import test_filter_text
+from . import test_team_members
+from . import test_ui_team

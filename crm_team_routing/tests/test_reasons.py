@@ -87,14 +87,22 @@ class TestReasonLanguage(RoutingCase):
         self.assertEqual(lead.user_id, self.binh)
         member_vi = self.log_as(self.binh, lead).filtered(lambda row: row.kind == 'member')
         self.assertEqual(member_vi.reason,
-                         "Giao cho %s trong nhóm Miền Bắc: bộ lọc thành viên []; đã nhận 0/30"
+                         "Giao cho %s trong nhóm Miền Bắc: bộ lọc thành viên Tất cả tiềm năng; "
+                         "đã nhận 0/30"
                          % self.binh.name)
         member_en = self.log_as(self.manager, lead).filtered(lambda row: row.kind == 'member')
         self.assertEqual(member_en.reason,
-                         "Given to %s in team Miền Bắc: member filter []; load 0/30"
+                         "Given to %s in team Miền Bắc: member filter All leads; load 0/30"
                          % self.binh.name)
         # The same row, read with the language of the context (the web client's).
         self.assertEqual(member_en.with_context(lang='vi_VN').reason, member_vi.reason)
+
+    def test_filters_in_words_in_the_readers_language(self):
+        self.team.assignment_domain = "[('country_id.code', '=', 'VN')]"
+        lead = self.create_leads(1, country_id=self.country_vn.id)
+        self.Team._cron_assign_leads()
+        team_row = self.log_as(self.manager, lead).filtered(lambda row: row.kind == 'team')
+        self.assertIn("filter Country ▸ Country Code = VN;", team_row.reason)
 
     def test_waiting_reason_in_vietnamese(self):
         self.member_of(self.team, self.binh).assignment_max = 1

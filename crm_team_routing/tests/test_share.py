@@ -73,3 +73,20 @@ class TestShare(RoutingCase):
         self.assertEqual(lead.shared_user_ids, self.sales[2] | self.sales[3])
         self.assertEqual(lead.share_state, 'shared')
         self.assertIn(self.sales[2].name, lead.assignment_log_ids[0].reason)
+
+    def test_shared_readonly_for_the_shared_reader_only(self):
+        """The lead form's read-only mode: true for a user the lead is shared with who may not
+        write it, false for its owner and for a shared user who may write it anyway."""
+        lead = self.Lead.sudo(self.sales[0]).create({'name': 'Read only for Sales 2'})
+        own = self.Lead.sudo(self.sales[1]).create({'name': 'Her own lead'})
+        self.share(lead, self.sales[1], self.all_leads)
+        as_shared = self.Lead.sudo(self.sales[1]).browse((lead | own).ids)
+        self.assertEqual([(record.name, record.routing_shared_readonly) for record in as_shared],
+                         [('Read only for Sales 2', True), ('Her own lead', False)])
+        self.assertFalse(lead.sudo(self.sales[0]).routing_shared_readonly, "the owner writes")
+        self.assertFalse(lead.sudo(self.all_leads).routing_shared_readonly,
+                         "shared, but an 'All Documents' user writes every lead")
+        self.assertFalse(lead.sudo(self.manager).routing_shared_readonly)
+        # Once the lead is hers, it is no longer read-only for her.
+        lead.sudo(self.manager).write({'user_id': self.sales[1].id})
+        self.assertFalse(lead.sudo(self.sales[1]).routing_shared_readonly)

@@ -54,12 +54,13 @@ def screenshot_dir():
 
 @common.at_install(False)
 @common.post_install(True)
-class TestRoutingUi(common.HttpCase):
+class RoutingUiCase(common.HttpCase):
+    """The data and the browser helpers of the end-to-end tests (also test_ui_team.py's)."""
     # The program holding the browser steps (other test files run their own beside it).
     driver = DRIVER
 
     def setUp(self):
-        super(TestRoutingUi, self).setUp()
+        super(RoutingUiCase, self).setUp()
         # In 11.0 the HTTP server works on the registry's test cursor, not on this test case's
         # own: the data must be made (and read back) there to be seen over HTTP. It is rolled
         # back all the same when the test ends.
@@ -166,9 +167,9 @@ class TestRoutingUi(common.HttpCase):
         self.assertEqual(check.returncode, 0, "browser tests: %s cannot import playwright: %s"
                          % (python, check.stdout.decode('utf-8', 'replace')[-500:]))
 
-    def run_browser(self, scenario, login, data=None, timeout=300):
-        """Run a scenario of ``self.driver`` (tests/browser/routing_ui.py) as ``login``
-        (password = login)."""
+    def run_browser(self, scenario, login, data=None, timeout=300, driver=None):
+        """Run a scenario of ``driver`` (default: the class's, tests/browser/routing_ui.py) as
+        ``login`` (password = login)."""
         self.assertBrowserTooling()
         self.login(login, login)
         options = {
@@ -180,8 +181,8 @@ class TestRoutingUi(common.HttpCase):
             'timeout': 60,
         }
         start = time.time()
-        process = subprocess.Popen([browser_python(), self.driver, json.dumps(options)],
-                                   stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+        command = [browser_python(), driver or self.driver, json.dumps(options)]
+        process = subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
         try:
             stdout, stderr = process.communicate(timeout=timeout)
         except subprocess.TimeoutExpired:
@@ -205,9 +206,10 @@ class TestRoutingUi(common.HttpCase):
         self.env.cache.invalidate()
         return json.loads(lines[-1][len('RESULT '):])
 
-    # ------------------------------------------------------------------------------------------
-    # Tests
-    # ------------------------------------------------------------------------------------------
+
+@common.at_install(False)
+@common.post_install(True)
+class TestRoutingUi(RoutingUiCase):
 
     def test_01_web_client_smoke(self):
         """The web client loads for admin (no 'Style error', no JS error) and shows the routing
