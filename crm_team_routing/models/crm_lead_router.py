@@ -494,10 +494,11 @@ class CrmLeadRouter(models.AbstractModel):
         }
 
     def _read_states(self, teams, base_domain, scores, result, write, now=None, info=None,
-                     overflow=False):
-        """Team and member states: one search per team and per member filter, one load query,
-        and the members' availability in a fixed number of queries whatever the number of
-        members (``crm.team.member._routing_availability``: resources, leaves, attendances).
+                     overflow=False, team_candidates=None):
+        """Team and member states: one search per team and per distinct member filter (and
+        company), one load query, and the members' availability in a fixed number of queries
+        whatever the number of members (``crm.team.member._routing_availability``: resources,
+        leaves, attendances).
 
         Members absent now, and members outside their working hours in a team that routes
         during working hours only, are left out; the others are capped by their quota (their
@@ -511,6 +512,10 @@ class CrmLeadRouter(models.AbstractModel):
         is not among ``teams``, ``overflow_fits`` {member_id: leads the member's own filter
         accepts, None: no filter} (in an overflow team the team's filter does not apply) and
         ``fallback`` {team_id: routing.fallback.FallbackTeam}.
+
+        ``team_candidates``, when given, is {team_id: lead ids}: a team's filter is then
+        searched among its own candidates only (the SLA keeps a lead in its team), a short
+        list instead of all of the run's.
         """
         now = now or self._now()
         info = info if info is not None else {}
@@ -525,7 +530,8 @@ class CrmLeadRouter(models.AbstractModel):
         skipped = info.setdefault('skipped', {})
         overflow_states = info.setdefault('overflow_states', [])
         overflow_fits = info.setdefault('overflow_fits', {})
-        # Members of a team with the same filter share one search and one set of leads.
+        # Members with the same filter in teams of the same company share one search: the
+        # leads among the candidates that it accepts (team AND member = the intersection).
         member_fits_of = {}
         for team in all_teams:
             routed = team in teams
@@ -535,7 +541,13 @@ class CrmLeadRouter(models.AbstractModel):
                 try:
                     team_domain = parse_domain(team.assignment_domain)
                     self._check_filter_fields(team_domain, rights=False)
-                    fits = self._search(base_domain + company + team_domain)
+                    if team_candidates is None:
+                        fits = self._search(base_domain + company + team_domain)
+                    elif team_candidates.get(team.id):
+                        fits = self._search([('id', 'in', sorted(team_candidates[team.id]))]
+                                            + company + team_domain)
+                    else:
+                        fits = set()  # no candidate in this team: nothing to search
                 except Exception as error:
                     self._report_error(team, _("Team %(team)s skipped: its filter is invalid "
                                                "(%(error)s).") % {
@@ -568,19 +580,17 @@ class CrmLeadRouter(models.AbstractModel):
                     member_domain = parse_domain(member.assignment_domain)
                     self._check_filter_fields(member_domain, rights=False)
                     # No filter of their own: the team's filter applies (no extra search).
-                    member_fits = None
-                    if routed and member_domain:
-                        key = (team.id, repr(member_domain))
+                    # In an overflow team the member's own filter alone applies.
+                    own = None
+                    if member_domain:
+                        key = (team.company_id.id, repr(member_domain))
                         if key not in member_fits_of:
                             member_fits_of[key] = self._search(
-                                base_domain + company + team_domain + member_domain)
-                        member_fits = member_fits_of[key]
-                    if team in overflow_teams:
-                        key = (team.id, repr(member_domain), 'overflow')
-                        if member_domain and key not in member_fits_of:
-                            member_fits_of[key] = self._search(
                                 base_domain + company + member_domain)
-                        overflow_fits[member.id] = member_fits_of.get(key)
+                        own = member_fits_of[key]
+                    member_fits = fits & own if routed and own is not None else None
+                    if team in overflow_teams:
+                        overflow_fits[member.id] = own
                 except Exception as error:
                     self._report_error(team, _(
                         "Member %(user)s of team %(team)s skipped: their filter is invalid "
@@ -1081,8 +1091,12 @@ class CrmLeadRouter(models.AbstractModel):
         held_by = {lead_id: set(users) for lead_id, users in cr.fetchall()}
         base_domain = [('id', 'in', lead_ids)]
         scores = dict.fromkeys(lead_ids, 0.0)
+        # A lead stays in its team: each team's filter is searched among its own leads.
+        team_candidates = {}
+        for row in rows:
+            team_candidates.setdefault(row[1], []).append(row[0])
         team_states, member_states, filters = self._read_states(
-            teams, base_domain, scores, result, True, now=now)
+            teams, base_domain, scores, result, True, now=now, team_candidates=team_candidates)
         members = {}
         for state in member_states:
             members.setdefault(state.team_id, []).append(state)

@@ -15,13 +15,15 @@ class TestSla(RoutingCase):
                                    assignment_sla_hours=24, assignment_sla_max=1)
         cls.stage = cls.env['crm.stage'].create({'name': 'Called', 'sequence': 50})
 
-    def given_to(self, user, count=1, hours_ago=30):
-        """``count`` leads routed to ``user`` (the other member paused), assigned
-        ``hours_ago`` hours ago."""
-        others = self.team.routing_member_ids.filtered(lambda m: m.user_id != user)
+    def given_to(self, user, count=1, hours_ago=30, team=None, **values):
+        """``count`` leads routed to ``user`` in ``team`` (by default the SLA team; the other
+        members paused), assigned ``hours_ago`` hours ago."""
+        team = team or self.team
+        others = team.routing_member_ids.filtered(lambda m: m.user_id != user)
         others.write({'assignment_optout': True})
-        leads = self.create_leads(count, prefix='SLA %s' % user.login)
-        self.route(self.team, leads=leads)
+        leads = self.create_leads(count, prefix='SLA %s %s' % (team.name, user.login),
+                                  **values)
+        self.route(team, leads=leads)
         others.write({'assignment_optout': False})
         self.assertEqual(leads.mapped('user_id'), user)
         self.age(leads, hours_ago)
@@ -178,3 +180,35 @@ class TestSla(RoutingCase):
             self.team.assignment_sla_hours = -1
         with self.assertRaises(ValidationError):
             self.team.write({'assignment_sla_hours': 4, 'assignment_sla_max': -1})
+
+    def test_team_and_member_filters_of_each_team(self):
+        """Two teams with different filters whose members share a filter (searched once for
+        both): a lead goes only to a member whose own filter AND the team's accept it."""
+        big = "[('planned_revenue', '>=', 1000)]"
+        vn_team = self.create_team(
+            'SLA VN', leader=self.leader_north,
+            domain="[('country_id', '=', %d)]" % self.country_vn.id,
+            members=[(self.sales[0], 30), (self.sales[1], 30, big)],
+            assignment_sla_hours=24, assignment_sla_max=1)
+        fr_team = self.create_team(
+            'SLA FR', leader=self.leader_south,
+            domain="[('country_id', '=', %d)]" % self.country_fr.id,
+            members=[(self.sales[2], 30), (self.sales[3], 30, big)],
+            assignment_sla_hours=24, assignment_sla_max=1)
+        vn_big, vn_small = (self.given_to(self.sales[0], team=vn_team,
+                                          country_id=self.country_vn.id, planned_revenue=revenue)
+                            for revenue in (5000, 500))
+        fr_big, fr_small = (self.given_to(self.sales[2], team=fr_team,
+                                          country_id=self.country_fr.id, planned_revenue=revenue)
+                            for revenue in (5000, 500))
+        self.take_back()
+        self.assertEqual(vn_big.user_id, self.sales[1])
+        self.assertEqual(fr_big.user_id, self.sales[3])
+        self.assertEqual(vn_small.user_id, self.sales[0], "outside the member's filter: stays")
+        self.assertEqual(fr_small.user_id, self.sales[2], "outside the member's filter: stays")
+        for lead, team in ((vn_small, vn_team), (fr_small, fr_team)):
+            row = lead.assignment_log_ids.sorted('id')[-1]
+            self.assertEqual((row.kind, row.team_id, row.user_id), ('sla', team,
+                                                                    self.env['res.users']))
+            self.assertIn('no other member', row.reason)
+
