@@ -1218,26 +1218,35 @@ class CrmLeadRouter(models.AbstractModel):
             'no_member': _("Not followed up within %(hours)s h by %(user)s, assigned %(date)s; "
                            "no other member can take it: the team leader is told."),
         }
-        by_team = {team.id: team for team in teams}
+        # Read once, not per lead: the teams' settings, the people's names, and each local
+        # date (a run takes back many leads given at the same moment by the same person).
+        settings = {team.id: ('%g' % team.assignment_sla_hours, team.assignment_sla_max)
+                    for team in teams}
         user_ids = {d for row in data['rows'].values() for d in (row[2],)}
         user_ids |= {state.user_id for states in data['members'].values() for state in states}
-        users = {user.id: user for user in self.env['res.users'].browse(list(user_ids))}
+        # Only the fields used: reading every field of res.users computes each of its fields
+        # inherited from the partner, user by user.
+        users = {user.id: user for user in self.env['res.users'].with_context(
+            prefetch_fields=False).browse(list(user_ids))}
+        names = {user_id: user.name for user_id, user in users.items()}
+        dates = {}
 
-        def local(date, user):
-            moment = fields.Datetime.context_timestamp(
-                user, fields.Datetime.from_string(date))
-            return moment.strftime('%d/%m %H:%M')
+        def local(date, user_id):
+            if (date, user_id) not in dates:
+                moment = fields.Datetime.context_timestamp(
+                    users[user_id], fields.Datetime.from_string(date))
+                dates[(date, user_id)] = moment.strftime('%d/%m %H:%M')
+            return dates[(date, user_id)]
 
         def reason(decision):
-            team = by_team[decision.team_id]
-            previous = users[decision.previous_user_id]
+            hours, maximum = settings[decision.team_id]
             return templates[decision.why] % {
-                'hours': '%g' % team.assignment_sla_hours,
-                'user': previous.name,
-                'date': local(data['rows'][decision.lead_id][3], previous),
+                'hours': hours,
+                'user': names[decision.previous_user_id],
+                'date': local(data['rows'][decision.lead_id][3], decision.previous_user_id),
                 'number': decision.number,
-                'max': team.assignment_sla_max,
-                'new': users[decision.user_id].name if decision.user_id else '',
+                'max': maximum,
+                'new': names[decision.user_id] if decision.user_id else '',
             }
         return reason
 
@@ -1252,12 +1261,18 @@ class CrmLeadRouter(models.AbstractModel):
                                  []).append(decision.lead_id)
             elif not decision.user_id and decision.lead_id in data.get('told', ()):
                 told.setdefault(decision.team_id, []).append(decision.lead_id)
-        names = dict(self.env['crm.lead'].browse(
+        # The names the notes list, in one query: name_get would read every field of
+        # thousands of leads (as the digests, which read names with their rows).
+        self.env.cr.execute("SELECT id, name FROM crm_lead WHERE id = ANY(%s)", (
             [lead_id for lead_ids in list(taken.values()) + list(told.values())
-             for lead_id in lead_ids[:DIGEST_MAX_LINES]]).name_get())
+             for lead_id in lead_ids[:DIGEST_MAX_LINES]],))
+        names = dict(self.env.cr.fetchall())
+        # The previous salespeople read together, and only the fields the notes use.
+        users = {user.id: user for user in self.env['res.users'].with_context(
+            prefetch_fields=False).browse(sorted({user_id for user_id, _team_id in taken}))}
         notes = []
         for (user_id, team_id), lead_ids in sorted(taken.items()):
-            user = self.env['res.users'].browse(user_id)
+            user = users[user_id]
             notes.append((by_team[team_id], user, _(
                 "Taken back from %(user)s (not followed up within %(hours)s h):") % {
                 'user': user.name, 'hours': '%g' % by_team[team_id].assignment_sla_hours},
