@@ -1,6 +1,12 @@
 # License LGPL-3.0 or later (https://www.gnu.org/licenses/lgpl).
-from odoo.exceptions import ValidationError
+import random
+import unittest
 
+from odoo.exceptions import ValidationError
+from odoo.tests import common
+
+from ..routing import sla
+from ..routing.engine import MemberState
 from .common import RoutingCase
 
 
@@ -212,3 +218,48 @@ class TestSla(RoutingCase):
                                                                     self.env['res.users']))
             self.assertIn('no other member', row.reason)
 
+
+@common.at_install(False)
+@common.post_install(True)
+class TestSlaDecide(unittest.TestCase):
+    """The take-back decisions without a database: each lead goes to the member phase 2
+    would choose among those who never held it."""
+
+    def test_same_choices_as_a_scan_of_every_member(self):
+        rng = random.Random(14)
+        now = '2026-11-29 08:00:00'
+
+        def members():
+            return {team_id: [MemberState(
+                team_id * 100 + index, team_id, team_id * 100 + index, rng.randint(3, 40),
+                rng.randint(0, 10), '2026-11-%02d 09:00:00' % rng.randint(1, 28),
+                None if index % 3 else set(range(1, 400, 2)),
+                weight=rng.choice([0.0, 0.5, 1.0, 1.0, 2.0])) for index in range(8)]
+                for team_id in (1, 2, 3)}
+
+        leads = [sla.SlaLead(lead_id, 1 + lead_id % 3, (1 + lead_id % 3) * 100 + lead_id % 8,
+                             '2026-11-27 %02d:00:00' % (lead_id % 24), 0)
+                 for lead_id in range(1, 400)]
+        held_by = {lead.lead_id: {lead.team_id * 100 + rng.randint(0, 7)} for lead in leads}
+        fits = {team_id: set(range(1, 380)) for team_id in (1, 2, 3)}
+        state = rng.getstate()
+        decisions = sla.decide(leads, members(), fits, held_by, dict.fromkeys(fits, 1), now)
+
+        # The reference: every member's load computed anew for every lead.
+        rng.setstate(state)
+        by_team = members()
+        expected = []
+        for lead in sla.overdue_first(leads):
+            team = by_team[lead.team_id]
+            excluded = held_by[lead.lead_id] | {lead.user_id}
+            eligible = [m for m in team if m.user_id not in excluded and m.count < m.capacity
+                        and lead.lead_id in fits[lead.team_id]
+                        and (m.fits is None or lead.lead_id in m.fits)]
+            member = min(eligible, key=sla.member_key) if eligible else None
+            expected.append((lead.lead_id, member.user_id if member else None))
+            if member:
+                member.count += 1
+                member.last = now
+        self.assertEqual([(d.lead_id, d.user_id) for d in decisions], expected)
+        self.assertTrue(any(user_id for _lead_id, user_id in expected))
+        self.assertTrue(any(not user_id for _lead_id, user_id in expected))
