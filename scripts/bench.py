@@ -7,7 +7,8 @@
 # Everything is deterministic: the leads' attributes derive from md5(series number), the rest of
 # the data from fixed tables below. BENCH_WRITERS=N sets the number of connections the run writes
 # on (crm_team_routing.parallel_writers). BENCH_PROFILE=N additionally prints the N most expensive
-# functions of the run (cProfile; the run is then slower than without it). BENCH_ABSENCE=1 puts a
+# functions of the run, and of the SLA run with BENCH_SLA (cProfile; the runs are then slower
+# than without it). BENCH_ABSENCE=1 puts a
 # tenth of the members on leave now, gives another tenth three leave days in the last 30 (their
 # quota is pro-rated), and routes half the teams during working hours only, a member of each of
 # those being off shift. BENCH_SLA=1 then times one SLA take-back run over N open assigned
@@ -22,6 +23,7 @@ import io
 import os
 import pstats
 import resource
+import sys
 import threading
 import time
 from collections import Counter, OrderedDict, defaultdict
@@ -34,6 +36,7 @@ from odoo import fields
 from odoo.tools.safe_eval import safe_eval
 from odoo.addons.crm_team_routing.routing import engine as routing_engine
 from odoo.addons.crm_team_routing.routing import owner as routing_owner
+from odoo.addons.crm_team_routing.routing import sla as routing_sla
 
 LEADS = int(os.environ.get('BENCH_LEADS') or 100000)
 PROFILE_LINES = int(os.environ.get('BENCH_PROFILE') or 0)
@@ -41,8 +44,10 @@ PROFILE_LINES = int(os.environ.get('BENCH_PROFILE') or 0)
 WRITERS = os.environ.get('BENCH_WRITERS') or ''
 # BENCH_SLA=1: after the routing run, the SLA take-back variant (issue #14, see sla_bench).
 SLA = bool(os.environ.get('BENCH_SLA'))
-# Leads/s of a plain routing run of 10,000 leads (make bench LEADS=10000), for the ratio.
+# Leads/s of a plain routing run of 10,000 leads, for the ratio: measured by bench.sh just
+# before this run (BENCH_SLA_REF_MEASURED), or given by hand (make bench LEADS=10000 earlier).
 SLA_REFERENCE = float(os.environ.get('BENCH_SLA_REF') or 0)
+SLA_REFERENCE_MEASURED = bool(os.environ.get('BENCH_SLA_REF_MEASURED'))
 ABSENCE = (os.environ.get('BENCH_ABSENCE') or '0') not in ('0', '')
 # The existing owner variant (see above).
 OWNERS = (os.environ.get('BENCH_OWNERS') or '0') not in ('0', '')
@@ -463,6 +468,44 @@ class PhaseMeter(object):
 
     def top_level(self):
         return [stats for stats in self.phases.values() if stats[0] == 0]
+
+
+class SqlByCaller(object):
+    """With BENCH_PROFILE: the queries of a run and their time, by the module's function that
+    asked for them (the nearest frame in crm_team_routing), the ORM's included."""
+
+    def __init__(self):
+        self.stats = defaultdict(lambda: [0, 0.0])
+        self.original = odoo.sql_db.Cursor.execute
+        original, stats = self.original, self.stats
+
+        def execute(cursor, *args, **kwargs):
+            start = time.perf_counter()
+            try:
+                return original(cursor, *args, **kwargs)
+            finally:
+                frame, caller = sys._getframe(1), '(outside the module)'
+                while frame:
+                    name = frame.f_code.co_filename
+                    if '/crm_team_routing/' in name:
+                        caller = '%s:%s' % (name.rsplit('/', 1)[-1], frame.f_code.co_name)
+                        break
+                    frame = frame.f_back
+                entry = stats[caller]
+                entry[0] += 1
+                entry[1] += time.perf_counter() - start
+
+        odoo.sql_db.Cursor.execute = execute
+
+    def restore(self):
+        odoo.sql_db.Cursor.execute = self.original
+
+    def report(self, lines):
+        print("  SQL by caller: queries, seconds")
+        for caller, (count, seconds) in sorted(self.stats.items(),
+                                               key=lambda item: -item[1][1])[:lines]:
+            print("  %-60s %6d %8.3f" % (caller, count, seconds))
+        print()
 
 
 DIGESTS = "digests (one message per salesperson)"
@@ -979,16 +1022,20 @@ def sla_setup(data, target, overdue):
         """, (last_routed,))
     # Routing's digests went out: every row is notified.
     cr.execute("UPDATE crm_lead_assignment_log SET notified = TRUE WHERE NOT notified")
-    # The overdue ones: routed leads (they have followers) whose last row is 'member'.
+    # The overdue ones: routed leads (they have followers) whose last row is 'member'. The
+    # last rows in one sorted pass: a subquery per lead, planned on a log table not analyzed
+    # yet, once ran for half an hour (a backward scan of the whole log per lead).
+    cr.execute("ANALYZE crm_lead_assignment_log")
     now = fields.Datetime.from_string(fields.Datetime.now())
     cr.execute("""
         UPDATE crm_lead SET assignment_date = %(aged)s, date_open = %(aged)s,
                             last_followup_date = NULL
          WHERE id IN (SELECT lead.id FROM crm_lead lead
+                        JOIN (SELECT DISTINCT ON (lead_id) lead_id, kind
+                                FROM crm_lead_assignment_log ORDER BY lead_id, id DESC) AS last
+                          ON last.lead_id = lead.id AND last.kind = 'member'
                        WHERE lead.user_id IS NOT NULL AND lead.active AND lead.probability < 100
                          AND lead.id <= %(last_routed)s
-                         AND (SELECT kind FROM crm_lead_assignment_log log
-                               WHERE log.lead_id = lead.id ORDER BY id DESC LIMIT 1) = 'member'
                        ORDER BY md5(lead.id::text) LIMIT %(overdue)s)
      RETURNING id, team_id, user_id
     """, {'aged': fields.Datetime.to_string(now - timedelta(hours=SLA_AGE_HOURS)),
@@ -1016,6 +1063,7 @@ def install_sla_meter():
     meter = PhaseMeter()
     meter.wrap(router, '_read_sla', "overdue leads, holders, states", required=True)
     meter.wrap(router, '_read_states', "team and member states (filters, loads)", 1)
+    meter.wrap(routing_sla, 'decide', "decisions (plain Python)")
     meter.wrap(router, '_write_sla', "writes (one transaction)", required=True)
     meter.wrap(models['crm.lead'], '_routing_write_takeback', "guarded lead update", 1)
     meter.wrap(models['mail.followers'], '_routing_subscribe', "followers (new salespeople)", 1)
@@ -1098,11 +1146,18 @@ def sla_bench(data):
 
     say("SLA run (crm.team._cron_sla_reassign)")
     meter = install_sla_meter()
+    profiler = cProfile.Profile() if PROFILE_LINES else None
+    sql_by_caller = SqlByCaller() if PROFILE_LINES else None
     queries_before = sql_queries()
     start = time.perf_counter()
     try:
+        if profiler:
+            profiler.enable()
         env['crm.team']._cron_sla_reassign()
     finally:
+        if profiler:
+            profiler.disable()
+            sql_by_caller.restore()
         meter.restore()
     seconds = time.perf_counter() - start
     queries = sql_queries() - queries_before
@@ -1114,6 +1169,12 @@ def sla_bench(data):
     run_queries = queries - message_queries
     handled = len(sla_rows)
     lps = handled / seconds
+
+    if profiler:
+        stream = io.StringIO()
+        pstats.Stats(profiler, stream=stream).sort_stats('cumulative').print_stats(PROFILE_LINES)
+        print(stream.getvalue())
+        sql_by_caller.report(PROFILE_LINES)
 
     width = 46
     print()
@@ -1144,15 +1205,17 @@ def sla_bench(data):
         ("checks", "%d passed, %d failed" % (check.passed, len(check.failed))),
     ]
     if SLA_REFERENCE:
-        rows.insert(2, ("plain routing of 10,000 leads", "%.0f leads/s (ratio %.2f)" % (
-            SLA_REFERENCE, SLA_REFERENCE / lps)))
+        rows.insert(2, ("plain routing of 10,000 leads", "%.0f leads/s, %s (ratio %.2f)" % (
+            SLA_REFERENCE, 'measured just before' if SLA_REFERENCE_MEASURED else 'given',
+            SLA_REFERENCE / lps)))
     for name, value in rows:
         print("  %-*s %s" % (width - 18, name, value))
     print()
     print("BENCH_SLA leads=%d overdue=%d moved=%d seconds=%.2f leads_per_s=%.0f "
           "queries_per_lead=%.4f%s correct=%s" % (
               assigned, handled, len(moved), seconds, lps, run_queries / max(handled, 1),
-              ' ratio=%.2f' % (SLA_REFERENCE / lps) if SLA_REFERENCE else '',
+              ' ref_leads_per_s=%.0f ratio=%.2f' % (SLA_REFERENCE, SLA_REFERENCE / lps)
+              if SLA_REFERENCE else '',
               'yes' if check.correct and handled == overdue else 'no'), flush=True)
 
 

@@ -4,16 +4,18 @@
 #   BENCH leads=N seconds=S leads_per_s=R queries_per_lead=Q peak_mb=M floor_ratio=F correct=yes|no
 # and the command fails unless the result is correct. BENCH_WRITERS=1 writes on one connection
 # (crm_team_routing.parallel_writers); BENCH_PROFILE=30 adds the 30 most expensive
-# functions of the run (cProfile, which slows the run down); BENCH_ABSENCE=1 puts a tenth of the
-# members on leave and half the teams on working hours (see scripts/bench.py). BENCH_SLA=1
-# then times one SLA take-back run over N open assigned leads, N/10 overdue (issue #14); the
-# report then ends with
-#   BENCH_SLA leads=N overdue=O moved=M seconds=S leads_per_s=R queries_per_lead=Q correct=yes|no
-# (BENCH_SLA_REF=R, the leads/s of 'make bench LEADS=10000', adds ratio=R/leads_per_s).
-# BENCH_OWNERS=1 is the existing owner
-# variant: 50,000 existing open opportunities and customers, 30% of the new leads sharing a phone
-# or an email with one of them, "Route to the existing owner" on every team (its BENCH line
-# carries owners=1).
+# functions of the run and of the SLA run (cProfile, which slows them down); BENCH_ABSENCE=1
+# puts a tenth of the members on leave and half the teams on working hours (see
+# scripts/bench.py). BENCH_SLA=1 then times one SLA take-back run over N open assigned leads,
+# N/10 overdue (issue #14); the report then ends with
+#   BENCH_SLA leads=N overdue=O moved=M seconds=S leads_per_s=R queries_per_lead=Q
+#             ref_leads_per_s=F ratio=F/R correct=yes|no
+# where F, the leads/s of a routing run of 10,000 leads (what 'make bench LEADS=10000' measures),
+# is measured first in the same invocation, on a copy of the same installation (about 30 s
+# more); BENCH_SLA_REF=F uses a figure measured earlier instead.
+# BENCH_OWNERS=1 is the existing owner variant: 50,000 existing open opportunities and
+# customers, 30% of the new leads sharing a phone or an email with one of them, "Route to the
+# existing owner" on every team (its BENCH line carries owners=1).
 set -euo pipefail
 source "$(dirname "$(readlink -f "$0")")/lib.sh"
 
@@ -29,8 +31,10 @@ stamp=$(date +%Y%m%d-%H%M%S)
 log="$STATE/logs/bench-$stamp.log"   # Odoo's log (warnings and errors)
 out="$STATE/logs/bench-$stamp.out"   # the report, also shown on the terminal
 
+ref_db="${db}_ref"
 cleanup() {
   drop_db "$db" 2>/dev/null || true
+  drop_db "$ref_db" 2>/dev/null || true
   if [ "$started_pg" = 1 ]; then pg_stop; fi
 }
 trap cleanup EXIT
@@ -41,6 +45,23 @@ say "installing crm_team_routing in $db"
 "$ROOT/bin/odoo" -d "$db" -i crm_team_routing --without-demo=all --stop-after-init --no-http \
   --log-level=warn >"$log" 2>&1 \
   || { tail -30 "$log" >&2; die "could not install crm_team_routing (log: ${log#$ROOT/})"; }
+
+if [ -n "${BENCH_SLA:-}" ] && [ -z "${BENCH_SLA_REF:-}" ]; then
+  # The SLA run's reference: a routing run of 10,000 leads, on this machine, now.
+  ref_out="$STATE/logs/bench-$stamp-ref.out"
+  copy_db "$db" "$ref_db"
+  say "SLA reference: a routing run of 10000 leads in $ref_db (report: ${ref_out#$ROOT/})"
+  BENCH_LEADS=10000 BENCH_SLA='' BENCH_PROFILE='' "$ROOT/bin/odoo" shell -d "$ref_db" --no-http \
+    --log-level=warn < "$ROOT/scripts/bench.py" 2>>"$log" > "$ref_out" \
+    || { tail -30 "$log" >&2; die "the reference run stopped (log: ${log#$ROOT/})"; }
+  drop_db "$ref_db"
+  ref_line=$(tail -n 1 "$ref_out")
+  [[ "$ref_line" == BENCH*" correct=yes" ]] \
+    || die "the reference run printed no correct BENCH line (report: ${ref_out#$ROOT/})"
+  BENCH_SLA_REF=$(sed -n 's/.* leads_per_s=\([0-9.]*\) .*/\1/p' <<<"$ref_line")
+  say "SLA reference: $ref_line"
+  export BENCH_SLA_REF BENCH_SLA_REF_MEASURED=1
+fi
 
 say "benchmark of $leads leads in $db (Odoo log: ${log#$ROOT/}, report: ${out#$ROOT/})"
 rc=0

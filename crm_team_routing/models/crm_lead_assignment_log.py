@@ -289,7 +289,10 @@ class CrmLeadAssignmentLog(models.Model):
         if not pending:
             return
         notes = []
-        for user in self.env['res.users'].browse(sorted(pending)):
+        # Only the fields the digests use: reading every field of res.users computes each of
+        # its fields inherited from the partner, user by user.
+        for user in self.env['res.users'].with_context(prefetch_fields=False).browse(
+                sorted(pending)):
             count, team_id, rows = pending[user.id]
             if not team_id:
                 # Their teams were deleted since: there is no team to post the note on.

@@ -552,10 +552,11 @@ class CrmLeadRouter(models.AbstractModel):
         return data
 
     def _read_states(self, teams, base_domain, scores, result, write, now=None, info=None,
-                     overflow=False):
-        """Team and member states: one search per team and per member filter, one load query,
-        and the members' availability in a fixed number of queries whatever the number of
-        members (``crm.team.member._routing_availability``: resources, leaves, attendances).
+                     overflow=False, team_candidates=None):
+        """Team and member states: one search per team and per distinct member filter (and
+        company), one load query, and the members' availability in a fixed number of queries
+        whatever the number of members (``crm.team.member._routing_availability``: resources,
+        leaves, attendances).
 
         Members absent now, and members outside their working hours in a team that routes
         during working hours only, are left out; the others are capped by their quota (their
@@ -569,6 +570,10 @@ class CrmLeadRouter(models.AbstractModel):
         is not among ``teams``, ``overflow_fits`` {member_id: leads the member's own filter
         accepts, None: no filter} (in an overflow team the team's filter does not apply) and
         ``fallback`` {team_id: routing.fallback.FallbackTeam}.
+
+        ``team_candidates``, when given, is {team_id: lead ids}: a team's filter is then
+        searched among its own candidates only (the SLA keeps a lead in its team), a short
+        list instead of all of the run's.
         """
         now = now or self._now()
         info = info if info is not None else {}
@@ -583,7 +588,8 @@ class CrmLeadRouter(models.AbstractModel):
         skipped = info.setdefault('skipped', {})
         overflow_states = info.setdefault('overflow_states', [])
         overflow_fits = info.setdefault('overflow_fits', {})
-        # Members of a team with the same filter share one search and one set of leads.
+        # Members with the same filter in teams of the same company share one search: the
+        # leads among the candidates that it accepts (team AND member = the intersection).
         member_fits_of = {}
         for team in all_teams:
             routed = team in teams
@@ -593,7 +599,13 @@ class CrmLeadRouter(models.AbstractModel):
                 try:
                     team_domain = parse_domain(team.assignment_domain)
                     self._check_filter_fields(team_domain, rights=False)
-                    fits = self._search(base_domain + company + team_domain)
+                    if team_candidates is None:
+                        fits = self._search(base_domain + company + team_domain)
+                    elif team_candidates.get(team.id):
+                        fits = self._search([('id', 'in', sorted(team_candidates[team.id]))]
+                                            + company + team_domain)
+                    else:
+                        fits = set()  # no candidate in this team: nothing to search
                 except Exception as error:
                     self._report_error(team, _("Team %(team)s skipped: its filter is invalid "
                                                "(%(error)s).") % {
@@ -626,19 +638,17 @@ class CrmLeadRouter(models.AbstractModel):
                     member_domain = parse_domain(member.assignment_domain)
                     self._check_filter_fields(member_domain, rights=False)
                     # No filter of their own: the team's filter applies (no extra search).
-                    member_fits = None
-                    if routed and member_domain:
-                        key = (team.id, repr(member_domain))
+                    # In an overflow team the member's own filter alone applies.
+                    own = None
+                    if member_domain:
+                        key = (team.company_id.id, repr(member_domain))
                         if key not in member_fits_of:
                             member_fits_of[key] = self._search(
-                                base_domain + company + team_domain + member_domain)
-                        member_fits = member_fits_of[key]
-                    if team in overflow_teams:
-                        key = (team.id, repr(member_domain), 'overflow')
-                        if member_domain and key not in member_fits_of:
-                            member_fits_of[key] = self._search(
                                 base_domain + company + member_domain)
-                        overflow_fits[member.id] = member_fits_of.get(key)
+                        own = member_fits_of[key]
+                    member_fits = fits & own if routed and own is not None else None
+                    if team in overflow_teams:
+                        overflow_fits[member.id] = own
                 except Exception as error:
                     self._report_error(team, _(
                         "Member %(user)s of team %(team)s skipped: their filter is invalid "
@@ -1153,8 +1163,12 @@ class CrmLeadRouter(models.AbstractModel):
         held_by = {lead_id: set(users) for lead_id, users in cr.fetchall()}
         base_domain = [('id', 'in', lead_ids)]
         scores = dict.fromkeys(lead_ids, 0.0)
+        # A lead stays in its team: each team's filter is searched among its own leads.
+        team_candidates = {}
+        for row in rows:
+            team_candidates.setdefault(row[1], []).append(row[0])
         team_states, member_states, filters = self._read_states(
-            teams, base_domain, scores, result, True, now=now)
+            teams, base_domain, scores, result, True, now=now, team_candidates=team_candidates)
         members = {}
         for state in member_states:
             members.setdefault(state.team_id, []).append(state)
@@ -1266,26 +1280,36 @@ class CrmLeadRouter(models.AbstractModel):
 
     def _sla_reason_formatter(self, teams, data):
         """A function giving the reason of a take-back decision (a ``routing.reasons`` node)."""
-        by_team = {team.id: team for team in teams}
+        # Read once, not per lead: the teams' settings, the people's names, and each local
+        # date (a run takes back many leads given at the same moment by the same person).
+        settings = {team.id: ('%g' % team.assignment_sla_hours, team.assignment_sla_max)
+                    for team in teams}
         user_ids = {d for row in data['rows'].values() for d in (row[2],)}
         user_ids |= {state.user_id for states in data['members'].values() for state in states}
-        users = {user.id: user for user in self.env['res.users'].browse(list(user_ids))}
+        # Only the fields used: reading every field of res.users computes each of its fields
+        # inherited from the partner, user by user.
+        users = {user.id: user for user in self.env['res.users'].with_context(
+            prefetch_fields=False).browse(list(user_ids))}
+        names = {user_id: user.name for user_id, user in users.items()}
+        dates = {}
 
-        def local(date, user):
-            moment = fields.Datetime.context_timestamp(
-                user, fields.Datetime.from_string(date))
-            return moment.strftime('%d/%m %H:%M')
+        def local(date, user_id):
+            """``date`` in the time zone of the salesperson it concerns."""
+            if (date, user_id) not in dates:
+                moment = pytz.utc.localize(fields.Datetime.from_string(date)).astimezone(
+                    pytz.timezone(users[user_id].tz or 'UTC'))
+                dates[(date, user_id)] = moment.strftime('%d/%m %H:%M')
+            return dates[(date, user_id)]
 
         def reason(decision):
-            team = by_team[decision.team_id]
-            previous = users[decision.previous_user_id]
+            hours, maximum = settings[decision.team_id]
             return reason_text('sla_' + (decision.why or 'moved'), **{
-                'hours': '%g' % team.assignment_sla_hours,
-                'user': previous.name,
-                'date': local(data['rows'][decision.lead_id][3], previous),
+                'hours': hours,
+                'user': names[decision.previous_user_id],
+                'date': local(data['rows'][decision.lead_id][3], decision.previous_user_id),
                 'number': decision.number,
-                'max': team.assignment_sla_max,
-                'new': users[decision.user_id].name if decision.user_id else '',
+                'max': maximum,
+                'new': names[decision.user_id] if decision.user_id else '',
             })
         return reason
 
@@ -1308,12 +1332,18 @@ class CrmLeadRouter(models.AbstractModel):
                                  []).append(decision.lead_id)
             elif not decision.user_id and decision.lead_id in data.get('told', ()):
                 told.setdefault(decision.team_id, []).append(decision.lead_id)
-        names = dict(self.env['crm.lead'].browse(
+        # The names the notes list, in one query: name_get would read every field of
+        # thousands of leads (as the digests, which read names with their rows).
+        self.env.cr.execute("SELECT id, name FROM crm_lead WHERE id = ANY(%s)", (
             [lead_id for lead_ids in list(taken.values()) + list(told.values())
-             for lead_id in lead_ids[:DIGEST_MAX_LINES]]).name_get())
+             for lead_id in lead_ids[:DIGEST_MAX_LINES]],))
+        names = dict(self.env.cr.fetchall())
+        # The previous salespeople read together, and only the fields the notes use.
+        users = {user.id: user for user in self.env['res.users'].with_context(
+            prefetch_fields=False).browse(sorted({user_id for user_id, _team_id in taken}))}
         notes = []
         for (user_id, team_id), lead_ids in sorted(taken.items()):
-            user = self.env['res.users'].browse(user_id)
+            user = users[user_id]
             notes.append((by_team[team_id], user, self.with_context(
                 lang=user.lang)._sla_note_title(user, by_team[team_id]),
                 [(lead_id, names[lead_id]) for lead_id in lead_ids[:DIGEST_MAX_LINES]],

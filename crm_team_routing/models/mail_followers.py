@@ -57,7 +57,10 @@ class MailFollowers(models.Model):
                     by_team.setdefault(follower.res_id, []).append(
                         (follower.partner_id.id or None, follower.channel_id.id or None,
                          sorted(set(subtype_ids))))
-        users = self.env['res.users'].sudo().browse(list(user_ids)).exists()
+        # Only the partner: reading every field of res.users computes each of its fields
+        # inherited from the partner, user by user.
+        users = self.env['res.users'].sudo().with_context(prefetch_fields=False).browse(
+            list(user_ids)).exists()
         return {
             'team': by_team,
             'user': {user.id: user.partner_id.id for user in users if user.partner_id.active},

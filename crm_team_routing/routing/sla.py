@@ -35,16 +35,25 @@ def member_key(member):
     return (member.weight <= 0, load, member.last, member.id)
 
 
-def choose_member(lead_id, members, fits, excluded):
+def choose_member(lead_id, members, fits, excluded, keys=None):
     """The member of ``members`` (engine.MemberState) who takes ``lead_id`` as phase 2 would,
     leaving out ``excluded`` user ids and members at capacity; None when nobody can. A scan of
-    the team's members: take-backs are a few per run, not a flow of new leads."""
+    the team's members. ``keys``, a dict kept by the caller, holds each member's
+    ``member_key`` (by member id) between calls: only the chosen member's key changes, and
+    the caller drops it then."""
     if lead_id not in fits:
         return None
     eligible = [member for member in members
                 if member.user_id not in excluded and member.count < member.capacity
                 and (member.fits is None or lead_id in member.fits)]
-    return min(eligible, key=member_key) if eligible else None
+    if not eligible:
+        return None
+    if keys is None:
+        return min(eligible, key=member_key)
+    for member in eligible:
+        if member.id not in keys:
+            keys[member.id] = member_key(member)
+    return min(eligible, key=lambda member: keys[member.id])
 
 
 def decide(leads, members_by_team, fits_by_team, held_by, max_by_team, now):
@@ -59,6 +68,7 @@ def decide(leads, members_by_team, fits_by_team, held_by, max_by_team, now):
     :return: list of :class:`SlaDecision`, most overdue first
     """
     decisions = []
+    keys = {}  # member id -> member_key, dropped when the member takes a lead
     for lead in overdue_first(leads):
         limit = max_by_team.get(lead.team_id, 0)
         if not limit or lead.count >= limit:
@@ -68,7 +78,7 @@ def decide(leads, members_by_team, fits_by_team, held_by, max_by_team, now):
             continue
         member = choose_member(lead.lead_id, members_by_team.get(lead.team_id, ()),
                                fits_by_team.get(lead.team_id, ()),
-                               held_by.get(lead.lead_id, set()) | {lead.user_id})
+                               held_by.get(lead.lead_id, set()) | {lead.user_id}, keys)
         if member is None:
             decisions.append(SlaDecision(lead.lead_id, lead.team_id, None, None, lead.user_id,
                                          'no_member', lead.count))
@@ -77,4 +87,5 @@ def decide(leads, members_by_team, fits_by_team, held_by, max_by_team, now):
                                      lead.user_id, None, lead.count + 1))
         member.count += 1
         member.last = now
+        keys.pop(member.id, None)
     return decisions

@@ -1,6 +1,12 @@
 # License LGPL-3.0 or later (https://www.gnu.org/licenses/lgpl).
-from odoo.exceptions import ValidationError
+import random
+import unittest
 
+from odoo.exceptions import ValidationError
+from odoo.tests import common
+
+from ..routing import sla
+from ..routing.engine import MemberState
 from .common import RoutingCase
 
 
@@ -15,13 +21,15 @@ class TestSla(RoutingCase):
                                    assignment_sla_hours=24, assignment_sla_max=1)
         cls.stage = cls.env['crm.stage'].create({'name': 'Called', 'sequence': 50})
 
-    def given_to(self, user, count=1, hours_ago=30):
-        """``count`` leads routed to ``user`` (the other member paused), assigned
-        ``hours_ago`` hours ago."""
-        others = self.team.routing_member_ids.filtered(lambda m: m.user_id != user)
+    def given_to(self, user, count=1, hours_ago=30, team=None, **values):
+        """``count`` leads routed to ``user`` in ``team`` (by default the SLA team; the other
+        members paused), assigned ``hours_ago`` hours ago."""
+        team = team or self.team
+        others = team.routing_member_ids.filtered(lambda m: m.user_id != user)
         others.write({'assignment_optout': True})
-        leads = self.create_leads(count, prefix='SLA %s' % user.login)
-        self.route(self.team, leads=leads)
+        leads = self.create_leads(count, prefix='SLA %s %s' % (team.name, user.login),
+                                  **values)
+        self.route(team, leads=leads)
         others.write({'assignment_optout': False})
         self.assertEqual(leads.mapped('user_id'), user)
         self.age(leads, hours_ago)
@@ -178,3 +186,80 @@ class TestSla(RoutingCase):
             self.team.assignment_sla_hours = -1
         with self.assertRaises(ValidationError):
             self.team.write({'assignment_sla_hours': 4, 'assignment_sla_max': -1})
+
+    def test_team_and_member_filters_of_each_team(self):
+        """Two teams with different filters whose members share a filter (searched once for
+        both): a lead goes only to a member whose own filter AND the team's accept it."""
+        big = "[('planned_revenue', '>=', 1000)]"
+        vn_team = self.create_team(
+            'SLA VN', leader=self.leader_north,
+            domain="[('country_id', '=', %d)]" % self.country_vn.id,
+            members=[(self.sales[0], 30), (self.sales[1], 30, big)],
+            assignment_sla_hours=24, assignment_sla_max=1)
+        fr_team = self.create_team(
+            'SLA FR', leader=self.leader_south,
+            domain="[('country_id', '=', %d)]" % self.country_fr.id,
+            members=[(self.sales[2], 30), (self.sales[3], 30, big)],
+            assignment_sla_hours=24, assignment_sla_max=1)
+        vn_big, vn_small = (self.given_to(self.sales[0], team=vn_team,
+                                          country_id=self.country_vn.id, planned_revenue=revenue)
+                            for revenue in (5000, 500))
+        fr_big, fr_small = (self.given_to(self.sales[2], team=fr_team,
+                                          country_id=self.country_fr.id, planned_revenue=revenue)
+                            for revenue in (5000, 500))
+        self.take_back()
+        self.assertEqual(vn_big.user_id, self.sales[1])
+        self.assertEqual(fr_big.user_id, self.sales[3])
+        self.assertEqual(vn_small.user_id, self.sales[0], "outside the member's filter: stays")
+        self.assertEqual(fr_small.user_id, self.sales[2], "outside the member's filter: stays")
+        for lead, team in ((vn_small, vn_team), (fr_small, fr_team)):
+            row = lead.assignment_log_ids.sorted('id')[-1]
+            self.assertEqual((row.kind, row.team_id, row.user_id), ('sla', team,
+                                                                    self.env['res.users']))
+            self.assertIn('no other member', row.reason)
+
+
+@common.at_install(False)
+@common.post_install(True)
+class TestSlaDecide(unittest.TestCase):
+    """The take-back decisions without a database: each lead goes to the member phase 2
+    would choose among those who never held it."""
+
+    def test_same_choices_as_a_scan_of_every_member(self):
+        rng = random.Random(14)
+        now = '2026-11-29 08:00:00'
+
+        def members():
+            return {team_id: [MemberState(
+                team_id * 100 + index, team_id, team_id * 100 + index, rng.randint(3, 40),
+                rng.randint(0, 10), '2026-11-%02d 09:00:00' % rng.randint(1, 28),
+                None if index % 3 else set(range(1, 400, 2)),
+                weight=rng.choice([0.0, 0.5, 1.0, 1.0, 2.0])) for index in range(8)]
+                for team_id in (1, 2, 3)}
+
+        leads = [sla.SlaLead(lead_id, 1 + lead_id % 3, (1 + lead_id % 3) * 100 + lead_id % 8,
+                             '2026-11-27 %02d:00:00' % (lead_id % 24), 0)
+                 for lead_id in range(1, 400)]
+        held_by = {lead.lead_id: {lead.team_id * 100 + rng.randint(0, 7)} for lead in leads}
+        fits = {team_id: set(range(1, 380)) for team_id in (1, 2, 3)}
+        state = rng.getstate()
+        decisions = sla.decide(leads, members(), fits, held_by, dict.fromkeys(fits, 1), now)
+
+        # The reference: every member's load computed anew for every lead.
+        rng.setstate(state)
+        by_team = members()
+        expected = []
+        for lead in sla.overdue_first(leads):
+            team = by_team[lead.team_id]
+            excluded = held_by[lead.lead_id] | {lead.user_id}
+            eligible = [m for m in team if m.user_id not in excluded and m.count < m.capacity
+                        and lead.lead_id in fits[lead.team_id]
+                        and (m.fits is None or lead.lead_id in m.fits)]
+            member = min(eligible, key=sla.member_key) if eligible else None
+            expected.append((lead.lead_id, member.user_id if member else None))
+            if member:
+                member.count += 1
+                member.last = now
+        self.assertEqual([(d.lead_id, d.user_id) for d in decisions], expected)
+        self.assertTrue(any(user_id for _lead_id, user_id in expected))
+        self.assertTrue(any(not user_id for _lead_id, user_id in expected))
