@@ -5,7 +5,10 @@
 #   - its statistics must show 0 untranslated and 0 fuzzy messages;
 #   - if the template crm_team_routing/i18n/crm_team_routing.pot sits next to it, every msgid of
 #     the template must have a translation in the .po (msgcmp): a re-exported template that was
-#     not merged into vi.po fails here.
+#     not merged into vi.po fails here;
+#   - if CRM_TEAM_ROUTING_EXPORTED_POT names a template exported from the code as it is now
+#     (make test exports one), the committed template must have exactly its msgids: a string
+#     added or changed in the code since the last scripts/i18n_export.sh fails here.
 # Prints one line 'I18N vi.po translated=N fuzzy=N untranslated=N' and exits non-zero on failure.
 set -euo pipefail
 export LC_ALL=C LANGUAGE=   # msgfmt's statistics are parsed in English
@@ -41,4 +44,17 @@ echo "I18N $(basename "$po") translated=$translated fuzzy=$fuzzy untranslated=$u
 
 if [ -f "$pot" ] && command -v msgcmp >/dev/null; then
   msgcmp "$po" "$pot" || fail "$po lacks msgids of $(basename "$pot"): run msgmerge and translate them"
+fi
+
+exported="${CRM_TEAM_ROUTING_EXPORTED_POT:-}"
+if [ -n "$exported" ]; then
+  [ -f "$exported" ] || fail "no template exported from the code ($exported)"
+  msgids() { msgattrib --no-wrap --no-location --no-obsolete "$1" | msgcat --sort-output --no-wrap - \
+      | grep -E '^msgid ' | sort -u; }
+  stale=$(diff <(msgids "$pot") <(msgids "$exported") || true)
+  if [ -n "$stale" ]; then
+    printf '%s\n' "$stale" | head -20 >&2
+    fail "$(basename "$pot") is stale ('>' in the code only, '<' in the template only): run scripts/i18n_export.sh and translate"
+  fi
+  echo "I18N $(basename "$pot") matches the code"
 fi
