@@ -275,7 +275,10 @@ class CrmLeadRouter(models.AbstractModel):
         """The current user may write ``leads``, and ``users`` may receive or read them:
         internal users who work for the leads' companies."""
         self._check_writable(leads)
-        companies = leads.sudo().mapped('company_id')
+        # One query: through the ORM, reading the company of 20,000 leads reads every field.
+        self.env.cr.execute("SELECT DISTINCT company_id FROM crm_lead WHERE id = ANY(%s) "
+                            "AND company_id IS NOT NULL", (leads.ids,))
+        companies = self.env['res.company'].browse([row[0] for row in self.env.cr.fetchall()])
         for target in users.sudo():
             if target.share:
                 raise AccessError(_("%s is not an internal user.") % target.name)
@@ -363,10 +366,15 @@ class CrmLeadRouter(models.AbstractModel):
                 self._check_companies(teams.sudo().mapped('company_id'))
             return
         led = self._led_teams()
-        outside = leads.sudo().filtered(lambda lead: lead.team_id not in led)
+        self.env.cr.execute("""
+            SELECT id FROM crm_lead
+             WHERE id = ANY(%s) AND (team_id IS NULL OR team_id <> ALL(%s))
+             ORDER BY id LIMIT 1
+        """, (leads.ids, led.ids))
+        outside = leads.browse([row[0] for row in self.env.cr.fetchall()])
         if outside:
             raise AccessError(_("You can only assign leads of the teams you lead; %s is not "
-                                "one of them.") % outside[0].display_name)
+                                "one of them.") % outside.sudo().display_name)
         if teams and teams.sudo() - led:
             raise AccessError(_("You can only move leads to the teams you lead; %s is not one "
                                 "of them.") % (teams.sudo() - led)[0].name)
