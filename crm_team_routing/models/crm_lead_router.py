@@ -432,20 +432,25 @@ class CrmLeadRouter(models.AbstractModel):
         if data is None:
             return
         decisions = self._decide(data)
+        self._release_decided(data)
         if mode in TEAM_SCOPED_MODES:
             # A person asked about these teams: leads no team of theirs matches are not theirs
             # to see, nor to log (the scheduled action says why those wait).
-            decisions = [decision for decision in decisions
-                         if decision.kind != 'unassigned' or decision.why != 'no_team']
+            decisions = engine.Decisions(decision for decision in decisions
+                                         if decision.kind != 'unassigned'
+                                         or decision.why != 'no_team')
         result.count(decisions)
         result.members = self._member_totals(teams, decisions, data)
         reason = self._reason_formatter(teams, data)
         if not spec.write:
-            name_of = data['names']
+            kept = decisions[:result.keep_decisions]
+            # Names of the listed leads only: a preview lists at most PREVIEW_MAX_LINES.
+            name_of = dict(self.env['crm.lead']._routing_select(
+                [('id', 'in', [decision.lead_id for decision in kept])], ['id', 'name']))
             # A preview is read at once, by whoever asked for it: in their language.
             render = self.env['crm.lead.assignment.log']._routing_reason_renderer()
             result.decisions = [(decision, name_of[decision.lead_id], render(reason(decision)))
-                                for decision in decisions[:result.keep_decisions]]
+                                for decision in kept]
             return
         if self._write(teams, decisions, reason, data, spec.commit):
             self._notify(spec.commit)
@@ -474,19 +479,22 @@ class CrmLeadRouter(models.AbstractModel):
         base_domain = self._get_lead_to_assign_domain()
         if leads is not None:
             base_domain = base_domain + [('id', 'in', leads.ids)]
-        columns = ['id', 'team_id', 'score', 'create_date', 'company_id']
-        candidates = Lead._routing_select(base_domain, columns + ([] if write else ['name']))
-        if not candidates:
+        lead_rows = Lead._routing_select(
+            base_domain, ['id', 'team_id', 'score', 'create_date', 'company_id'])
+        if not lead_rows:
             return None
-        scores = self.env['crm.lead.scoring.rule']._routing_scores(
-            base_domain, {row[0]: row[4] for row in candidates})
-        changed = {row[0]: scores[row[0]] for row in candidates
+        company_of = {row[0]: row[4] for row in lead_rows}
+        scores = self.env['crm.lead.scoring.rule']._routing_scores(base_domain, company_of)
+        changed = {row[0]: scores[row[0]] for row in lead_rows
                    if (row[2] or 0.0) != scores[row[0]]}
         if changed and write and self._filters_use_score(teams):
             # Filters read the stored score: store the refreshed ones before searching.
             Lead._routing_write_scores(changed)
             changed = {}
-        lead_rows = [(row[0], row[1], scores[row[0]], row[3]) for row in candidates]
+        # (id, team_id, refreshed score, create_date), replacing the rows one by one: a run
+        # over a million leads never holds both.
+        for index, row in enumerate(lead_rows):
+            lead_rows[index] = (row[0], row[1], scores[row[0]], row[3])
         info = {}
         team_states, member_states, filters = self._read_states(
             teams, base_domain, scores, result, write, now=now, info=info, overflow=True)
@@ -494,10 +502,8 @@ class CrmLeadRouter(models.AbstractModel):
         data = {
             'now': now,
             'leads': lead_rows,
-            'scores': scores,
             'changed': changed,
-            'company_of': {row[0]: row[4] for row in candidates},
-            'names': {row[0]: row[5] for row in candidates} if not write else {},
+            'company_of': company_of,
             'phase1_ids': phase1_ids,
             'team_states': team_states,
             'member_states': member_states,
@@ -619,6 +625,8 @@ class CrmLeadRouter(models.AbstractModel):
                 low, high = team.assignment_score_min, team.assignment_score_max
                 entry = {lead_id for lead_id in fits
                          if scores[lead_id] >= low and (not high or scores[lead_id] < high)}
+                if len(entry) == len(fits):
+                    entry = fits  # the band keeps every lead: one set for both
                 team_states.append(engine.TeamState(
                     team.id, team.sequence, capacity, team_load, entry, fits,
                     available=bool(present)))
@@ -725,7 +733,8 @@ class CrmLeadRouter(models.AbstractModel):
             decisions = self._decide_owners(data)
         else:
             decisions = engine.route(data['leads'], data['phase1_ids'], data['team_states'],
-                                     data['member_states'], data['now'])
+                                     data['member_states'], data['now'],
+                                     decisions=engine.Decisions())
         return self._decide_fallback(data, decisions)
 
     def _decide_fallback(self, data, decisions):
@@ -750,13 +759,23 @@ class CrmLeadRouter(models.AbstractModel):
         data['fallback_origin'] = origin
         if not replaced:
             return decisions
-        result = []
+        result = engine.Decisions()
         for decision in decisions:
             if decision.kind == 'unassigned' and decision.lead_id in replaced:
                 result.extend(replaced[decision.lead_id])
             else:
                 result.append(decision)
         return result
+
+    def _release_decided(self, data):
+        """Let go of what only the decision needed (the candidates, their scores, the leads
+        each team may take), before the writes: a run over 1,000,000 leads holds several
+        hundred MB of it. The members' own filters stay: reasons name whose filter refused a
+        waiting lead."""
+        for key in ('leads', 'phase1_ids', 'waited'):
+            data[key] = None
+        for state in data['team_states']:
+            state.entry = state.fits = None
 
     def _reason_formatter(self, teams, data):
         """A function giving the reason of a decision: a node of ``routing.reasons``, which the
@@ -914,16 +933,17 @@ class CrmLeadRouter(models.AbstractModel):
         ``crm_team_routing.parallel_writers`` allows it and there is more than one batch (see
         ``_write_parallel``). Returns False when the run stopped before its end."""
         now = data['now']
-        scores = dict(data['changed'])
-        lead_ids = {decision.lead_id for decision in decisions}
+        # Refreshed scores not written yet: each batch takes those of its leads.
+        scores = data['changed']
         # Who follows what is read once for the run, not once per batch.
         subscriptions = self.env['mail.followers']._routing_subscriptions(
             {d.team_id for d in decisions if d.kind in ('team', 'member')},
             {d.user_id for d in decisions if d.kind == 'member'})
-        batches = self._batches(decisions, reason, data['company_of'], scores)
+        groups = engine.LeadGroups(decisions)
+        batches = self._batches(decisions, groups, reason, data['company_of'], scores)
         # One batch gains nothing from a second connection.
         writers = self._parallel_writers() \
-            if commit and not _testing() and len(lead_ids) > ROUTING_BATCH_SIZE else 1
+            if commit and not _testing() and len(groups) > ROUTING_BATCH_SIZE else 1
         if writers > 1:
             self._write_parallel(batches, subscriptions, now, writers)
         else:
@@ -934,34 +954,34 @@ class CrmLeadRouter(models.AbstractModel):
                     # killed later keeps what is done and the next run finishes the rest.
                     self.env.cr.commit()  # pylint: disable=invalid-commit
         # Candidates no decision concerns (waiting in a team that routes none of them).
-        self.env['crm.lead']._routing_write_scores(
-            {lead_id: score for lead_id, score in scores.items() if lead_id not in lead_ids})
+        self.env['crm.lead']._routing_write_scores(scores)
         # Once per run, not per batch: values computed from the leads before it (the teams'
         # counters, say) are stale now.
         self.invalidate_cache()  # the whole cache: SQL wrote leads, followers, logs
         return True
 
-    def _batches(self, decisions, reason, company_of, scores):
+    def _batches(self, decisions, groups, reason, company_of, scores):
         """The decisions as batches of plain data, ready to be written anywhere: leads to
-        teams and to salespeople, log rows (with their reasons), refreshed scores."""
-        by_lead = OrderedDict()
-        for decision in decisions:
-            by_lead.setdefault(decision.lead_id, []).append(decision)
-        lead_ids = list(by_lead)
+        teams and to salespeople, log rows (with their reasons), refreshed scores (taken out
+        of ``scores``). ``groups``: the positions of each lead's decisions
+        (``engine.LeadGroups``), leads in the order of their first decision. A batch's log
+        rows and reasons are made when the batch is: the run never holds them all."""
         last_kind = self.env['crm.lead']._routing_last_log_kinds(
             [d.lead_id for d in decisions if d.kind == 'unassigned'])
-        for start in range(0, len(lead_ids), ROUTING_BATCH_SIZE):
+        for start in range(0, len(groups), ROUTING_BATCH_SIZE):
             batch = RoutingBatch({}, {}, [], {})
-            for lead_id in lead_ids[start:start + ROUTING_BATCH_SIZE]:
+            for group in range(start, min(start + ROUTING_BATCH_SIZE, len(groups))):
+                lead_decisions = [decisions[position] for position in groups[group]]
+                lead_id = lead_decisions[0].lead_id
                 if lead_id in scores:
-                    batch.scores[lead_id] = scores[lead_id]
-                for decision in by_lead[lead_id]:
+                    batch.scores[lead_id] = scores.pop(lead_id)
+                for decision in lead_decisions:
                     if decision.kind == 'member':
                         batch.to_user[lead_id] = (decision.team_id, decision.user_id)
                         batch.to_team.pop(lead_id, None)
                     elif decision.kind == 'team':
                         batch.to_team[lead_id] = decision.team_id
-                    elif last_kind.get(lead_id) == 'unassigned' and len(by_lead[lead_id]) == 1:
+                    elif last_kind.get(lead_id) == 'unassigned' and len(lead_decisions) == 1:
                         continue  # said already, and nothing changed since
                     batch.logs.append((lead_id, decision.team_id, decision.user_id,
                                        decision.kind, reason(decision), company_of[lead_id],
