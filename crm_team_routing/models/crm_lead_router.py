@@ -479,29 +479,24 @@ class CrmLeadRouter(models.AbstractModel):
         base_domain = self._get_lead_to_assign_domain()
         if leads is not None:
             base_domain = base_domain + [('id', 'in', leads.ids)]
-        lead_rows = Lead._routing_select(
-            base_domain, ['id', 'team_id', 'score', 'create_date', 'company_id'])
-        if not lead_rows:
+        candidates, company_of = self._read_candidates(base_domain)
+        if not candidates:
             return None
-        company_of = {row[0]: row[4] for row in lead_rows}
         scores = self.env['crm.lead.scoring.rule']._routing_scores(base_domain, company_of)
-        changed = {row[0]: scores[row[0]] for row in lead_rows
-                   if (row[2] or 0.0) != scores[row[0]]}
+        changed = {lead_id: scores[lead_id] for lead_id, stored
+                   in zip(candidates.ids, candidates.scores) if stored != scores[lead_id]}
         if changed and write and self._filters_use_score(teams):
             # Filters read the stored score: store the refreshed ones before searching.
             Lead._routing_write_scores(changed)
             changed = {}
-        # (id, team_id, refreshed score, create_date), replacing the rows one by one: a run
-        # over a million leads never holds both.
-        for index, row in enumerate(lead_rows):
-            lead_rows[index] = (row[0], row[1], scores[row[0]], row[3])
+        candidates.rescore(scores)
         info = {}
         team_states, member_states, filters = self._read_states(
             teams, base_domain, scores, result, write, now=now, info=info, overflow=True)
-        phase1_ids = self._read_phase1_ids(lead_rows)
+        phase1_ids = self._read_phase1_ids(candidates)
         data = {
             'now': now,
-            'leads': lead_rows,
+            'leads': candidates,
             'changed': changed,
             'company_of': company_of,
             'phase1_ids': phase1_ids,
@@ -513,10 +508,20 @@ class CrmLeadRouter(models.AbstractModel):
             'overflow_states': info['overflow_states'],
             'overflow_fits': info['overflow_fits'],
             'fallback': info['fallback'],
-            'waited': self._read_waited(lead_rows, phase1_ids, info['fallback'], now),
+            'waited': self._read_waited(candidates, phase1_ids, info['fallback'], now),
         }
         data['owners'] = self._read_owners(teams, data)
         return data
+
+    def _read_candidates(self, base_domain):
+        """The candidates as ``engine.Leads`` with their stored scores, oldest first (creation
+        date, then id: the order the engine ranks equal scores in), and {lead_id:
+        company_id}. Columns of numbers rather than a tuple per lead: a run over a million
+        leads reads them in about 100 MB instead of 400."""
+        rows = self.env['crm.lead']._routing_select(
+            base_domain, ['id', 'team_id', 'score', 'company_id'],
+            order='"crm_lead"."create_date" NULLS FIRST, "crm_lead"."id"')
+        return engine.Leads(rows), {row[0]: row[3] for row in rows}
 
     def _read_states(self, teams, base_domain, scores, result, write, now=None, info=None,
                      overflow=False):
@@ -667,6 +672,8 @@ class CrmLeadRouter(models.AbstractModel):
         creation. One query. Leads entering a team in this run wait from now (not listed)."""
         waiting_teams = {team_id for team_id, team in settings.items()
                          if team.fallback_team_id or team.fallback_user_id}
+        if not waiting_teams:
+            return {}
         lead_ids = [row[0] for row in lead_rows
                     if row[1] in waiting_teams and row[0] not in phase1_ids]
         if not lead_ids:
