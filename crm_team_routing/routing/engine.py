@@ -24,6 +24,7 @@ import gc
 from array import array
 from collections import defaultdict, namedtuple
 from fractions import Fraction
+from functools import partial
 from heapq import heappop, heapreplace, heapify
 from itertools import count
 from math import isinf, nan as NAN
@@ -96,7 +97,7 @@ class Decisions(object):
     run in C (``map``): appending costs little more than appending to a list.
     """
     __slots__ = ('_lead_ids', '_scores', '_loads', '_words', '_word_index', '_word_list',
-                 '_pending')
+                 '_pending', '_no_score')
     CHUNK = 4096
     NO_LOAD = -2 ** 63  # the load None; the score None is NaN
 
@@ -107,6 +108,7 @@ class Decisions(object):
         self._word_index = defaultdict(count().__next__)
         self._word_list = []
         self._pending = []
+        self._no_score = False  # whether a decision has the score None
         self.extend(decisions)
 
     def append(self, decision):
@@ -123,6 +125,7 @@ class Decisions(object):
         self._lead_ids.extend(map(_lead_id, chunk))
         self._words.extend(map(self._word_index.__getitem__, map(_words, chunk)))
         scores = list(map(_score, chunk))
+        self._no_score = self._no_score or None in scores
         self._scores.extend(map(_NONE_SCORE.get, scores, scores))
         loads = list(map(_load, chunk))
         self._loads.extend(map(_NONE_LOAD.get, loads, loads))
@@ -137,22 +140,35 @@ class Decisions(object):
     def __len__(self):
         return len(self._lead_ids) + len(self._pending)
 
-    def __getitem__(self, index):
+    def _stored_words(self):
+        """Store what waits; return the list of the combinations, by index."""
         if self._pending:
             self._store()
-        if isinstance(index, slice):
-            return [self[position] for position in range(*index.indices(len(self)))]
         if len(self._word_list) < len(self._word_index):
             self._word_list = sorted(self._word_index, key=self._word_index.get)
-        team_id, user_id, member_id, kind, why, rule = self._word_list[self._words[index]]
+        return self._word_list
+
+    def __getitem__(self, index):
+        word_list = self._stored_words()
+        if isinstance(index, slice):
+            return [self[position] for position in range(*index.indices(len(self)))]
+        team_id, user_id, member_id, kind, why, rule = word_list[self._words[index]]
         score, load = self._scores[index], self._loads[index]
         return Decision(self._lead_ids[index], team_id, user_id, member_id, kind,
                         None if score != score else score,  # NaN: None
                         None if load == self.NO_LOAD else load, why, rule)
 
     def __iter__(self):
-        for index in range(len(self)):
-            yield self[index]
+        word_list = self._stored_words()
+        if self._no_score:
+            return (self[index] for index in range(len(self)))
+
+        def column(index):
+            return map(itemgetter(index), map(word_list.__getitem__, self._words))
+        # Column by column, all in C.
+        return map(_new_decision, zip(
+            self._lead_ids, column(0), column(1), column(2), column(3), self._scores,
+            map(_LOAD_NONE.get, self._loads, self._loads), column(4), column(5)))
 
 
 _lead_id = itemgetter(0)
@@ -165,6 +181,8 @@ _load = itemgetter(6)
 _NONE_SCORE = {None: NAN}
 _NONE_ID, _ID_NONE = {None: 0}, {0: None}
 _NONE_LOAD = {None: Decisions.NO_LOAD}
+_LOAD_NONE = {Decisions.NO_LOAD: None}
+_new_decision = partial(tuple.__new__, Decision)  # Decision._make, without its Python call
 
 
 class TeamState(object):
