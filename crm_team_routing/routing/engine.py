@@ -22,6 +22,7 @@ as lists of tuples (about 16 bytes a lead and 24 a decision, instead of 150 to 2
 """
 import gc
 from array import array
+from bisect import bisect_left
 from collections import defaultdict, namedtuple
 from fractions import Fraction
 from functools import partial
@@ -38,6 +39,50 @@ Decision = namedtuple('Decision', 'lead_id team_id user_id member_id kind score 
 Decision.__new__.__defaults__ = (None,)
 
 NEVER = ''  # sorts before any datetime string: never-assigned members wait the longest
+
+
+class IdSet(object):
+    """A set of lead ids in a few bytes an id, where a Python set costs 60 to 90 (its table and
+    an integer object per id), and a run holds one set per team filter, score band and member
+    filter: at a million leads, most of its memory.
+
+    The ids are kept as a sorted array (iterating gives them in increasing order). Membership
+    is a bitmap of the ids' span when the set is dense enough for it to cost at most as much
+    as the array (4 bytes an id), else a binary search in the array.
+    """
+    __slots__ = ('ids', '_base', '_bits')
+
+    def __init__(self, ids=()):
+        """:param ids: lead ids in increasing order, each once"""
+        self.ids = ids if isinstance(ids, array) else array('i', ids)
+        self._base, self._bits = 0, None
+        if self.ids and self.ids[-1] - self.ids[0] < 32 * len(self.ids):
+            self._base = base = self.ids[0]
+            self._bits = bits = bytearray(((self.ids[-1] - base) >> 3) + 1)
+            for lead_id in self.ids:
+                offset = lead_id - base
+                bits[offset >> 3] |= 1 << (offset & 7)
+
+    def __contains__(self, lead_id):
+        bits = self._bits
+        if bits is not None:
+            offset = lead_id - self._base
+            return 0 <= offset and offset >> 3 < len(bits) \
+                and bits[offset >> 3] >> (offset & 7) & 1 == 1
+        ids = self.ids
+        index = bisect_left(ids, lead_id)
+        return index < len(ids) and ids[index] == lead_id
+
+    def __iter__(self):
+        return iter(self.ids)
+
+    def __len__(self):
+        return len(self.ids)
+
+    def __eq__(self, other):
+        return isinstance(other, IdSet) and self.ids == other.ids
+
+    __hash__ = None
 
 
 class Leads(object):

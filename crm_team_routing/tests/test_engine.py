@@ -5,7 +5,7 @@ import unittest
 from collections import Counter
 
 from odoo.addons.crm_team_routing.routing.engine import (
-    Decision, Decisions, LeadGroups, Leads, MemberState, TeamState, best_first, route)
+    Decision, Decisions, IdSet, LeadGroups, Leads, MemberState, TeamState, best_first, route)
 from odoo.tests import common
 
 NOW = '2026-11-29 08:00:00'
@@ -227,6 +227,37 @@ class TestEngineColumns(unittest.TestCase):
             self.assertEqual(decisions[-1], expected[-1])
             self.assertEqual([row[:3] for row in best_first(Leads(created))],
                              [lead[:3] for lead in best_first(leads)])
+
+    def test_id_sets_decide_the_same(self):
+        def compact(teams, members):
+            """The states with their sets as IdSet, one per distinct set, as the router has."""
+            sets = {}
+
+            def id_set(ids):
+                if ids is None:
+                    return None
+                return sets.setdefault(id(ids), IdSet(sorted(ids)))
+            for team in teams:
+                team.entry, team.fits = id_set(team.entry), id_set(team.fits)
+            for member in members:
+                member.fits = id_set(member.fits)
+            return teams, members
+        for seed in range(20):
+            leads, phase1, states = self.random_run(seed)
+            self.assertEqual(route(leads, phase1, *compact(*states()), now=NOW),
+                             route(leads, phase1, *states(), now=NOW), "seed %d" % seed)
+
+    def test_id_set(self):
+        rng = random.Random(16)
+        for count, span in ((0, 10), (1, 10), (60, 80), (60, 100000), (5000, 9000)):
+            ids = sorted(rng.sample(range(7, 7 + span), count))
+            id_set = IdSet(ids)
+            self.assertEqual(list(id_set), ids)
+            self.assertEqual(len(id_set), count)
+            self.assertEqual([lead_id for lead_id in range(-5, span + 20) if lead_id in id_set],
+                             ids)
+        self.assertEqual(IdSet([3, 5]), IdSet([3, 5]))
+        self.assertNotEqual(IdSet([3, 5]), IdSet([3, 6]))
 
     def test_decisions_keep_every_value(self):
         rows = [Decision(7, None, None, None, 'unassigned', -5.0, None, 'no_team'),
