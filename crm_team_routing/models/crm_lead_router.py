@@ -699,7 +699,8 @@ class CrmLeadRouter(models.AbstractModel):
                 domain, ['id'], flat=True)))
 
     def _read_phase1_ids(self, lead_rows):
-        """Candidates waiting for a team: no team, or a team that neither routes nor opts out."""
+        """Candidates waiting for a team: no team, or a team that neither routes nor opts out
+        (an ``engine.IdSet``: often every candidate)."""
         team_ids = {row[1] for row in lead_rows if row[1]}
         staying = set()
         if team_ids:
@@ -711,7 +712,8 @@ class CrmLeadRouter(models.AbstractModel):
                                     WHERE m.team_id = t.id AND m.active))
             """, (tuple(team_ids),))
             staying = {row[0] for row in self.env.cr.fetchall()}
-        return {row[0] for row in lead_rows if not row[1] or row[1] not in staying}
+        return engine.IdSet(sorted(row[0] for row in lead_rows
+                                   if not row[1] or row[1] not in staying))
 
     def _filters_use_score(self, teams):
         """Whether a team or member filter of this run reads the lead score."""
