@@ -17,6 +17,9 @@
 # by the members, makes 30% of the new leads share a phone or an email with one of them (typed
 # another way), and turns on "Route to the existing owner" on every team; it also times
 # route-on-create of one lead with and without the owner step.
+# BENCH_SHAPE chooses the teams: 'default' (20 teams of 10 members, below) or 'one-team' (one
+# national team of 1,000 members, the same mix of member filters, capacities and paused members:
+# the member slots below repeated 100 times).
 import cProfile
 import functools
 import io
@@ -56,6 +59,7 @@ OWNED_CUSTOMERS = 15000
 OWNED_SHARE = 0.3          # of the new leads, sharing a key with an existing record
 OWNED_DAYS_AGO = 60        # existing records were assigned before the 30-day window
 CREATE_SAMPLES = 20        # route-on-create runs of one lead timed, with and without owners
+SHAPE = os.environ.get('BENCH_SHAPE') or 'default'
 
 # Share of the leads the members' capacities add up to: below 1, some leads must wait.
 CAPACITY_SHARE = 0.9
@@ -130,8 +134,14 @@ MEMBER_SLOTS = [
     (2, None),
     (1, lambda r: [('campaign_id', '!=', False)]),
 ]
-OPTOUT_SLOT, OPTOUT_EVERY = 8, 5      # slot 8 of every 5th team is paused (on leave)
-USERS_PER_TEAM = len(MEMBER_SLOTS)
+OPTOUT_SLOT, OPTOUT_EVERY = 8, 5      # slot 8 of every 5th group of 10 members is paused
+# BENCH_SHAPE=one-team: one team taking every lead with a country, its members the slots above
+# repeated (member i has slot i mod 10).
+ONE_TEAM = [("National Team", 1.0, lambda r: [('country_id', '!=', False)], 0, 0)]
+SHAPES = {'default': (TEAMS, len(MEMBER_SLOTS)), 'one-team': (ONE_TEAM, 100 * len(MEMBER_SLOTS))}
+if SHAPE not in SHAPES:
+    raise SystemExit("BENCH_SHAPE must be one of %s, not %r" % (', '.join(sorted(SHAPES)), SHAPE))
+SHAPE_TEAMS, USERS_PER_TEAM = SHAPES[SHAPE]
 # BENCH_ABSENCE: slot 5 of every team is on leave now (a tenth of the members), slot 2 was on leave
 # three days in the last 30; even teams route during working hours only, and their slot 6 works
 # one hour a day that is not now.
@@ -322,29 +332,29 @@ def create_configuration(data, count):
     salesman = env.ref('sales_team.group_sale_salesman')
     Users = env['res.users'].with_context(ctx)
     users = [Users.create({
-        'name': 'Bench Salesperson %03d' % index,
-        'login': 'bench.sales.%03d' % index,
-        'email': 'bench.sales.%03d@example.com' % index,
+        'name': 'Bench Salesperson %04d' % index,
+        'login': 'bench.sales.%04d' % index,
+        'email': 'bench.sales.%04d@example.com' % index,
         'groups_id': [(6, 0, [salesman.id])],
         'company_id': data.company.id,
         'company_ids': [(6, 0, [data.company.id])],
         # Most people are notified by email (Odoo's default), some chose Odoo's inbox.
         'notification_type': 'inbox' if index % 4 == 3 else 'email',
-    }) for index in range(len(TEAMS) * USERS_PER_TEAM)]
+    }) for index in range(len(SHAPE_TEAMS) * USERS_PER_TEAM)]
 
     # Capacities: weights scaled so that the capacity of members who are not paused adds up to
     # CAPACITY_SHARE of the leads; equal weights in a team give equal capacities.
-    units = sum(team_weight * member_weight
-                for t, (_n, team_weight, _d, _lo, _hi) in enumerate(TEAMS)
-                for slot, (member_weight, _f) in enumerate(MEMBER_SLOTS)
-                if not _paused(t, slot))
+    units = sum(team_weight * _slot(index)[0]
+                for t, (_n, team_weight, _d, _lo, _hi) in enumerate(SHAPE_TEAMS)
+                for index in range(USERS_PER_TEAM)
+                if not _paused(t, index))
     unit = CAPACITY_SHARE * count / units
     # Team leaders follow their team's lead subtypes, so routing subscribes them to its leads.
     team_subtypes = [env.ref('crm.%s' % xmlid).id for xmlid in (
         'mt_salesteam_lead', 'mt_salesteam_lead_stage', 'mt_salesteam_lead_won',
         'mt_salesteam_lead_lost')]
     Team, Member = env['crm.team'].with_context(ctx), env['crm.team.member'].with_context(ctx)
-    for t, (name, team_weight, domain, low, high) in enumerate(TEAMS):
+    for t, (name, team_weight, domain, low, high) in enumerate(SHAPE_TEAMS):
         team_users = users[t * USERS_PER_TEAM:(t + 1) * USERS_PER_TEAM]
         team = Team.create({
             'name': name, 'sequence': t + 1, 'company_id': data.company.id,
@@ -354,19 +364,27 @@ def create_configuration(data, count):
         team.message_subscribe(partner_ids=team_users[0].partner_id.ids, subtype_ids=team_subtypes)
         data.teams |= team
         data.team_domains[team.id] = domain(data)
-        for slot, (member_weight, own_filter) in enumerate(MEMBER_SLOTS):
+        for index, user in enumerate(team_users):
+            member_weight, own_filter = _slot(index)
             member = Member.create({
-                'team_id': team.id, 'user_id': team_users[slot].id,
+                'team_id': team.id, 'user_id': user.id,
                 'assignment_max': max(1, int(round(unit * team_weight * member_weight))),
                 'assignment_domain': repr(own_filter(data)) if own_filter else '[]',
-                'assignment_optout': _paused(t, slot),
+                'assignment_optout': _paused(t, index),
             })
             data.members |= member
             data.member_domains[member.id] = own_filter(data) if own_filter else []
 
 
-def _paused(team_index, slot):
-    return slot == OPTOUT_SLOT and team_index % OPTOUT_EVERY == OPTOUT_EVERY - 1
+def _slot(index):
+    """(capacity weight, own filter factory) of the team's member ``index``."""
+    return MEMBER_SLOTS[index % len(MEMBER_SLOTS)]
+
+
+def _paused(team_index, index):
+    """Slot 8 of every 5th group of 10 members: of every 5th team in the default shape."""
+    group = team_index * USERS_PER_TEAM // len(MEMBER_SLOTS) + index // len(MEMBER_SLOTS)
+    return index % len(MEMBER_SLOTS) == OPTOUT_SLOT and group % OPTOUT_EVERY == OPTOUT_EVERY - 1
 
 
 def _hours_only(team_index):
@@ -396,7 +414,8 @@ def create_absences(data):
     leaves = []
     for t, team in enumerate(data.teams):
         members = data.members.filtered(lambda m: m.team_id == team)
-        slot_of = {member: slot for slot, member in enumerate(members.sorted('id'))}
+        slot_of = {member: index % len(MEMBER_SLOTS)
+                   for index, member in enumerate(members.sorted('id'))}
         if _hours_only(t):
             team.assignment_hours_only = True
         for member, slot in slot_of.items():
@@ -421,13 +440,14 @@ def create_absences(data):
 
 
 class PhaseMeter(object):
-    """Time and SQL queries of the engine's steps, by wrapping their methods during the run.
+    """Time, SQL queries and the process's peak memory at the end of the engine's steps, by
+    wrapping their methods during the run.
 
     The wrappers live in this process only, for the run only: the module is not touched.
     """
 
     def __init__(self):
-        self.phases = OrderedDict()    # label -> [depth, calls, seconds, queries]
+        self.phases = OrderedDict()    # label -> [depth, calls, seconds, queries, peak MB]
         self._lock = threading.Lock()
         self._patched = []
 
@@ -441,7 +461,7 @@ class PhaseMeter(object):
                                    % (getattr(owner, '_name', owner.__name__), name))
             return
         original = owner.__dict__.get(name)  # None: inherited, restored by deleting the wrapper
-        stats = self.phases.setdefault(label, [depth, 0, 0.0, None if threaded else 0])
+        stats = self.phases.setdefault(label, [depth, 0, 0.0, None if threaded else 0, 0.0])
 
         @functools.wraps(function)  # keeps Odoo's api decorations (_api)
         def measured(*args, **kwargs):
@@ -454,6 +474,7 @@ class PhaseMeter(object):
                     stats[2] += time.perf_counter() - start
                     if stats[3] is not None:
                         stats[3] += sql_queries() - queries
+                    stats[4] = peak_mb()
 
         setattr(owner, name, measured)
         self._patched.append((owner, name, original))
@@ -509,6 +530,7 @@ class SqlByCaller(object):
 
 
 DIGESTS = "digests (one message per salesperson)"
+DECISIONS = "decision step (plain Python)"
 
 
 def install_meter():
@@ -523,11 +545,12 @@ def install_meter():
     meter.wrap(models['crm.lead.router'], '_read_phase1_ids', "leads waiting for a team")
     meter.wrap(models['crm.lead.router'], '_read_owners',
                "existing owners: keys, records, stoplist, seats")
+    meter.wrap(models['crm.lead.router'], '_decide', DECISIONS, required=True)
     if OWNERS:
-        meter.wrap(routing_owner, 'route', "decisions: owner step, then the engine")
-        meter.wrap(routing_engine, 'route', "phases 1 and 2 (plain Python)", 1)
+        meter.wrap(routing_owner, 'route', "owner step, then the engine", 1)
+        meter.wrap(routing_engine, 'route', "phases 1 and 2", 2)
     else:
-        meter.wrap(routing_engine, 'route', "decisions (plain Python)")
+        meter.wrap(routing_engine, 'route', "phases 1 and 2", 1)
     meter.wrap(models['crm.lead.router'], '_write', "writes, in batches with commits")
     meter.wrap(models['crm.lead'], '_routing_last_log_kinds', "last log kinds", 1)
     meter.wrap(models['mail.followers'], '_routing_subscriptions', "who follows (read once)", 1)
@@ -849,7 +872,7 @@ def main():
     generate_leads(data, LEADS)
     generated = time.perf_counter() - start
     say("configuration: %d scoring rules, %d teams, %d salespeople and members"
-        % (len(SCORING_RULES), len(TEAMS), len(TEAMS) * USERS_PER_TEAM))
+        % (len(SCORING_RULES), len(SHAPE_TEAMS), len(SHAPE_TEAMS) * USERS_PER_TEAM))
     start = time.perf_counter()
     create_configuration(data, LEADS)
     if ABSENCE:
@@ -913,8 +936,8 @@ def main():
     width = 46
     print()
     print("crm_team_routing benchmark: one routing run as the scheduled action does it")
-    print("  data: %d leads, %d teams, %d members (capacity %d), %d scoring rules"
-          % (LEADS, len(data.teams), len(data.members), capacity, len(data.rules)))
+    print("  data: %d leads, %d teams, %d members (capacity %d), %d scoring rules; shape %s"
+          % (LEADS, len(data.teams), len(data.members), capacity, len(data.rules), SHAPE))
     if OWNERS:
         print("  existing owners: %d open opportunities and %d customers; %d%% of the leads "
               "share a key with one of them" % (OWNED_OPPORTUNITIES, OWNED_CUSTOMERS,
@@ -932,14 +955,18 @@ def main():
     print("  result: %d given to %d salespeople, %d waiting in a team, %d without team"
           % (LEADS - in_team - no_team, salespeople, in_team, no_team))
     print()
-    print("  %-*s %9s %9s" % (width, "phase", "seconds", "queries"))
-    for label, (depth, calls, phase_seconds, phase_queries) in meter.phases.items():
+    # Peak MB: the process's peak memory when the step last ended (it never goes down).
+    print("  %-*s %9s %9s %9s" % (width, "phase", "seconds", "queries", "peak MB"))
+    for label, (depth, calls, phase_seconds, phase_queries, phase_mb) in meter.phases.items():
         name = '  ' * depth + label + (' (x%d)' % calls if calls > 1 else '')
-        print("  %-*s %9.2f %9s" % (width, name, phase_seconds,
-                                    '-' if phase_queries is None else phase_queries))
+        print("  %-*s %9.2f %9s %9.0f" % (width, name, phase_seconds,
+                                          '-' if phase_queries is None else phase_queries,
+                                          phase_mb))
     other = seconds - sum(stats[2] for stats in meter.top_level())
     other_queries = queries - sum(stats[3] for stats in meter.top_level())
     print("  %-*s %9.2f %9d" % (width, "other (candidates, lock, cron)", other, other_queries))
+    print()
+    print("decision step: %.2f s" % meter.phases[DECISIONS][2])
     print()
     rows = [
         ("wall time", "%.2f s" % seconds),
@@ -1187,7 +1214,7 @@ def sla_bench(data):
           % (len(moved), handled - len(moved), len({row[1] for row in moved.values()})))
     print()
     print("  %-*s %9s %9s" % (width, "phase", "seconds", "queries"))
-    for label, (depth, calls, phase_seconds, phase_queries) in meter.phases.items():
+    for label, (depth, calls, phase_seconds, phase_queries, _mb) in meter.phases.items():
         name = '  ' * depth + label + (' (x%d)' % calls if calls > 1 else '')
         print("  %-*s %9.2f %9s" % (width, name, phase_seconds,
                                     '-' if phase_queries is None else phase_queries))

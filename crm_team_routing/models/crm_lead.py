@@ -419,8 +419,9 @@ class CrmLead(models.Model):
     # ------------------------------------------------------------------------------------------
 
     @api.model
-    def _routing_select(self, domain, columns, flat=False):
-        """Rows of ``columns`` for the leads matching ``domain``, in one query, unordered.
+    def _routing_select(self, domain, columns, flat=False, order=None):
+        """Rows of ``columns`` for the leads matching ``domain``, in one query, unordered
+        unless ``order`` (an SQL ORDER BY list on crm_lead's columns, never user input) says.
 
         The ORM's search would sort and read full records; routing needs ids and a few numbers
         for up to millions of leads. The domain is turned into SQL by the ORM itself (record
@@ -433,8 +434,9 @@ class CrmLead(models.Model):
         self._apply_ir_rules(query, 'read')
         from_clause, where_clause, params = query.get_sql()
         select = ', '.join('"crm_lead"."%s"' % column for column in columns)
-        self.env.cr.execute('SELECT %s FROM %s WHERE %s' % (
-            select, from_clause, where_clause or 'TRUE'), params)
+        self.env.cr.execute('SELECT %s FROM %s WHERE %s%s' % (
+            select, from_clause, where_clause or 'TRUE',
+            ' ORDER BY %s' % order if order else ''), params)
         rows = self.env.cr.fetchall()
         return [row[0] for row in rows] if flat else rows
 

@@ -12,6 +12,9 @@ _logger = logging.getLogger(__name__)
 
 # A digest line shows at most this many characters of a lead's name (DESIGN.md).
 DIGEST_NAME_MAX = 200
+# Bus notifications per sendmany: a channel takes up to about 100 bytes of the NOTIFY payload
+# (PostgreSQL's limit: 8,000 bytes).
+BUS_CHANNELS_PER_NOTIFY = 50
 
 LOG_KINDS = [
     ('team', 'Entered a team'),
@@ -352,9 +355,15 @@ class CrmLeadAssignmentLog(models.Model):
         if inbox:
             # The inbox counter of connected users moves at once, as core's notification does.
             partner_of = {message_of[digest[0]]: digest[4] for digest in digests}
-            self.env['bus.bus'].sendmany([
+            notifications = [
                 [(self.env.cr.dbname, 'ir.needaction', partner_of[values['id']]), values]
-                for values in inbox.message_format()])
+                for values in inbox.message_format()]
+            # Each sendmany wakes the listeners with one NOTIFY naming all its channels once
+            # committed, and PostgreSQL refuses a payload over 8,000 bytes: a run giving leads
+            # to hundreds of inbox users sends them a few dozen at a time.
+            for start in range(0, len(notifications), BUS_CHANNELS_PER_NOTIFY):
+                self.env['bus.bus'].sendmany(
+                    notifications[start:start + BUS_CHANNELS_PER_NOTIFY])
 
     def _routing_insert_digests(self, digests, email_from, reply_to):
         """Insert the digest messages with their recipient, notification and, for people

@@ -15,12 +15,20 @@ Leads are taken best first: higher score, older creation, lower id. Same input, 
 
 Phase 2 keeps each team's members in heaps ordered by load, one heap per distinct member filter,
 so a decision costs O(log members + distinct member filters of the team), not O(members).
+
+A run over a million leads makes nearly two million decisions: the router keeps the candidates
+in :class:`Leads` and the decisions in :class:`Decisions`, columns of machine numbers, rather than
+as lists of tuples (about 16 bytes a lead and 24 a decision, instead of 150 to 200).
 """
 import gc
-from collections import namedtuple
+from array import array
+from bisect import bisect_left
+from collections import defaultdict, namedtuple
 from fractions import Fraction
+from functools import partial
 from heapq import heappop, heapreplace, heapify
-from math import isinf
+from itertools import count
+from math import isinf, nan as NAN
 from operator import itemgetter
 
 # kind: 'team' (phase 1), 'member' (phase 2) or 'unassigned'; score and load (before the lead)
@@ -31,6 +39,195 @@ Decision = namedtuple('Decision', 'lead_id team_id user_id member_id kind score 
 Decision.__new__.__defaults__ = (None,)
 
 NEVER = ''  # sorts before any datetime string: never-assigned members wait the longest
+
+
+class IdSet(object):
+    """A set of lead ids in a few bytes an id, where a Python set costs 60 to 90 (its table and
+    an integer object per id), and a run holds one set per team filter, score band and member
+    filter: at a million leads, most of its memory.
+
+    The ids are kept as a sorted array (iterating gives them in increasing order). Membership
+    is a bitmap of the ids' span when the set is dense enough for it to cost at most as much
+    as the array (4 bytes an id), else a binary search in the array.
+    """
+    __slots__ = ('ids', '_base', '_bits')
+
+    def __init__(self, ids=()):
+        """:param ids: lead ids in increasing order, each once"""
+        self.ids = ids if isinstance(ids, array) else array('i', ids)
+        self._base, self._bits = 0, None
+        if self.ids and self.ids[-1] - self.ids[0] < 32 * len(self.ids):
+            self._base = base = self.ids[0]
+            self._bits = bits = bytearray(((self.ids[-1] - base) >> 3) + 1)
+            for lead_id in self.ids:
+                offset = lead_id - base
+                bits[offset >> 3] |= 1 << (offset & 7)
+
+    def __contains__(self, lead_id):
+        bits = self._bits
+        if bits is not None:
+            offset = lead_id - self._base
+            return 0 <= offset and offset >> 3 < len(bits) \
+                and bits[offset >> 3] >> (offset & 7) & 1 == 1
+        ids = self.ids
+        index = bisect_left(ids, lead_id)
+        return index < len(ids) and ids[index] == lead_id
+
+    def __iter__(self):
+        return iter(self.ids)
+
+    def __len__(self):
+        return len(self.ids)
+
+    def __eq__(self, other):
+        return isinstance(other, IdSet) and self.ids == other.ids
+
+    __hash__ = None
+
+
+class Leads(object):
+    """Candidates kept as columns of machine numbers, in a given order: about 16 bytes a lead
+    instead of the 200 of an ``(id, team_id, score, create_date)`` tuple and its objects.
+
+    Iterating gives ``(id, team_id, score, rank)`` tuples, the rank (1, 2, ...) being the
+    lead's place in this order: the router reads the candidates oldest first (creation date,
+    then id), so that the rank orders them as their creation date does, which is all routing
+    uses the date for. A score None is read as 0.0, as routing ranks it.
+    """
+    __slots__ = ('ids', 'team_ids', 'scores')
+
+    def __init__(self, rows=()):
+        self.ids, self.team_ids, self.scores = array('i'), array('i'), array('d')
+        self.extend(rows)
+
+    def extend(self, rows):
+        """Append ``(id, team_id, score, ...)`` rows, in this order."""
+        rows = list(rows)
+        self.ids.extend(map(_lead_id, rows))
+        teams = list(map(_team_id, rows))
+        self.team_ids.extend(map(_NONE_ID.get, teams, teams))
+        self.scores.extend(score or 0.0 for score in map(_row_score, rows))
+
+    def rescore(self, scores):
+        """Replace the scores with those of ``scores`` {lead_id: score}."""
+        self.scores = array('d', map(scores.__getitem__, self.ids))
+
+    def best_first(self):
+        """The same leads as :func:`best_first` orders them: higher score first, then in
+        this order."""
+        # A stable sort: equal scores keep their order (``reverse`` too).
+        order = sorted(range(len(self.ids)), key=self.scores.__getitem__, reverse=True)
+        ordered = Leads()
+        ordered.ids = array('i', map(self.ids.__getitem__, order))
+        ordered.team_ids = array('i', map(self.team_ids.__getitem__, order))
+        ordered.scores = array('d', map(self.scores.__getitem__, order))
+        return ordered
+
+    def __len__(self):
+        return len(self.ids)
+
+    def __iter__(self):
+        return zip(self.ids, map(_ID_NONE.get, self.team_ids, self.team_ids), self.scores,
+                   range(1, len(self.ids) + 1))
+
+
+class Decisions(object):
+    """A sequence of :class:`Decision` kept as columns of machine numbers: ``append`` a
+    decision, read back an equal one (by index, slice or iteration). About 24 bytes a decision
+    instead of the 150 of a tuple and its numbers: the lead id, the score, the load, and the
+    index of the rest (team, salesperson, member, kind, why, rule), of which a run has a few
+    distinct combinations per member and team.
+
+    Appended decisions wait in a short list and are stored a chunk at a time, by loops that
+    run in C (``map``): appending costs little more than appending to a list.
+    """
+    __slots__ = ('_lead_ids', '_scores', '_loads', '_words', '_word_index', '_word_list',
+                 '_pending', '_no_score')
+    CHUNK = 4096
+    NO_LOAD = -2 ** 63  # the load None; the score None is NaN
+
+    def __init__(self, decisions=()):
+        self._lead_ids = array('i')
+        self._scores, self._loads, self._words = array('d'), array('q'), array('i')
+        # A new combination gets the next index.
+        self._word_index = defaultdict(count().__next__)
+        self._word_list = []
+        self._pending = []
+        self._no_score = False  # whether a decision has the score None
+        self.extend(decisions)
+
+    def append(self, decision):
+        self._pending.append(decision)
+        if len(self._pending) >= self.CHUNK:
+            self._store()
+
+    def extend(self, decisions):
+        for decision in decisions:
+            self.append(decision)
+
+    def _store(self):
+        chunk, self._pending = self._pending, []
+        self._lead_ids.extend(map(_lead_id, chunk))
+        self._words.extend(map(self._word_index.__getitem__, map(_words, chunk)))
+        scores = list(map(_score, chunk))
+        self._no_score = self._no_score or None in scores
+        self._scores.extend(map(_NONE_SCORE.get, scores, scores))
+        loads = list(map(_load, chunk))
+        self._loads.extend(map(_NONE_LOAD.get, loads, loads))
+
+    @property
+    def lead_ids(self):
+        """The lead id of each decision (an array)."""
+        if self._pending:
+            self._store()
+        return self._lead_ids
+
+    def __len__(self):
+        return len(self._lead_ids) + len(self._pending)
+
+    def _stored_words(self):
+        """Store what waits; return the list of the combinations, by index."""
+        if self._pending:
+            self._store()
+        if len(self._word_list) < len(self._word_index):
+            self._word_list = sorted(self._word_index, key=self._word_index.get)
+        return self._word_list
+
+    def __getitem__(self, index):
+        word_list = self._stored_words()
+        if isinstance(index, slice):
+            return [self[position] for position in range(*index.indices(len(self)))]
+        team_id, user_id, member_id, kind, why, rule = word_list[self._words[index]]
+        score, load = self._scores[index], self._loads[index]
+        return Decision(self._lead_ids[index], team_id, user_id, member_id, kind,
+                        None if score != score else score,  # NaN: None
+                        None if load == self.NO_LOAD else load, why, rule)
+
+    def __iter__(self):
+        word_list = self._stored_words()
+        if self._no_score:
+            return (self[index] for index in range(len(self)))
+
+        def column(index):
+            return map(itemgetter(index), map(word_list.__getitem__, self._words))
+        # Column by column, all in C.
+        return map(_new_decision, zip(
+            self._lead_ids, column(0), column(1), column(2), column(3), self._scores,
+            map(_LOAD_NONE.get, self._loads, self._loads), column(4), column(5)))
+
+
+_lead_id = itemgetter(0)
+_team_id = itemgetter(1)
+_row_score = itemgetter(2)
+_words = itemgetter(1, 2, 3, 4, 7, 8)
+_score = itemgetter(5)
+_load = itemgetter(6)
+# dict.get(value, value): the value, or what stands for None in an array.
+_NONE_SCORE = {None: NAN}
+_NONE_ID, _ID_NONE = {None: 0}, {0: None}
+_NONE_LOAD = {None: Decisions.NO_LOAD}
+_LOAD_NONE = {Decisions.NO_LOAD: None}
+_new_decision = partial(tuple.__new__, Decision)  # Decision._make, without its Python call
 
 
 class TeamState(object):
@@ -82,6 +279,36 @@ class MemberState(object):
         self.last = last or NEVER
         self.fits = fits
         self.weight = weight
+
+
+class LeadGroups(object):
+    """The positions of decisions grouped by lead: ``groups[i]``, the positions of the i-th
+    lead's decisions in their order, leads in the order of their first decision. Two arrays of
+    machine integers, not a dictionary of lists: a million leads cost a few MB.
+
+    :param decisions: :class:`Decisions`, or a list of :class:`Decision`
+    """
+    __slots__ = ('positions', 'bounds')
+
+    def __init__(self, decisions):
+        lead_ids = decisions.lead_ids if isinstance(decisions, Decisions) \
+            else array('i', (decision.lead_id for decision in decisions))
+        # A stable sort by lead keeps each lead's decisions in their order.
+        order = array('i', sorted(range(len(lead_ids)), key=lead_ids.__getitem__))
+        starts = array('i', (index for index in range(len(order)) if not index
+                             or lead_ids[order[index]] != lead_ids[order[index - 1]]))
+        starts.append(len(order))
+        self.positions, self.bounds = array('i'), array('i', [0])
+        # A group's first decision is its first position in ``order``.
+        for group in sorted(range(len(starts) - 1), key=lambda group: order[starts[group]]):
+            self.positions.extend(order[starts[group]:starts[group + 1]])
+            self.bounds.append(len(self.positions))
+
+    def __len__(self):
+        return len(self.bounds) - 1
+
+    def __getitem__(self, index):
+        return self.positions[self.bounds[index]:self.bounds[index + 1]]
 
 
 def best_first(leads):
@@ -166,15 +393,18 @@ def _member_pools(team_ids, members):
     return pools, exact
 
 
-def route(leads, phase1_ids, teams, members, now):
+def route(leads, phase1_ids, teams, members, now, decisions=None):
     """Compute the decisions of one run.
 
-    :param leads: candidate ``(id, team_id, score, create_date)`` tuples (team_id may be None)
+    :param leads: candidate ``(id, team_id, score, create_date)`` tuples (team_id may be
+        None), or :class:`Leads`
     :param phase1_ids: ids of the candidates that wait for a team (phase 1)
     :param teams: list of :class:`TeamState` (routing teams of this run, capacity > 0)
     :param members: list of :class:`MemberState`
     :param now: the run's date string, recorded as the members' last assignment
-    :return: list of :class:`Decision`, in the order they were taken
+    :param decisions: where to append the decisions: a new list by default, or
+        :class:`Decisions` (what a router of many leads keeps)
+    :return: ``decisions``, the :class:`Decision` in the order they were taken
     """
     # The run builds a few objects per lead and no reference cycles, yet enough new objects to
     # set off the cyclic collector's full passes, each walking every object of the process again
@@ -184,25 +414,28 @@ def route(leads, phase1_ids, teams, members, now):
     if paused:
         gc.disable()
     try:
-        return _route(leads, phase1_ids, teams, members, now)
+        return _route(leads, phase1_ids, teams, members, now,
+                      [] if decisions is None else decisions)
     finally:
         if paused:
             gc.enable()
 
 
-def _route(leads, phase1_ids, teams, members, now):
+def _route(leads, phase1_ids, teams, members, now, decisions):
     """:func:`route`, with the cyclic garbage collector paused."""
-    decisions = []
-    ordered = best_first(leads)
+    ordered = leads.best_first() if isinstance(leads, Leads) else best_first(leads)
     teams_by_id = {team.id: team for team in teams}
     # The team of each lead of ``ordered``, by position: a list costs less than a dict by id.
     team_at = [None] * len(ordered)
 
     # Phase 1: teams. Load is compared relative to capacity; teams are not capped here.
-    entries = {}  # lead id: the teams it may enter (a lead matches a few of many teams)
+    # Lead id: the teams it may enter (a lead matches a few of many teams), as a tuple shared by
+    # every lead with the same teams: a run has few such combinations, and a million leads.
+    entries, combinations = {}, {}
     for team in teams:
         for lead_id in team.entry:
-            entries.setdefault(lead_id, []).append(team)
+            teams_of = entries.get(lead_id, ()) + (team,)
+            entries[lead_id] = combinations.setdefault(teams_of, teams_of)
     for index, (lead_id, team_id, score, _create) in enumerate(ordered):
         if lead_id not in phase1_ids:
             team_at[index] = teams_by_id.get(team_id)
@@ -221,7 +454,7 @@ def _route(leads, phase1_ids, teams, members, now):
         decisions.append(Decision(lead_id, best.id, None, None, 'team', score, best.load, None))
         best.load += 1
         team_at[index] = best
-    entries = None
+    entries = combinations = None
 
     # Phase 2: members, within each team routed in this run. The winner is the least loaded of
     # the heap tops that accept the lead; each member sits in one heap only.

@@ -4,7 +4,8 @@ import random
 import unittest
 from collections import Counter
 
-from odoo.addons.crm_team_routing.routing.engine import MemberState, TeamState, best_first, route
+from odoo.addons.crm_team_routing.routing.engine import (
+    Decision, Decisions, IdSet, LeadGroups, Leads, MemberState, TeamState, best_first, route)
 from odoo.tests import common
 
 NOW = '2026-11-29 08:00:00'
@@ -183,3 +184,94 @@ class TestEngine(unittest.TestCase):
         self.assertEqual(route(*build(random.Random(1)), now=NOW), first,
                          "the order of the input does not matter")
         self.assertTrue(any(d.kind == 'member' for d in first))
+
+
+@common.at_install(False)
+@common.post_install(True)
+class TestEngineColumns(unittest.TestCase):
+    """The compact forms a router of many leads uses (``Leads``, ``Decisions``,
+    ``LeadGroups``) give exactly what the lists of tuples give."""
+
+    def random_run(self, seed):
+        rng = random.Random(seed)
+        leads = [(lead_id, rng.choice([None, 1, 2]), float(rng.randint(-1, 3)),
+                  rng.choice([None, DAY % rng.randint(1, 28), '2026-11-03 09:00:00.5']))
+                 for lead_id in rng.sample(range(1, 1000), 150)]
+        phase1 = {lead[0] for lead in leads if lead[1] is None or rng.random() < 0.2}
+
+        def states():
+            state_rng = random.Random(seed)
+            teams = [TeamState(team_id, 1, 40, 0,
+                               entry={lead[0] for lead in leads if state_rng.random() < 0.6},
+                               fits={lead[0] for lead in leads if state_rng.random() < 0.9})
+                     for team_id in (1, 2)]
+            members = [MemberState(member_id, 1 + member_id % 2, 100 + member_id,
+                                   state_rng.randint(3, 20), 0, None,
+                                   fits=None if member_id % 3 else teams[0].fits,
+                                   weight=member_id % 4 * 0.5)
+                       for member_id in range(1, 9)]
+            return teams, members
+        return leads, phase1, states
+
+    def test_leads_and_decisions_decide_the_same(self):
+        for seed in range(20):
+            leads, phase1, states = self.random_run(seed)
+            expected = route(leads, phase1, *states(), now=NOW)
+            # As the router reads them: oldest first (creation date, then id).
+            created = sorted(leads, key=lambda lead: (lead[3] or '', lead[0]))
+            decisions = route(Leads(created), phase1, *states(), now=NOW,
+                              decisions=Decisions())
+            self.assertIsInstance(decisions, Decisions)
+            self.assertEqual(list(decisions), expected, "seed %d" % seed)
+            self.assertEqual(decisions[5:12], expected[5:12])
+            self.assertEqual(decisions[-1], expected[-1])
+            self.assertEqual([row[:3] for row in best_first(Leads(created))],
+                             [lead[:3] for lead in best_first(leads)])
+
+    def test_id_sets_decide_the_same(self):
+        def compact(teams, members):
+            """The states with their sets as IdSet, one per distinct set, as the router has."""
+            sets = {}
+
+            def id_set(ids):
+                if ids is None:
+                    return None
+                return sets.setdefault(id(ids), IdSet(sorted(ids)))
+            for team in teams:
+                team.entry, team.fits = id_set(team.entry), id_set(team.fits)
+            for member in members:
+                member.fits = id_set(member.fits)
+            return teams, members
+        for seed in range(20):
+            leads, phase1, states = self.random_run(seed)
+            self.assertEqual(route(leads, phase1, *compact(*states()), now=NOW),
+                             route(leads, phase1, *states(), now=NOW), "seed %d" % seed)
+
+    def test_id_set(self):
+        rng = random.Random(16)
+        for count, span in ((0, 10), (1, 10), (60, 80), (60, 100000), (5000, 9000)):
+            ids = sorted(rng.sample(range(7, 7 + span), count))
+            id_set = IdSet(ids)
+            self.assertEqual(list(id_set), ids)
+            self.assertEqual(len(id_set), count)
+            self.assertEqual([lead_id for lead_id in range(-5, span + 20) if lead_id in id_set],
+                             ids)
+        self.assertEqual(IdSet([3, 5]), IdSet([3, 5]))
+        self.assertNotEqual(IdSet([3, 5]), IdSet([3, 6]))
+
+    def test_decisions_keep_every_value(self):
+        rows = [Decision(7, None, None, None, 'unassigned', -5.0, None, 'no_team'),
+                Decision(8, 3, 12, 4, 'member', 2.5, 2 ** 40, None, 'fallback_user'),
+                Decision(9, 3, None, None, 'team', 0.0, 0, None, None)]
+        decisions = Decisions(rows * 3000)
+        self.assertEqual(len(decisions), 9000)
+        self.assertEqual(list(decisions), rows * 3000)
+
+    def test_lead_groups(self):
+        rows = [Decision(lead_id, 1, None, None, kind, 0.0, None, None)
+                for lead_id, kind in ((5, 'team'), (3, 'team'), (5, 'member'), (9, 'unassigned'),
+                                      (3, 'unassigned'), (5, 'unassigned'))]
+        for decisions in (rows, Decisions(rows)):
+            groups = LeadGroups(decisions)
+            self.assertEqual([list(groups[index]) for index in range(len(groups))],
+                             [[0, 2, 5], [1, 4], [3]])
