@@ -54,13 +54,14 @@ def screenshot_dir():
 
 @common.at_install(False)
 @common.post_install(True)
-class RoutingUiCase(common.HttpCase):
-    """The data and the browser helpers of the end-to-end tests (also test_ui_team.py's)."""
+class BrowserCase(common.HttpCase):
+    """The browser helpers of the end-to-end tests (test_ui_leader.py's, test_ui_team.py's
+    too), on the registry's test cursor; no data of its own."""
     # The program holding the browser steps (other test files run their own beside it).
     driver = DRIVER
 
     def setUp(self):
-        super(RoutingUiCase, self).setUp()
+        super(BrowserCase, self).setUp()
         # In 11.0 the HTTP server works on the registry's test cursor, not on this test case's
         # own: the data must be made (and read back) there to be seen over HTTP. It is rolled
         # back all the same when the test ends.
@@ -68,44 +69,8 @@ class RoutingUiCase(common.HttpCase):
                             context=dict(self.env.context, tracking_disable=True,
                                          mail_notify_force_send=False))
         self.company = self.env.ref('base.main_company')
-        # Only this test's leads wait for a salesperson, scored and routed by its team alone.
+        # Only this test's leads wait for a salesperson, scored and routed by its teams alone.
         set_other_records_aside(self.env)
-        self.manager = self.create_user('ui_manager', 'Hoa Pham', 'sales_team.group_sale_manager')
-        self.sales_lan = self.create_user('ui_sales_lan', 'Lan Nguyen',
-                                          'sales_team.group_sale_salesman')
-        self.sales_minh = self.create_user('ui_sales_minh', 'Minh Tran',
-                                           'sales_team.group_sale_salesman')
-        self.team = self.env['crm.team'].create({
-            'name': 'Vietnam Pharma',
-            'user_id': self.manager.id,
-            'company_id': self.company.id,
-        })
-        for user in (self.sales_lan, self.sales_minh):
-            self.env['crm.team.member'].create({
-                'team_id': self.team.id,
-                'user_id': user.id,
-                'assignment_max': 10,
-            })
-        Lead = self.env['crm.lead'].with_context(crm_team_routing_no_route=True)
-        vietnam, france = self.env.ref('base.vn'), self.env.ref('base.fr')
-        self.vn_leads = self.env['crm.lead']
-        self.fr_leads = self.env['crm.lead']
-        for index, name in enumerate(VN_LEADS + FR_LEADS):
-            country = vietnam if name in VN_LEADS else france
-            lead = Lead.create({
-                'name': name,
-                'type': 'opportunity',
-                'user_id': False,
-                'team_id': False,
-                'country_id': country.id,
-                'partner_name': name,
-                'email_from': 'contact%d@example.com' % index,
-                'planned_revenue': 1000.0 * (index + 1),
-            })
-            if country == vietnam:
-                self.vn_leads |= lead
-            else:
-                self.fr_leads |= lead
 
     def create_user(self, login, name, group_xmlid, **values):
         """A user whose password is their login (what ``HttpCase.authenticate`` expects)."""
@@ -205,6 +170,52 @@ class RoutingUiCase(common.HttpCase):
         # The server wrote through its own environments: forget what this one cached.
         self.env.cache.invalidate()
         return json.loads(lines[-1][len('RESULT '):])
+
+
+@common.at_install(False)
+@common.post_install(True)
+class RoutingUiCase(BrowserCase):
+    """The data of the end-to-end stories: a team of two salespeople, leads from Vietnam
+    and France (also test_ui_team.py's)."""
+
+    def setUp(self):
+        super(RoutingUiCase, self).setUp()
+        self.manager = self.create_user('ui_manager', 'Hoa Pham', 'sales_team.group_sale_manager')
+        self.sales_lan = self.create_user('ui_sales_lan', 'Lan Nguyen',
+                                          'sales_team.group_sale_salesman')
+        self.sales_minh = self.create_user('ui_sales_minh', 'Minh Tran',
+                                           'sales_team.group_sale_salesman')
+        self.team = self.env['crm.team'].create({
+            'name': 'Vietnam Pharma',
+            'user_id': self.manager.id,
+            'company_id': self.company.id,
+        })
+        for user in (self.sales_lan, self.sales_minh):
+            self.env['crm.team.member'].create({
+                'team_id': self.team.id,
+                'user_id': user.id,
+                'assignment_max': 10,
+            })
+        Lead = self.env['crm.lead'].with_context(crm_team_routing_no_route=True)
+        vietnam, france = self.env.ref('base.vn'), self.env.ref('base.fr')
+        self.vn_leads = self.env['crm.lead']
+        self.fr_leads = self.env['crm.lead']
+        for index, name in enumerate(VN_LEADS + FR_LEADS):
+            country = vietnam if name in VN_LEADS else france
+            lead = Lead.create({
+                'name': name,
+                'type': 'opportunity',
+                'user_id': False,
+                'team_id': False,
+                'country_id': country.id,
+                'partner_name': name,
+                'email_from': 'contact%d@example.com' % index,
+                'planned_revenue': 1000.0 * (index + 1),
+            })
+            if country == vietnam:
+                self.vn_leads |= lead
+            else:
+                self.fr_leads |= lead
 
 
 @common.at_install(False)

@@ -9,7 +9,6 @@ import os
 from odoo.tests import common
 
 from . import test_ui
-from .common import set_other_records_aside
 
 _logger = logging.getLogger(__name__)
 
@@ -18,23 +17,11 @@ BULK = 200  # leads matching the search: more than the list's page of 80
 
 @common.at_install(False)
 @common.post_install(True)
-class TestLeaderUi(common.HttpCase):
+class TestLeaderUi(test_ui.BrowserCase):
     driver = os.path.join(test_ui.HERE, 'browser', 'leader_ui.py')
-    # The browser tooling of test_ui.py, borrowed rather than inherited (a subclass, or the
-    # class imported here, would run its tests a second time).
-    create_user = test_ui.TestRoutingUi.create_user
-    login = test_ui.TestRoutingUi.login
-    assertBrowserTooling = test_ui.TestRoutingUi.assertBrowserTooling
-    run_browser = test_ui.TestRoutingUi.run_browser
 
     def setUp(self):
         super(TestLeaderUi, self).setUp()
-        # Data the browser sees lives on the registry's test cursor (see test_ui.py).
-        self.env = self.env(cr=self.registry.test_cr,
-                            context=dict(self.env.context, tracking_disable=True,
-                                         mail_notify_force_send=False))
-        self.company = self.env.ref('base.main_company')
-        set_other_records_aside(self.env)
         self.manager = self.create_user('ui_manager', 'Hoa Pham', 'sales_team.group_sale_manager')
         self.leader = self.create_user('ui_leader', 'An Nguyen',
                                        'crm_team_routing.group_sale_team_leader')
