@@ -226,7 +226,8 @@ def as_leader(browser, options, rpc):
 
 def as_salesperson(browser, options, rpc):
     """binh: the Leads list she lands on (her own leads), then a lead shared with her read-only
-    by the Tết campaign's share rule (shared here by hand if the demo shared none)."""
+    by the Tết campaign's share rule (shared here by hand if the demo shared none), in English
+    and in Vietnamese."""
     binh = rpc.user('binh')
     shared = rpc('crm.lead', 'search', [('shared_user_ids', 'in', [binh]),
                                         ('user_id', '!=', binh)], limit=1, order='id')
@@ -242,12 +243,25 @@ def as_salesperson(browser, options, rpc):
     ui.visible(LEAD_ROWS)
     ui.shot('salesperson_pipeline')
 
-    ui.page.goto('%s/web#id=%s&view_type=form&model=crm.lead&action=%s' % (
-        ui.origin, shared[0], rpc.ref('crm.crm_lead_all_leads')))
-    ui.visible('.o_form_view .o_crm_team_routing_shared_mark')
-    ui.page.locator('.o_chatter_topbar').first.wait_for(state='visible')
+    open_shared(ui, rpc, shared[0])
     ui.shot('shared_lead_readonly')
     session.close()
+
+    rpc('res.users', 'write', [binh], {'lang': 'vi_VN'})
+    try:
+        session = Session(browser, options, 'binh')
+        open_shared(session.ui, rpc, shared[0])
+        session.ui.shot('shared_lead_readonly_vi')
+        session.close()
+    finally:
+        rpc('res.users', 'write', [binh], {'lang': 'en_US'})
+
+
+def open_shared(ui, rpc, lead_id):
+    ui.page.goto('%s/web#id=%s&view_type=form&model=crm.lead&action=%s' % (
+        ui.origin, lead_id, rpc.ref('crm.crm_lead_all_leads')))
+    ui.visible('.o_form_view .o_crm_team_routing_shared_mark')
+    ui.page.locator('.o_chatter_topbar').first.wait_for(state='visible')
 
 
 STEPS = [as_admin, run_scheduled_actions, as_admin_log_and_schedule, as_admin_in_vietnamese,
