@@ -117,11 +117,6 @@ def open_team_routing(ui, team):
     ui.settle()
 
 
-def scroll_content(ui, pixels):
-    ui.page.evaluate("px => { const c = document.querySelector('.o_content');"
-                     " if (c) c.scrollTop = px; }", pixels)
-
-
 def as_admin(browser, options, rpc):
     """Manager: Preview, the domain editor, Assign now, the Routing tab's member cards."""
     session = Session(browser, options, 'admin')
@@ -149,7 +144,8 @@ def as_admin(browser, options, rpc):
     ui.page.locator('.o_form_view .tab-pane.active .o_crm_team_routing_member_card') \
         .first.wait_for(state='visible')
     ui.shot('team_routing_tab')
-    scroll_content(ui, 10000)
+    ui.page.evaluate("() => document.querySelector('.o_form_view .tab-pane.active"
+                     " .o_crm_team_routing_member_card').scrollIntoView({block: 'center'})")
     ui.shot('team_member_cards')
     session.close()
 
@@ -172,6 +168,7 @@ def as_admin_log_and_schedule(browser, options, rpc):
 
     ui.menu('crm.crm_config_settings_menu')
     ui.page.locator('[name="crm_team_routing_schedule"]').first.wait_for(state='attached')
+    ui.page.wait_for_timeout(1500)  # the settings page's opening animation (a purple drop)
     ui.shot('routing_schedule_settings', scroll_to='[name="crm_team_routing_schedule"]')
     session.close()
 
