@@ -191,8 +191,8 @@ def as_admin_in_vietnamese(browser, options, rpc):
 
 
 def as_leader(browser, options, rpc):
-    """an, leader of North: "My teams' leads", then the mass assignment on every lead a search
-    finds, split between two of her salespeople."""
+    """an (Nguyễn Văn An), leader of North: "My teams' leads", then the mass assignment on
+    every lead a search finds, split between two of North's salespeople."""
     session = Session(browser, options, 'an')
     ui = session.ui
     page = ui.page
