@@ -4,10 +4,11 @@
 #               the end-to-end checks; closes with 'N passed, N failed'
 #   make lint   flake8 and pylint with OCA's pylint-odoo mandatory checks; fails on a finding
 #   make readme crm_team_routing/README.rst from its readme/ fragments
+#   make screenshots  docs/screenshots/ retaken from the demo (English and Vietnamese)
 SHELL := /bin/bash
 LEADS ?= 100000
 
-.PHONY: run test lint readme bench soak stop setup clean
+.PHONY: run test lint readme screenshots bench soak stop setup clean
 
 run:
 	@scripts/run.sh
@@ -20,6 +21,9 @@ lint:
 
 readme:
 	@bash -c 'source scripts/lib.sh && setup_lint && "$$LINT_VENV/bin/python" scripts/gen_addon_readme.py crm_team_routing'
+
+screenshots:
+	@scripts/screenshots.sh
 
 bench:
 	@scripts/bench.sh $(LEADS)
