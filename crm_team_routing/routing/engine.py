@@ -84,6 +84,17 @@ class IdSet(object):
 
     __hash__ = None
 
+    def __and__(self, other):
+        """The ids in both this set and ``other`` (an IdSet or any set of ids), as an IdSet:
+        the leads a member's own filter AND their team's accept."""
+        small, large = (self, other) if len(self) <= len(other) else (other, self)
+        ids = [lead_id for lead_id in small if lead_id in large]
+        if not isinstance(small, IdSet):
+            ids.sort()
+        return IdSet(array('i', ids))
+
+    __rand__ = __and__
+
 
 class Leads(object):
     """Candidates kept as columns of machine numbers, in a given order: about 16 bytes a lead

@@ -259,6 +259,18 @@ class TestEngineColumns(unittest.TestCase):
         self.assertEqual(IdSet([3, 5]), IdSet([3, 5]))
         self.assertNotEqual(IdSet([3, 5]), IdSet([3, 6]))
 
+    def test_id_set_intersection(self):
+        """A member's leads are their own filter's AND their team's, whatever the sets' sizes
+        and density (a bitmap or a sorted array)."""
+        rng = random.Random(17)
+        for count_a, count_b, span in ((0, 5, 10), (50, 3000, 4000), (40, 60, 100000)):
+            ids_a = sorted(rng.sample(range(1, span), count_a))
+            ids_b = sorted(rng.sample(range(1, span), count_b))
+            expected = sorted(set(ids_a) & set(ids_b))
+            self.assertEqual(list(IdSet(ids_a) & IdSet(ids_b)), expected)
+            self.assertEqual(list(IdSet(ids_b) & IdSet(ids_a)), expected)
+            self.assertEqual(list(set(ids_b) & IdSet(ids_a)), expected)
+
     def test_decisions_keep_every_value(self):
         rows = [Decision(7, None, None, None, 'unassigned', -5.0, None, 'no_team'),
                 Decision(8, 3, 12, 4, 'member', 2.5, 2 ** 40, None, 'fallback_user'),
