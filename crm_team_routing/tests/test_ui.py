@@ -346,8 +346,27 @@ class TestRoutingUi(RoutingUiCase):
         _logger.info("vi_VN loaded in %.1fs", time.time() - start)
         self.team.assignment_domain = "[('country_id.code', '=', 'VN')]"
         self.manager.lang = 'vi_VN'
+        self.sales_lan.lang = 'vi_VN'
+        # The scheduled action routes in English, as the system; its reasons and digests are
+        # read in Vietnamese.
+        before = self.env['mail.message'].search([], order='id desc', limit=1).id
+        self.env['crm.team']._cron_assign_leads()
         result = self.run_browser('routing_tab', 'ui_manager', {
             'team': self.team.name,
             'screenshot': 'team_routing_tab_vi',
+            'log': 'assignment_log_vi',
         })
         self.assertTrue(result['lang'].startswith('vi'), result)
+        reasons = result['log_reasons']
+        self.assertTrue(reasons, result)
+        self.assertFalse([reason for reason in reasons
+                          if reason.startswith(('Given', 'Entered', 'Waiting'))], reasons)
+        self.assertTrue(any(reason.startswith('Giao cho %s' % self.sales_lan.name)
+                            for reason in reasons), reasons)
+        self.assertTrue(any('Quốc gia' in reason or 'Country' in reason for reason in reasons),
+                        "the team's filter in words")
+        digest = self.env['mail.message'].search([
+            ('id', '>', before), ('model', '=', 'crm.team'),
+            ('partner_ids', 'in', self.sales_lan.partner_id.id)])
+        self.assertEqual(len(digest), 1, "one digest for the run")
+        self.assertIn('Khách hàng tiềm năng mới của %s' % self.sales_lan.name, digest.body)

@@ -85,6 +85,7 @@ class TestLeaderUi(test_ui.BrowserCase):
                                      self.north if index % 2 else self.south,
                                      kind='opportunity')
         other = self.create_lead('Unrelated opportunity', self.north, kind='opportunity')
+        before = self.env['mail.message'].search([], order='id desc', limit=1).id
         result = self.run_browser('all_matching', 'ui_manager', {
             'menu': 'crm.menu_crm_opportunities',
             'search': 'Bulk lead',
@@ -101,3 +102,10 @@ class TestLeaderUi(test_ui.BrowserCase):
         self.assertEqual(bulk.mapped('user_id'), self.binh | self.giang)
         self.assertEqual(len(bulk.filtered(lambda lead: lead.user_id == self.binh)), BULK // 2)
         self.assertFalse(other.user_id)
+        # One digest per salesperson for the whole action, counting all their leads.
+        for person in (self.binh, self.giang):
+            digest = self.env['mail.message'].search([
+                ('id', '>', before), ('model', '=', 'crm.team'),
+                ('partner_ids', 'in', person.partner_id.id)])
+            self.assertEqual(len(digest), 1, person.name)
+            self.assertIn('(%d):' % (BULK // 2), digest.body)

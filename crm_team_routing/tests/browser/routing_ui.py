@@ -367,7 +367,8 @@ def scenario_salesperson(ui, data):
 
 
 def scenario_routing_tab(ui, data):
-    """The team's Routing tab, in the session's language (screenshot ``data['screenshot']``)."""
+    """The team's Routing tab, in the session's language (screenshot ``data['screenshot']``);
+    with ``data['log']``, then the assignment log's reasons (screenshot ``data['log']``)."""
     result = {}
     ui.open_web_client()
     open_team(ui, data['team'])
@@ -376,6 +377,12 @@ def scenario_routing_tab(ui, data):
     result['tab'] = ui.page.locator('.o_form_view .o_notebook .nav-tabs li.active a').first \
         .inner_text().strip()
     ui.screenshot(data['screenshot'])
+    if data.get('log'):
+        ui.step('CRM > Configuration > Lead Routing > Assignment Log')
+        ui.menu('crm_team_routing.crm_lead_assignment_log_menu')
+        ui.visible('.o_content .o_list_view tbody tr.o_data_row')
+        result['log_reasons'] = ui.list_column('reason')
+        ui.screenshot(data['log'])
     ui.check()
     return result
 
