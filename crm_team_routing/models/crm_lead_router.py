@@ -1045,8 +1045,15 @@ class CrmLeadRouter(models.AbstractModel):
                 result.unassigned += 1
         result.total_decisions += len(decisions)
         written = self._write_sla(teams, decisions, data)
-        self._notify(commit=True)
         self._notify_sla(teams, decisions, written, data)
+        if not _testing():
+            # One unit: the take-backs, their followers and log rows, and the notes to the
+            # previous salespeople and leaders (a run killed later loses none of them; the
+            # next run's digest lists the leads). Committed before the digests mark the rows
+            # notified: updating rows its own transaction inserted, PostgreSQL would check each
+            # of their foreign keys again (0.4 s for 10,000 take-backs).
+            self.env.cr.commit()  # pylint: disable=invalid-commit
+        self._notify(commit=True)
 
     def _read_sla(self, teams, result):
         """Overdue leads in one indexed query, who held them, the members' states and, for
