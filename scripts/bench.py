@@ -1076,9 +1076,16 @@ def sla_setup(data, target, overdue):
     for member in data.members.filtered(lambda m: not m.assignment_optout):
         load = loads.get((member.team_id.id, member.user_id.id), (0, None))[0]
         member.assignment_max = max(member.assignment_max, load) + int(load * SLA_HEADROOM) + 2
-    cr.execute("ANALYZE crm_lead")
-    cr.execute("ANALYZE crm_lead_assignment_log")
     cr.commit()
+    # The setup rewrote every lead and log row: vacuumed now, as autovacuum would have done
+    # long before a real run, rather than during the measured one.
+    cr.autocommit(True)
+    try:
+        for table in ('crm_lead', 'crm_lead_assignment_log', 'mail_followers',
+                      'mail_followers_mail_message_subtype_rel'):
+            cr.execute("VACUUM ANALYZE %s" % table)
+    finally:
+        cr.autocommit(False)
     env.cache.invalidate()
     return aged
 

@@ -1157,8 +1157,15 @@ class CrmLeadRouter(models.AbstractModel):
                 result.unassigned += 1
         result.total_decisions += len(decisions)
         written = self._write_sla(teams, decisions, data)
-        self._notify(commit=True)
         self._notify_sla(teams, decisions, written, data)
+        if not _testing():
+            # One unit: the take-backs, their followers and log rows, and the notes to the
+            # previous salespeople and leaders (a run killed later loses none of them; the
+            # next run's digest lists the leads). Committed before the digests mark the rows
+            # notified: updating rows its own transaction inserted, PostgreSQL would check each
+            # of their foreign keys again (0.4 s for 10,000 take-backs).
+            self.env.cr.commit()  # pylint: disable=invalid-commit
+        self._notify(commit=True)
 
     def _read_sla(self, teams, result):
         """Overdue leads in one indexed query, who held them, the members' states and, for
@@ -1169,38 +1176,40 @@ class CrmLeadRouter(models.AbstractModel):
             return None
         cr = self.env.cr
         # Given by routing or a take-back (the last log row), older than the delay, not
-        # followed up since.
+        # followed up since; with everyone who held them (salespeople of the lead's log rows
+        # and those it was taken from), read from the same log rows. The shortest delay of
+        # the teams bounds the assignment date by a constant: PostgreSQL reads the old
+        # assignments of each team by index instead of every open lead of the teams.
         cr.execute("""
             SELECT lead.id, lead.team_id, lead.user_id, lead.assignment_date,
-                   coalesce(lead.sla_reassign_count, 0), lead.company_id, last.kind, last.user_id
+                   coalesce(lead.sla_reassign_count, 0), lead.company_id, last.kind, last.user_id,
+                   last.holders
               FROM crm_lead lead
               JOIN crm_team team ON team.id = lead.team_id
-              JOIN LATERAL (SELECT log.kind, log.user_id FROM crm_lead_assignment_log log
-                             WHERE log.lead_id = lead.id ORDER BY log.id DESC LIMIT 1) last
+              JOIN LATERAL (SELECT (array_agg(log.kind ORDER BY log.id DESC))[1] AS kind,
+                                   (array_agg(log.user_id ORDER BY log.id DESC))[1] AS user_id,
+                                   array_agg(log.user_id) || array_agg(log.previous_user_id)
+                                       AS holders
+                              FROM crm_lead_assignment_log log
+                             WHERE log.lead_id = lead.id) last
                 ON last.kind IN ('member', 'sla')
              WHERE lead.team_id = ANY(%(teams)s) AND lead.user_id IS NOT NULL
                AND lead.active AND lead.probability < 100
+               AND lead.assignment_date < %(now)s::timestamp - %(shortest)s * interval '1 hour'
                AND lead.assignment_date < %(now)s::timestamp
                                           - team.assignment_sla_hours * interval '1 hour'
                AND (lead.last_followup_date IS NULL
                     OR lead.last_followup_date < lead.assignment_date)
-        """, {'teams': teams.ids, 'now': now})
+        """, {'teams': teams.ids, 'now': now,
+              'shortest': min(teams.mapped('assignment_sla_hours'))})
         rows = cr.fetchall()
+        held_by = {row[0]: set(row[8]) - {None} for row in rows}
+        rows = [row[:8] for row in rows]
         by_team = {team.id: team for team in teams}
         rows = self._sla_working_hours(rows, by_team, now)
         if not rows:
             return None
         lead_ids = [row[0] for row in rows]
-        cr.execute("""
-            SELECT lead_id, array_agg(DISTINCT holder) FROM (
-                SELECT lead_id, user_id AS holder FROM crm_lead_assignment_log
-                 WHERE lead_id = ANY(%(ids)s) AND user_id IS NOT NULL
-                UNION ALL
-                SELECT lead_id, previous_user_id FROM crm_lead_assignment_log
-                 WHERE lead_id = ANY(%(ids)s) AND previous_user_id IS NOT NULL
-            ) AS holders GROUP BY lead_id
-        """, {'ids': lead_ids})
-        held_by = {lead_id: set(users) for lead_id, users in cr.fetchall()}
         base_domain = [('id', 'in', lead_ids)]
         scores = dict.fromkeys(lead_ids, 0.0)
         # A lead stays in its team: each team's filter is searched among its own leads.

@@ -226,15 +226,21 @@ class TestSlaDecide(unittest.TestCase):
     would choose among those who never held it."""
 
     def test_same_choices_as_a_scan_of_every_member(self):
-        rng = random.Random(14)
+        # Capacities in the hundreds: loads compared as floats; in the hundreds of billions:
+        # as exact fractions.
+        for scale, exact in ((1, False), (10 ** 9, True)):
+            self.check_against_a_scan(random.Random(14), scale, exact)
+
+    def check_against_a_scan(self, rng, scale, exact):
         now = '2026-11-29 08:00:00'
 
         def members():
             return {team_id: [MemberState(
-                team_id * 100 + index, team_id, team_id * 100 + index, rng.randint(3, 40),
-                rng.randint(0, 10), '2026-11-%02d 09:00:00' % rng.randint(1, 28),
+                team_id * 100 + index, team_id, team_id * 100 + index,
+                scale * rng.randint(3, 40), rng.randint(0, 10),
+                '2026-11-%02d 09:00:00' % rng.randint(1, 28),
                 None if index % 3 else set(range(1, 400, 2)),
-                weight=rng.choice([0.0, 0.5, 1.0, 1.0, 2.0])) for index in range(8)]
+                weight=rng.choice([0.0, 0.1, 0.3, 1.0, 1.0, 2.0])) for index in range(8)]
                 for team_id in (1, 2, 3)}
 
         leads = [sla.SlaLead(lead_id, 1 + lead_id % 3, (1 + lead_id % 3) * 100 + lead_id % 8,
@@ -243,9 +249,12 @@ class TestSlaDecide(unittest.TestCase):
         held_by = {lead.lead_id: {lead.team_id * 100 + rng.randint(0, 7)} for lead in leads}
         fits = {team_id: set(range(1, 380)) for team_id in (1, 2, 3)}
         state = rng.getstate()
-        decisions = sla.decide(leads, members(), fits, held_by, dict.fromkeys(fits, 1), now)
+        by_team = members()
+        self.assertEqual(sla.fast_member_key([m for team in by_team.values() for m in team])
+                         is sla.member_key, exact)
+        decisions = sla.decide(leads, by_team, fits, held_by, dict.fromkeys(fits, 1), now)
 
-        # The reference: every member's load computed anew for every lead.
+        # The reference: every member's exact load computed anew for every lead.
         rng.setstate(state)
         by_team = members()
         expected = []
