@@ -67,7 +67,6 @@ say "installing crm_team_routing in $db (no demo data)"
 "$ROOT/bin/odoo" -d "$db" -i crm_team_routing --without-demo=all --stop-after-init --no-http \
   --log-level=warn >"$log" 2>&1 \
   || { tail -30 "$log" >&2; die "could not install crm_team_routing (log: ${log#$ROOT/})"; }
-reset_phantom_installs "$db"
 
 # Prefork, as in production. Routing's INFO lines ("Lead routing ...") count the routing runs of
 # an import; odoo.service.model's INFO lines count the serialization failures the RPC layer
