@@ -10,7 +10,7 @@
 import threading
 from collections import Counter
 
-from odoo.addons.crm_team_routing.models import crm_lead_router
+from odoo.addons.crm_team_routing.models import crm_lead_router_write
 
 LEADS = 240
 BATCH = 40  # 6 batches: enough for two writers to interleave
@@ -45,7 +45,7 @@ leads = env['crm.lead'].with_context(ctx).browse([
 env['ir.config_parameter'].set_param('crm_team_routing.parallel_writers', '2')
 env.cr.commit()
 
-crm_lead_router.ROUTING_BATCH_SIZE = BATCH
+crm_lead_router_write.ROUTING_BATCH_SIZE = BATCH
 Router = type(env['crm.lead.router'])
 original = Router._write_batch
 calls, threads, counting = [], set(), threading.Lock()

@@ -1,5 +1,14 @@
 # License LGPL-3.0 or later (https://www.gnu.org/licenses/lgpl).
 from . import crm_lead_router
+from . import crm_lead_router_gate
+from . import crm_lead_router_lock
+from . import crm_lead_router_read
+from . import crm_lead_router_decide
+from . import crm_lead_router_write
+from . import crm_lead_router_notify
+from . import crm_lead_router_sla
+from . import crm_lead_router_owner
+from . import crm_lead_router_filters
 from . import crm_lead_assignment_log
 from . import crm_team
 from . import crm_team_member

@@ -203,7 +203,7 @@ class TestRouting(RoutingCase):
                             ("[('x_removed_field', '=', 1)]", broken.id))
         broken.invalidate_cache()
         leads = self.create_leads(3)
-        with mute_logger('odoo.addons.crm_team_routing.models.crm_lead_router'):
+        with mute_logger('odoo.addons.crm_team_routing.models.crm_lead_router_notify'):
             result = self.route(broken | good)
         self.assertEqual(leads.mapped('user_id'), self.sales[1])
         self.assertTrue(result.errors)

@@ -1,0 +1,221 @@
+# License LGPL-3.0 or later (https://www.gnu.org/licenses/lgpl).
+"""Stage 4, decide, and the explanations of the decisions.
+
+The decisions are made by plain Python (``routing.engine``, ``routing.owner``,
+``routing.fallback``); this file hands them their data and turns each decision into a reason
+(a ``routing.reasons`` node the log renders in each reader's language) and the member totals a
+preview or a button shows.
+"""
+from collections import Counter
+from datetime import time as datetime_time
+
+import pytz
+
+from odoo import fields, models
+
+from ..routing import engine, fallback
+from ..routing.reasons import filter_node, join, text as reason_text
+from .crm_lead_router import REASON_MAX_MEMBERS
+
+
+class CrmLeadRouterDecide(models.AbstractModel):
+    _inherit = 'crm.lead.router'
+
+    def _decide(self, data):
+        """The decisions, in plain Python: ``routing.owner`` first when a team of the run routes
+        to existing owners, ``routing.engine`` (phases 1 and 2), then ``routing.fallback``."""
+        if data.get('owners'):
+            decisions = self._decide_owners(data)
+        else:
+            decisions = engine.route(data['leads'], data['phase1_ids'], data['team_states'],
+                                     data['member_states'], data['now'],
+                                     decisions=engine.Decisions())
+        return self._decide_fallback(data, decisions)
+
+    def _decide_fallback(self, data, decisions):
+        """Leads no member could take, waiting long enough in a team with a fallback: to the
+        overflow team and its members, then to the fallback salesperson
+        (``routing.fallback``). Their waiting decisions are replaced by the fallback's."""
+        settings = data.get('fallback')
+        data['fallback_origin'] = {}
+        if not settings:
+            return decisions
+        waiting = {d.lead_id: d.team_id for d in decisions
+                   if d.kind == 'unassigned' and d.why == 'no_member' and d.team_id in settings}
+        if not waiting:
+            return decisions
+        leads = [(row[0], waiting[row[0]], row[2], row[3]) for row in data['leads']
+                 if row[0] in waiting]
+        members = {}
+        for state in data['member_states'] + data['overflow_states']:
+            members.setdefault(state.team_id, []).append(state)
+        replaced, origin = fallback.route(leads, settings, members, data['overflow_fits'],
+                                          data['waited'], data['now'])
+        data['fallback_origin'] = origin
+        if not replaced:
+            return decisions
+        result = engine.Decisions()
+        for decision in decisions:
+            if decision.kind == 'unassigned' and decision.lead_id in replaced:
+                result.extend(replaced[decision.lead_id])
+            else:
+                result.append(decision)
+        return result
+
+    def _release_decided(self, data):
+        """Let go of what only the decision needed (the candidates, their scores, the leads
+        each team may take), before the writes: a run over 1,000,000 leads holds several
+        hundred MB of it. The members' own filters stay: reasons name whose filter refused a
+        waiting lead."""
+        for key in ('leads', 'phase1_ids', 'waited'):
+            data[key] = None
+        for state in data['team_states']:
+            state.entry = state.fits = None
+
+    def _reason_formatter(self, teams, data):
+        """A function giving the reason of a decision: a node of ``routing.reasons``, which the
+        log writes out in each reader's language. Teams are read once per run, not per lead."""
+        filters, member_states = data['filters'], data['member_states']
+        overflow_states = data.get('overflow_states', [])
+        origin = data.get('fallback_origin', {})
+        capacity = {state.id: state.capacity for state in data['team_states']}
+        all_teams = teams | data.get('overflow_teams', teams.browse())
+        team_values = {team.id: {
+            'team': team.name,
+            'filter': filter_node(filters.get(team.id, (None, team.assignment_domain))[1]),
+            'low': '%g' % team.assignment_score_min,
+            'high': ('%g' % team.assignment_score_max) if team.assignment_score_max else '∞',
+            'capacity': capacity.get(team.id, 0),
+        } for team in all_teams}
+        states = member_states + overflow_states
+        users = {user.id: user.name for user in
+                 self.env['res.users'].browse({m.user_id for m in states})}
+        member_values = {state.id: {
+            'user': users[state.user_id],
+            'filter': filter_node(filters[('member', state.id)][1]),
+            'capacity': state.capacity,
+        } for state in states}
+        waiting_text = self._waiting_members_text(data)
+
+        def reason(decision):
+            values = dict(team_values.get(decision.team_id, {}),
+                          score='%g' % (decision.score or 0.0), load=decision.load)
+            key = decision.kind if decision.kind != 'unassigned' else decision.why
+            if decision.rule in ('fallback_team', 'fallback_user'):
+                key = decision.rule
+                origin_team, waited = origin.get(decision.lead_id, (None, 0.0))
+                values.update(origin=team_values.get(origin_team, {}).get('team', ''),
+                              waited='%.1f' % waited)
+                if decision.rule == 'fallback_user':
+                    values['user'] = self.env['res.users'].browse(decision.user_id).name
+            elif decision.kind == 'member':
+                values.update(member_values[decision.member_id])
+            elif key == 'no_member':
+                values['members'] = waiting_text(decision)
+                if not values['members']:
+                    key = 'no_member_empty'
+            return reason_text(key, **values)
+        return self._owner_reason_formatter(reason, teams, data)
+
+    def _waiting_members_text(self, data):
+        """A function naming, for a lead no member of its team could take, the members and why
+        each could not ("Bình: on leave until 03/12; Cường: outside working hours; Dũng:
+        15/15"), at most ``REASON_MAX_MEMBERS`` of them. What does not depend on the lead is
+        put together once per team; a text is made once per team and set of members whose
+        filter refuses the lead."""
+        rank = {'absent': 0, 'off_hours': 1, 'full': 2, 'filter': 3, 'paused': 4}
+
+        skipped = data.get('skipped', {})
+        present = {}
+        for state in data['member_states'] + data.get('overflow_states', []):
+            present.setdefault(state.team_id, []).append(state)
+        # Names and time zones of everyone named, read at once (not member by member).
+        users = self.env['res.users'].browse(
+            {state.user_id for states in present.values() for state in states}
+            | {member.user_id.id for entries in skipped.values() for _c, member, _d in entries})
+        names = {user.id: user.name for user in users}
+        user_tz = {user.id: user.tz for user in users}
+        teams = self.env['crm.team'].browse(list(skipped))
+        company_tz = {team.id: team.company_id.partner_id.tz for team in teams}
+
+        def back_on(member, until):
+            tz = user_tz[member.user_id.id] or company_tz.get(member.team_id.id) or 'UTC'
+            moment = pytz.utc.localize(until).astimezone(pytz.timezone(tz))
+            return moment.strftime('%d/%m' if moment.time() == datetime_time() else
+                                   '%d/%m %H:%M')
+
+        static = {}
+        for team_id, entries in skipped.items():
+            static[team_id] = []
+            for cause, member, detail in entries:
+                values = {'user': names[member.user_id.id]}
+                if cause == 'absent':
+                    values['date'] = back_on(member, detail)
+                elif cause == 'full':
+                    values['count'], values['quota'] = detail
+                static[team_id].append((rank[cause], member.id,
+                                        reason_text('member_' + cause, **values)))
+        overflow_fits = data.get('overflow_fits', {})
+        origin = data.get('fallback_origin', {})
+        memo = {}
+
+        def text(decision):
+            team_id = decision.team_id
+            moved = decision.lead_id in origin
+            states = present.get(team_id, ())
+            refused = frozenset(
+                state.id for state in states
+                if (overflow_fits.get(state.id) if moved else state.fits) is not None
+                and decision.lead_id not in (overflow_fits.get(state.id) if moved
+                                             else state.fits))
+            key = (team_id, moved, refused)
+            if key not in memo:
+                entries = list(static.get(team_id, ()))
+                for state in states:
+                    values = {'user': names[state.user_id], 'count': state.count,
+                              'quota': state.capacity}
+                    if state.id in refused:
+                        entries.append((rank['filter'], state.id,
+                                        reason_text('member_filter', **values)))
+                    elif state.count >= state.capacity:
+                        entries.append((rank['full'], state.id,
+                                        reason_text('member_full', **values)))
+                entries.sort()
+                listed = [entry[2] for entry in entries[:REASON_MAX_MEMBERS]]
+                if len(entries) > REASON_MAX_MEMBERS:
+                    listed.append(reason_text('more', count=len(entries) - REASON_MAX_MEMBERS))
+                memo[key] = join('; ', listed) if listed else ''
+            return memo[key]
+        return text
+
+    def _member_totals(self, teams, decisions, data):
+        """RoutingResult.members: each member of ``teams`` with what the run gave them, their
+        30-day count after it against their quota, and why they took nothing (paused, on
+        leave, off hours, full)."""
+        team_ids = set(teams.ids)
+        given = Counter((d.team_id, d.user_id) for d in decisions if d.kind == 'member')
+        rows = []
+        for state in data['member_states']:
+            if state.team_id not in team_ids:
+                continue
+            got = given[(state.team_id, state.user_id)]
+            why = None
+            if not got and state.count >= state.capacity:
+                why = reason_text('status_full', count=state.count, quota=state.capacity)
+            rows.append((state.team_id, state.user_id, got, state.count, state.capacity, why))
+        for team_id, entries in data.get('skipped', {}).items():
+            if team_id not in team_ids:
+                continue
+            for cause, member, detail in entries:
+                values, count, quota = {}, None, None
+                if cause == 'absent':
+                    # In the member's time zone, as their waiting reasons say it.
+                    user = member.user_id
+                    values['date'] = fields.Datetime.context_timestamp(
+                        user.with_context(tz=user.tz), detail).strftime('%d/%m %H:%M')
+                elif cause == 'full':
+                    count, quota = detail
+                    values['count'], values['quota'] = detail
+                rows.append((team_id, member.user_id.id, 0, count, quota,
+                             reason_text('status_' + cause, **values)))
+        return rows

@@ -1,0 +1,116 @@
+# License LGPL-3.0 or later (https://www.gnu.org/licenses/lgpl).
+"""Routing filters: validated with the rights of the person saving them.
+
+Used by teams, members, scoring and share rules (their constraints), by the run (which
+checks the fields again) and by the screens that show a filter in words.
+"""
+from odoo import _, api, models
+from odoo.exceptions import AccessError, ValidationError
+
+from ..routing import filter_text
+from ..routing.filters import FilterError, field_paths, parse_domain, quote
+from .crm_lead_router import PROTECTED_FIELDS
+
+
+class CrmLeadRouterFilters(models.AbstractModel):
+    _inherit = 'crm.lead.router'
+
+    @api.model
+    def _check_filter(self, record, field_name):
+        """Constraint helper: refuse ``record[field_name]`` unless it is a list of conditions
+        on leads that the person saving it may search, field by field and row by row."""
+        text = record[field_name]
+        try:
+            domain = parse_domain(text)
+            self._check_filter_fields(domain)
+            # A test search as the person saving, rolled back whatever happens: what they may
+            # not search, the filter may not use.
+            with self.env.cr.savepoint():
+                self.env['crm.lead'].search(domain, limit=1)
+        except Exception as error:  # whatever the cause, the user gets one clear message
+            raise ValidationError(
+                _("The filter of %(record)s is not valid: %(error)s\nFilter: %(filter)s") % {
+                    'record': record.display_name,
+                    'error': self._filter_error_text(error),
+                    'filter': quote(text)})
+
+    def _check_filter_fields(self, domain, rights=True):
+        """Each field of each path exists and is not a secret; with ``rights``, its model may
+        also be read by the current user (so a path never reaches what they could not read).
+        """
+        superuser = self.env.user._is_superuser() or not rights
+        for path in field_paths(domain):
+            model = self.env['crm.lead']
+            for name in path:
+                field = model._fields.get(name)
+                if field is None:
+                    raise FilterError('field', name)
+                if name in PROTECTED_FIELDS or (
+                        field.groups and not superuser and not self.user_has_groups(field.groups)):
+                    raise FilterError('protected', name)
+                if field.relational:
+                    model = self.env[field.comodel_name]
+                    if not superuser and not model.check_access_rights(
+                            'read', raise_exception=False):
+                        raise FilterError('protected', name)
+
+    @api.model
+    def _filter_texts(self, texts):
+        """{text: the filter in words} for filter texts as stored, in the current user's
+        language, like the domain editor's readable form ("Country ▸ Country Code = VN and
+        Score ≥ 50"): field labels from ``fields_get``, names of the records a filter points
+        at read with the user's rights (``#id`` for the others). Set-wise: the labels of a
+        model and the names of its records are read once for all the texts. A text that is
+        not a filter is shown as it is."""
+        lang = self.env.lang or 'en_US'
+        get_source = self.env['ir.translation']._get_source
+        words = {key: get_source(None, ('code',), lang, source)
+                 for key, source in filter_text.WORDS.items()}
+        labels, found = {}, {}
+
+        def fields_of(model):
+            if model not in labels:
+                labels[model] = self.env[model].fields_get(
+                    attributes=['string', 'type', 'relation', 'selection']) \
+                    if model in self.env else {}
+            return labels[model]
+
+        def names(model, ids):
+            missing = [record_id for record_id in ids if (model, record_id) not in found]
+            if missing:
+                records = self.env[model].with_context(active_test=False)
+                if records.check_access_rights('read', raise_exception=False):
+                    readable = records.search([('id', 'in', missing)])
+                    for record_id, name in readable.name_get():
+                        found[model, record_id] = name
+                for record_id in missing:
+                    found.setdefault((model, record_id), None)
+            return {record_id: found[model, record_id] for record_id in ids
+                    if found.get((model, record_id))}
+
+        result = {}
+        for text in set(texts):
+            try:
+                result[text] = filter_text.describe(parse_domain(text), 'crm.lead', fields_of,
+                                                    words, names)
+            except (FilterError, AssertionError, ValueError, TypeError, StopIteration):
+                result[text] = text or ''
+        return result
+
+    @api.model
+    def _filter_error_text(self, error):
+        """A short, translated explanation of why a filter cannot be used; never raw database
+        text."""
+        if isinstance(error, FilterError):
+            texts = {
+                'too_long': _("it is longer than 10,000 characters"),
+                'syntax': _("it is not a valid expression"),
+                'not_list': _("a filter must be a list of conditions"),
+                'leaf': _("%s is not a condition") % error.detail,
+                'field': _("the field %s does not exist") % error.detail,
+                'protected': _("the field %s may not be used in a filter") % error.detail,
+            }
+            return texts.get(error.code, error.code)
+        if isinstance(error, AccessError):
+            return _("it reads data you are not allowed to read")
+        return _("the database cannot search it (check the field names and the values)")

@@ -1,0 +1,114 @@
+# License LGPL-3.0 or later (https://www.gnu.org/licenses/lgpl).
+"""Transactions and the routing lock.
+
+A writing run holds the routing lock (a PostgreSQL advisory lock, ``ROUTING_LOCK_KEY``) at
+session level, then commits: its REPEATABLE READ snapshot is taken once the lock is held. The
+buttons and the wizard run in a transaction of their own; route-on-create and the server action
+run once the transaction that created the leads is committed (``cr.after('commit')``).
+"""
+import logging
+import time
+from collections import OrderedDict
+from contextlib import contextmanager
+
+from odoo import SUPERUSER_ID, api, models
+
+from .crm_lead_router import LOCK_POLL_SECONDS, LOCK_WAIT_SECONDS, MODES, ROUTING_LOCK_KEY, _testing
+
+_logger = logging.getLogger(__name__)
+
+
+class CrmLeadRouterLock(models.AbstractModel):
+    _inherit = 'crm.lead.router'
+
+    def _route_in_own_transaction(self, teams, leads, mode):
+        """Run in a transaction of its own, committed at the end, whose snapshot is taken once
+        the lock is held; the caller's transaction does not see what it wrote, so its cache is
+        cleared."""
+        registry, context = self.env.registry, self.env.context
+        with api.Environment.manage(), registry.cursor() as cr:
+            env = api.Environment(cr, SUPERUSER_ID, context)
+            result = env[self._name]._run(
+                teams.with_env(env), leads.with_env(env) if leads is not None else None, mode)
+        # What the caller's transaction cached of those leads is stale now.
+        self.invalidate_cache()
+        return result
+
+    def _route_after_commit(self, teams, leads, mode):
+        """Route once the current transaction is committed, in a new one: the leads it created
+        exist for the run, and the run can never make their creation fail. All the leads of
+        one transaction are routed together, one run per mode."""
+        cr = self.env.cr
+        pending = getattr(cr, '_crm_team_routing_pending', None)
+        if pending is None:
+            pending = cr._crm_team_routing_pending = OrderedDict()
+            registry, context = self.env.registry, dict(self.env.context)
+
+            def run():
+                work = cr.__dict__.pop('_crm_team_routing_pending', {})
+                for (run_mode, team_ids), lead_ids in work.items():
+                    try:
+                        with api.Environment.manage(), registry.cursor() as new_cr:
+                            env = api.Environment(new_cr, SUPERUSER_ID, context)
+                            env[self._name]._run(env['crm.team'].browse(team_ids),
+                                                 env['crm.lead'].browse(lead_ids), run_mode)
+                    except Exception:
+                        _logger.exception("Lead routing (%s) of %d leads failed; the scheduled "
+                                          "action will route them", run_mode, len(lead_ids))
+
+            def forget():
+                cr.__dict__.pop('_crm_team_routing_pending', None)
+
+            cr.after('commit', run)
+            cr.after('rollback', forget)
+        key = (mode, tuple(sorted(teams.ids)))
+        pending.setdefault(key, set()).update(leads.ids if leads is not None else ())
+
+    @contextmanager
+    def _lock(self, mode):
+        """Hold the routing lock for the run; yield False when another run holds it.
+
+        Outside tests a run holds the lock at session level and commits once it has it: the
+        transaction that reads loads then starts after the lock is held (REPEATABLE READ).
+        The lock is released after the run's last commit, or with the connection if the
+        process dies. Tests take it for their transaction, which never commits.
+        """
+        spec = MODES[mode]
+        if spec.busy is None:
+            yield True
+            return
+        cr = self.env.cr
+        session = not _testing()
+        wait = LOCK_WAIT_SECONDS if spec.busy in ('raise', 'leave') else 0.0
+        if not self._lock_acquire(session, wait):
+            yield False
+            return
+        if not session:
+            yield True
+            return
+        try:
+            # A new transaction, hence a snapshot taken with the lock held.
+            cr.commit()  # pylint: disable=invalid-commit
+            yield True
+            # What the run wrote is committed before the next run may take the lock.
+            cr.commit()  # pylint: disable=invalid-commit
+        except Exception:
+            cr.rollback()
+            raise
+        finally:
+            cr.execute("SELECT pg_advisory_unlock(%s)", (ROUTING_LOCK_KEY,))
+
+    def _lock_acquire(self, session, wait):
+        """Try the lock, polling for ``wait`` seconds: a blocking wait would take the
+        snapshot before the lock is held."""
+        deadline = time.time() + wait
+        while True:
+            if session:
+                self.env.cr.execute("SELECT pg_try_advisory_lock(%s)", (ROUTING_LOCK_KEY,))
+            else:
+                self.env.cr.execute("SELECT pg_try_advisory_xact_lock(%s)", (ROUTING_LOCK_KEY,))
+            if self.env.cr.fetchone()[0]:
+                return True
+            if time.time() >= deadline:
+                return False
+            time.sleep(LOCK_POLL_SECONDS)

@@ -1,0 +1,292 @@
+# License LGPL-3.0 or later (https://www.gnu.org/licenses/lgpl).
+"""The existing owner step: read, decide (``routing.owner``), explain.
+
+A lead from a customer someone already has goes back to them (step 0, before the teams).
+"""
+from odoo import api, models
+
+from ..routing import owner
+from ..routing.reasons import join, text as reason_text
+
+
+class CrmLeadRouterOwner(models.AbstractModel):
+    _inherit = 'crm.lead.router'
+
+    def _read_owners(self, teams, data):
+        """What the existing owner step needs (see ``routing.owner``), for the candidates of this
+        run (waiting for a team, or in a team of the run) of the companies whose teams of the
+        run route to existing owners: their keys, the best record sharing each key at each
+        level, the stoplist, the seats of the owners. A fixed number of indexed queries, whatever
+        the number of leads: each takes the run's keys as arrays. None when the step has nothing
+        to do."""
+        owner_teams = teams.filtered('assignment_owner')
+        if not owner_teams:
+            return None
+        companies = {team.company_id.id or None for team in owner_teams}
+        company_of, phase1_ids = data['company_of'], data['phase1_ids']
+        team_ids = set(teams.ids)
+        lead_ids = [row[0] for row in data['leads']
+                    if (row[0] in phase1_ids or row[1] in team_ids)
+                    and (None in companies or company_of[row[0]] in companies)]
+        if not lead_ids:
+            return None
+        cr = self.env.cr
+        # Level 1 and the keys: the partner's salesperson (an archived partner has none), else
+        # its commercial entity's; partners of another company are none of this lead's.
+        cr.execute("""
+            SELECT l.id, l.email_normalized, l.phone_sanitized,
+                   p.id, p.display_name, CASE WHEN p.active THEN p.user_id END,
+                   cp.id, cp.display_name, CASE WHEN cp.active THEN cp.user_id END
+              FROM crm_lead l
+              LEFT JOIN res_partner p ON p.id = l.partner_id
+                        AND (p.company_id IS NULL OR p.company_id = l.company_id)
+              LEFT JOIN res_partner cp ON cp.id = p.commercial_partner_id
+                        AND (cp.company_id IS NULL OR cp.company_id = l.company_id)
+             WHERE l.id = ANY(%s)
+        """, (lead_ids,))
+        candidates = cr.fetchall()
+        keys = {'partner': set(), 'email': set(), 'phone': set()}
+        for lead_id, email, phone, _p, _pn, _pu, partner_id, _cn, _cu in candidates:
+            company_id = company_of[lead_id]
+            for kind, key in (('partner', partner_id), ('email', email), ('phone', phone)):
+                if key:
+                    keys[kind].add((company_id, key))
+        found = self._read_owner_records(keys)
+        # A key nobody owns cannot have two owners: only owned keys may be stoplisted.
+        stoplist = self._read_owner_stoplist({kind: {(company_id, key) for company_id, key
+                                                     in keys[kind] if (kind, company_id, key)
+                                                     in found} for kind in keys})
+        matches, keys_of = {}, {}
+        for lead_id, email, phone, partner_id, partner_name, partner_user, commercial_id, \
+                commercial_name, commercial_user in candidates:
+            company_id = company_of[lead_id]
+            lead_matches, lead_keys = [], []
+            if partner_user or commercial_user:
+                record_id, name, user_id = (partner_id, partner_name, partner_user) \
+                    if partner_user else (commercial_id, commercial_name, commercial_user)
+                lead_matches.append(owner.Match(1, 0, 'partner', record_id, name, user_id, None,
+                                                '', None, None, None))
+            for kind, key, label in (('partner', commercial_id, commercial_name),
+                                     ('email', email, email), ('phone', phone, phone)):
+                if not key:
+                    continue
+                lead_keys.append((kind, key, label))
+                for level, rank, record, row in found.get((kind, company_id, key), ()):
+                    lead_matches.append(owner.Match(level, rank, record, row[0], row[1], row[2],
+                                                    row[3], row[4] or '', kind, key, label))
+            if lead_matches:
+                matches[lead_id] = lead_matches
+            keys_of[lead_id] = lead_keys
+        return {
+            'matches': matches,
+            'keys_of': keys_of,
+            'stoplist': stoplist,
+            'seats': self._read_owner_seats(owner_teams, data),
+        }
+
+    def _read_owner_records(self, keys):
+        """{(key_kind, company_id, key): [(level, rank, record, (id, name, user_id, team_id,
+        date))]}: for each key of the run, the record of each level that gives its owner (the
+        most recently assigned, then the highest id). Five queries; won (probability 100) and
+        lost (archived) records never match, nor records of another company."""
+        cr = self.env.cr
+        found = {}
+
+        def add(key, level, rank, record, row):
+            found.setdefault(key, []).append((level, rank, record, row))
+
+        open_lead = "l.active AND l.probability < 100 AND l.user_id IS NOT NULL " \
+                    "AND l.company_id IS NOT DISTINCT FROM k.company_id"
+        if keys['partner']:
+            companies, partners = zip(*keys['partner'])
+            cr.execute("""
+                SELECT DISTINCT ON (k.company_id, k.key)
+                       k.company_id, k.key, l.id, l.name, l.user_id, l.team_id, l.assignment_date
+                  FROM unnest(%s::int[], %s::int[]) AS k(company_id, key)
+                  JOIN res_partner p ON p.commercial_partner_id = k.key
+                  JOIN crm_lead l ON l.partner_id = p.id
+                 WHERE l.type = 'opportunity' AND {open_lead}
+                 ORDER BY k.company_id, k.key, l.assignment_date DESC NULLS LAST, l.id DESC
+            """.format(open_lead=open_lead), (list(companies), list(partners)))
+            for row in cr.fetchall():
+                add(('partner', row[0], row[1]), 2, 0, 'opportunity', row[2:])
+        for kind, column, rank in (('email', 'email_normalized', 1),
+                                   ('phone', 'phone_sanitized', 2)):
+            if not keys[kind]:
+                continue
+            companies, values = map(list, zip(*keys[kind]))
+            # Open opportunities (level 2) and open leads (level 3) with the key.
+            cr.execute("""
+                SELECT DISTINCT ON (k.company_id, k.key, l.type)
+                       k.company_id, k.key, l.type,
+                       l.id, l.name, l.user_id, l.team_id, l.assignment_date
+                  FROM unnest(%s::int[], %s::varchar[]) AS k(company_id, key)
+                  JOIN crm_lead l ON l.{column} = k.key
+                 WHERE {open_lead}
+                 ORDER BY k.company_id, k.key, l.type, l.assignment_date DESC NULLS LAST,
+                          l.id DESC
+            """.format(column=column, open_lead=open_lead), (companies, values))
+            for row in cr.fetchall():
+                if row[2] == 'opportunity':
+                    add((kind, row[0], row[1]), 2, rank, 'opportunity', row[3:])
+                else:
+                    add((kind, row[0], row[1]), 3, 0, 'lead', row[3:])
+            # Customers with a salesperson (level 4): no assignment date, the newest wins.
+            cr.execute("""
+                SELECT DISTINCT ON (k.company_id, k.key)
+                       k.company_id, k.key, p.id, p.display_name, p.user_id
+                  FROM unnest(%s::int[], %s::varchar[]) AS k(company_id, key)
+                  JOIN res_partner p ON {partner_key} = k.key
+                 WHERE p.active AND p.user_id IS NOT NULL
+                   AND (p.company_id IS NULL OR p.company_id = k.company_id)
+                 ORDER BY k.company_id, k.key, p.id DESC
+            """.format(partner_key=self._owner_partner_key(kind)), (companies, values))
+            for row in cr.fetchall():
+                add((kind, row[0], row[1]), 4, 0, 'customer', row[2:] + (None, ''))
+        return found
+
+    @api.model
+    def _owner_partner_key(self, kind):
+        """The SQL expression of a partner's key, as its index has it."""
+        return {'email': 'lower(p.email)', 'phone': 'p.phone_sanitized'}[kind]
+
+    def _read_owner_stoplist(self, keys):
+        """{(company_id, key_kind, key)}: the emails and phones among ``keys`` shared by too many
+        records with several owners (``owner.is_stoplisted``): a hotline, an info@ address.
+        Records: open leads and opportunities (the candidate itself not counted) and customers
+        with a salesperson, of the key's company. One query per kind of key."""
+        cr = self.env.cr
+        stoplist = set()
+        for kind, column in (('email', 'email_normalized'), ('phone', 'phone_sanitized')):
+            if not keys[kind]:
+                continue
+            companies, values = map(list, zip(*keys[kind]))
+            cr.execute("""
+                WITH k AS (SELECT * FROM unnest(%(companies)s::int[], %(keys)s::varchar[])
+                                      AS k(company_id, key)),
+                     r AS (SELECT k.company_id, k.key, l.user_id
+                             FROM k JOIN crm_lead l ON l.{column} = k.key
+                            WHERE l.active AND l.probability < 100
+                              AND l.company_id IS NOT DISTINCT FROM k.company_id
+                           UNION ALL
+                           SELECT k.company_id, k.key, p.user_id
+                             FROM k JOIN res_partner p ON {partner_key} = k.key
+                            WHERE p.active AND p.user_id IS NOT NULL
+                              AND (p.company_id IS NULL OR p.company_id = k.company_id))
+                SELECT company_id, key, count(*) - 1, count(DISTINCT user_id)
+                  FROM r GROUP BY company_id, key
+                HAVING count(*) - 1 >= %(records)s AND count(DISTINCT user_id) >= %(owners)s
+            """.format(column=column, partner_key=self._owner_partner_key(kind)), {
+                'companies': companies, 'keys': values,
+                'records': owner.STOPLIST_RECORDS, 'owners': owner.STOPLIST_OWNERS})
+            stoplist.update((company_id, kind, key) for company_id, key, records, owners
+                            in cr.fetchall() if owner.is_stoplisted(records, owners))
+        return stoplist
+
+    def _read_owner_seats(self, owner_teams, data):
+        """{user_id: [owner.Seat]}: the active memberships of active users in the run's teams
+        that route to existing owners, ordered by team sequence then id. One query; what kept a
+        member out of this run (paused, absent, quota used up) comes from ``_read_states``."""
+        self.env.cr.execute("""
+            SELECT m.id, m.team_id, m.user_id, m.assignment_optout, m.assignment_max,
+                   t.company_id, t.sequence
+              FROM crm_team_member m
+              JOIN crm_team t ON t.id = m.team_id
+              JOIN res_users u ON u.id = m.user_id
+             WHERE m.active AND u.active AND m.team_id = ANY(%s)
+        """, (owner_teams.ids,))
+        rows = self.env.cr.fetchall()
+        states = {state.id: state for state in data['member_states']}
+        left_out = {member.id: cause for entries in data.get('skipped', {}).values()
+                    for cause, member, _detail in entries}
+        seats = {}
+        for member_id, team_id, user_id, paused, capacity, company_id, sequence in rows:
+            state = states.get(member_id)
+            cause = left_out.get(member_id)
+            if paused or cause == 'paused':
+                blocked = 'paused'
+            elif cause == 'absent':
+                blocked = 'absent'
+            elif capacity <= 0 or cause == 'full':
+                blocked = 'full'
+            elif state is None:
+                # Outside working hours in a team routing during them, or an invalid filter.
+                blocked = 'unavailable'
+            else:
+                blocked = None
+            seats.setdefault(user_id, []).append(owner.Seat(
+                team_id, company_id, sequence or 0, state, blocked))
+        for user_seats in seats.values():
+            user_seats.sort(key=lambda seat: (seat.sequence, seat.team_id))
+        return seats
+
+    def _decide_owners(self, data):
+        """The decisions of a run with the existing owner step (``routing.owner.route``); its
+        outcome stays in ``data`` for the reasons."""
+        owners = data['owners']
+        outcome = owner.route(data['leads'], data['phase1_ids'], data['team_states'],
+                              data['member_states'], data['now'], data['company_of'],
+                              owners['matches'], owners['keys_of'], owners['stoplist'],
+                              owners['seats'])
+        owners['outcome'] = outcome
+        return outcome.decisions
+
+    def _decision_rule(self, decision):
+        """The log ``rule`` of a decision (crm.lead.assignment.log): the existing owner step's,
+        the fallback's, else the log's default for the kind of row."""
+        if decision.kind == 'member' and decision.why == owner.OWNER:
+            return 'owner'
+        return decision.rule
+
+    def _owner_reason_formatter(self, reason, teams, data):
+        """``reason`` (a function of a decision), saying also who the existing owner was: the
+        reason of a decision of the step names the matched record and key; the reason of the
+        normal decision of a lead whose owner could not take it says why."""
+        outcome = (data.get('owners') or {}).get('outcome')
+        if not outcome or not (outcome.placed or outcome.skipped):
+            return reason
+        describe = self._owner_match_describer(
+            list(outcome.placed.values()) + [skip.match for skip in outcome.skipped.values()])
+        team_names = {team.id: team.name for team in teams}
+        capacity = {state.id: state.capacity for state in data['member_states']}
+
+        def owner_reason(decision):
+            if decision.kind == 'member' and decision.why == owner.OWNER:
+                match = outcome.placed[decision.lead_id]
+                return reason_text('owner_given', match=describe(match), team=team_names.get(
+                    decision.team_id, ''), load=decision.load,
+                    capacity=capacity.get(decision.member_id, ''))
+            node = reason(decision)
+            skip = outcome.skipped.get(decision.lead_id)
+            if skip is not None and decision.kind in ('member', 'unassigned'):
+                cause = reason_text('owner_' + skip.cause, user=describe.user(skip.match),
+                                    count=skip.count, capacity=skip.capacity)
+                node = join(' ', [node, reason_text('owner_skipped', match=describe(skip.match),
+                                                    cause=cause)])
+            return node
+        return owner_reason
+
+    def _owner_match_describer(self, matches):
+        """A function naming a match for a reason ("open opportunity 'Nhà thuốc An Khang'
+        owned by Bình, same phone +84912345678"), with ``.user(match)`` naming its owner.
+        Names are read once for all the matches."""
+        # Names in one query each (a web form's run is one lead: every query counts).
+        self.env.cr.execute("""
+            SELECT u.id, p.name FROM res_users u JOIN res_partner p ON p.id = u.partner_id
+             WHERE u.id = ANY(%s)
+        """, (list({match.user_id for match in matches}),))
+        users = dict(self.env.cr.fetchall())
+        run_ids = [match.record_id for match in matches if match.record == 'run']
+        run_names = {}
+        if run_ids:
+            self.env.cr.execute("SELECT id, name FROM crm_lead WHERE id = ANY(%s)", (run_ids,))
+            run_names = dict(self.env.cr.fetchall())
+
+        def describe(match):
+            name = run_names.get(match.record_id) if match.record == 'run' else match.name
+            code = 'match_%s_%s' % (match.record, match.key_kind) if match.key_kind \
+                else 'match_%s' % match.record
+            return reason_text(code, record=name or '', user=users.get(match.user_id, ''),
+                               key=match.label or '')
+        describe.user = lambda match: users.get(match.user_id, '')
+        return describe
