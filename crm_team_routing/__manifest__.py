@@ -5,7 +5,7 @@
     'summary': 'Route incoming leads to sales teams, then to salespeople, '
                'by filters, lead score and capacity; each person sees only '
                'the leads they are responsible for',
-    'version': '11.0.1.1.0',
+    'version': '11.0.1.2.0',
     'category': 'Sales',
     'author': 'crm_team_routing contributors',
     'website': 'https://example.com/crm_team_routing',
@@ -22,6 +22,7 @@
         'data/ir_config_parameter_data.xml',
         'data/ir_actions_server_data.xml',
         'data/crm_team_member_data.xml',
+        'data/crm_team_data.xml',
         'views/crm_team_views.xml',
         'views/crm_team_member_views.xml',
         'views/crm_lead_views.xml',

@@ -3,11 +3,13 @@
 # cannot reach (they never commit). Checked here:
 #   - route-on-create: the leads one transaction creates are routed together, in one run, after
 #     its commit; no capacity is exceeded;
-#   - while another run holds the routing lock, a creation still succeeds: its lead waits for
-#     the scheduled action;
+#   - while another run holds the routing lock, a creation succeeds at once (it never waits for
+#     the lock): its lead is taken by the next route-on-create run;
 #   - the "Route leads" server action routes after the commit of the transaction that ran it;
 #   - a button run waits for the lock, then says so.
 # Prints "COMMIT-CHECK ok" at the end; any failed check raises.
+import time
+
 from odoo.addons.crm_team_routing.models.crm_lead_router import ROUTING_LOCK_KEY
 from odoo.exceptions import UserError
 
@@ -59,13 +61,17 @@ assert len(routed) == 6, "routed after commit: %d of 8" % len(routed)
 assert sorted(routed.count(user.id) for user in users) == [3, 3], routed
 assert result[0][2] == 1, "expected one routing run for the transaction, got %d" % result[0][2]
 
-# 2. Another run holds the lock: the creation succeeds and its lead waits for the cron.
+# 2. Another run holds the lock: the creation never waits for it (a web form's request is not
+# held by a running cron), and its lead is left to the next route-on-create run or the cron.
 env['crm.team.member'].search([('team_id', '=', team.id)]).write({'assignment_max': 10})
 env.cr.commit()
 with env.registry.cursor() as other:
     other.execute("SELECT pg_advisory_lock(%s)", (ROUTING_LOCK_KEY,))
     waiting = create(['Commit check busy'])
-    env.cr.commit()  # the routing waits a few seconds for the lock, then gives up
+    started = time.time()
+    env.cr.commit()  # the routing finds the lock busy and leaves at once
+    waited = time.time() - started
+    assert waited < 1.0, "the creation waited %.1f s for the routing lock" % waited
     env.cr.commit()
     assert rows(waiting)[0][1] is None, "routed although the lock was held"
     # A person pressing the button waits, then is told.
@@ -78,11 +84,22 @@ with env.registry.cursor() as other:
     env.cr.rollback()
     other.execute("SELECT pg_advisory_unlock(%s)", (ROUTING_LOCK_KEY,))
 
-# 3. The server action routes the waiting lead once its transaction is committed.
+# 3. The next route-on-create run takes the lead left waiting too.
+later = create(['Commit check later'])
+env.cr.commit()
+env.cr.commit()
+assert rows(later)[0][1] in [user.id for user in users], "the next creation was not routed"
+assert rows(waiting)[0][1] in [user.id for user in users], \
+    "the lead left waiting was not taken by the next route-on-create run"
+
+# 4. The server action routes a lead once the transaction that ran it is committed.
+manual = env['crm.lead'].with_context(ctx, crm_team_routing_no_route=True).create({
+    'name': 'Commit check action', 'type': 'lead', 'user_id': False, 'team_id': False}).id
+env.cr.commit()
 route = env.ref('crm_team_routing.action_server_route_leads')
-route.with_context(active_model='crm.lead', active_ids=waiting, active_id=waiting[0]).run()
-assert rows(waiting)[0][1] is None, "the server action routed before its commit"
+route.with_context(active_model='crm.lead', active_ids=[manual], active_id=manual).run()
+assert rows([manual])[0][1] is None, "the server action routed before its commit"
 env.cr.commit()
 env.cr.commit()
-assert rows(waiting)[0][1] in [user.id for user in users], "the server action did not route"
+assert rows([manual])[0][1] in [user.id for user in users], "the server action did not route"
 print("COMMIT-CHECK ok")

@@ -2,7 +2,6 @@
 import logging
 from datetime import timedelta
 
-from psycopg2.extensions import TransactionRollbackError
 from psycopg2.extras import execute_values
 
 from odoo import _, api, fields, models, tools
@@ -450,122 +449,6 @@ class CrmLead(models.Model):
              WHERE crm_lead.id = v.id
         """, list(scores.items()), template='(%s, %s::float8)', page_size=10000)
         self.invalidate_cache(['score'], list(scores))
-
-    @api.model
-    def _routing_write_assignment(self, to_team, to_user, now, force=False, scores=None,
-                                  subscriptions=None):
-        """Bulk equivalent of setting team and salesperson by hand.
-
-        :param to_team: {lead_id: team_id} leads entering a team without salesperson
-        :param to_user: {lead_id: (team_id, user_id)} leads given to a salesperson
-        :param force: also write leads that have a salesperson (mass assignment by a person);
-            routing never does: a lead that got a salesperson meanwhile is left alone, so
-            nothing is ever assigned twice
-        :param scores: {lead_id: score} refreshed scores to write in the same statements
-        :param subscriptions: the followers to add, from ``mail.followers._routing_subscriptions``
-            (a routing run reads them once for all its batches); read here when not given
-        :return: {lead_id: (team_id, user_id, company_id)} of the leads actually written
-        """
-        if not to_team and not to_user:
-            return {}
-        # One statement for the batch; the rows travel as arrays. "lead.id = ANY(ids)" lets
-        # PostgreSQL fetch the batch's leads by index instead of hashing the whole table.
-        rows = [(lead_id, team_id, None) for lead_id, team_id in to_team.items()] \
-            + [(lead_id, team_id, user_id) for lead_id, (team_id, user_id) in to_user.items()]
-        lead_ids = [row[0] for row in rows]
-        scores = scores or {}
-        # Team followers subscribe to the leads whose team changes: read the teams before.
-        self.env.cr.execute("SELECT id, team_id FROM crm_lead WHERE id = ANY(%s)", (lead_ids,))
-        old_team = dict(self.env.cr.fetchall())
-        self.env.cr.execute("""
-            UPDATE crm_lead AS lead
-               SET team_id = v.team_id,
-                   user_id = v.user_id,
-                   score = coalesce(v.score, lead.score),
-                   date_open = CASE WHEN v.user_id IS NULL THEN lead.date_open
-                                    ELSE %(now)s::timestamp END,
-                   day_open = CASE WHEN v.user_id IS NULL THEN lead.day_open
-                                   ELSE floor(abs(extract(epoch FROM (%(now)s::timestamp
-                                                                      - lead.create_date))
-                                                  / 86400)) END,
-                   assignment_date = CASE WHEN v.user_id IS NULL THEN NULL
-                                          ELSE %(now)s::timestamp END,
-                   write_uid = %(uid)s,
-                   write_date = %(now)s::timestamp
-              FROM unnest(%(ids)s::int[], %(teams)s::int[], %(users)s::int[], %(scores)s::float8[])
-                       AS v(id, team_id, user_id, score)
-             WHERE lead.id = ANY(%(ids)s) AND lead.id = v.id
-               AND (%(force)s OR lead.user_id IS NULL)
-         RETURNING lead.id, lead.team_id, lead.user_id, lead.company_id
-        """, {
-            'now': now,
-            'uid': self.env.uid,
-            'force': bool(force),
-            'ids': lead_ids,
-            'teams': [row[1] for row in rows],
-            'users': [row[2] for row in rows],
-            'scores': [scores.get(row[0]) for row in rows],
-        })
-        result = self.env.cr.fetchall()
-        Followers = self.env['mail.followers']
-        if subscriptions is None:
-            subscriptions = Followers._routing_subscriptions(
-                {row[1] for row in result if row[1]}, {row[2] for row in result if row[2]})
-        # The team's followers subscribe when the lead enters the team, not when it stays.
-        Followers._routing_subscribe(
-            [(lead_id, team_id if team_id != old_team.get(lead_id) else None, user_id)
-             for lead_id, team_id, user_id, _company in result], subscriptions)
-        written = {lead_id: (team_id, user_id, company_id)
-                   for lead_id, team_id, user_id, company_id in result}
-        # Every field of the leads (related ones read the team and the salesperson), for all
-        # leads at once: a few dictionary entries, where per lead it would be fields x leads.
-        self.invalidate_cache(list(self._fields))
-        return written
-
-    @api.model
-    def _routing_write_takeback(self, rows, now):
-        """Give overdue leads to another salesperson, guarded: ``rows`` are (lead_id, new
-        user_id, previous user_id, assignment date as read); a lead whose salesperson or
-        assignment changed since, that was followed up, won or lost, is left alone. One
-        statement. Returns the ids written (none when a concurrent change of those rows makes
-        PostgreSQL refuse the statement: the next run takes back what is left)."""
-        if not rows:
-            return set()
-        try:
-            with self.env.cr.savepoint():
-                self.env.cr.execute("""
-                    UPDATE crm_lead AS lead
-                       SET user_id = v.user_id,
-                           assignment_date = %(now)s::timestamp,
-                           date_open = %(now)s::timestamp,
-                           day_open = floor(abs(extract(epoch FROM (%(now)s::timestamp
-                                                                    - lead.create_date))
-                                                / 86400)),
-                           sla_reassign_count = coalesce(lead.sla_reassign_count, 0) + 1,
-                           write_uid = %(uid)s,
-                           write_date = %(now)s::timestamp
-                      FROM unnest(%(ids)s::int[], %(users)s::int[], %(previous)s::int[],
-                                  %(dates)s::timestamp[]) AS v(id, user_id, previous, assigned)
-                     WHERE lead.id = ANY(%(ids)s) AND lead.id = v.id
-                       AND lead.user_id = v.previous AND lead.assignment_date = v.assigned
-                       AND lead.active AND lead.probability < 100
-                       AND (lead.last_followup_date IS NULL
-                            OR lead.last_followup_date < lead.assignment_date)
-                 RETURNING lead.id
-                """, {
-                    'now': now,
-                    'uid': self.env.uid,
-                    'ids': [row[0] for row in rows],
-                    'users': [row[1] for row in rows],
-                    'previous': [row[2] for row in rows],
-                    'dates': [row[3] for row in rows],
-                })
-                written = {row[0] for row in self.env.cr.fetchall()}
-        except TransactionRollbackError:
-            _logger.info("SLA take-back: leads changed meanwhile; the next run takes them back")
-            return set()
-        self.invalidate_cache(list(self._fields), list(written))
-        return written
 
     @api.model
     def _routing_last_log_kinds(self, lead_ids):

@@ -50,6 +50,8 @@ DIGEST_MAX_LINES = 50
 # Seconds a button, the wizard, the server action or route-on-create wait for the lock.
 LOCK_WAIT_SECONDS = 5.0
 LOCK_POLL_SECONDS = 0.1
+# At most this many leads left waiting by busy route-on-create runs are taken by the next one.
+LEFT_WAITING_MAX = 1000
 # Fields no filter may read, whoever saves it: secrets have no place in routing criteria.
 PROTECTED_FIELDS = frozenset([
     'password', 'password_crypt', 'new_password', 'signup_token', 'signup_type',
@@ -78,8 +80,8 @@ MODES = {
 
 # One batch of decisions as plain data: {lead_id: team_id}, {lead_id: (team_id, user_id)},
 # log rows (lead_id, team_id, user_id, kind, reason, company_id, rule), {lead_id: refreshed
-# score}.
-RoutingBatch = namedtuple('RoutingBatch', 'to_team to_user logs scores')
+# score}, {lead_id: the team the lead was read in (None: no team)}.
+RoutingBatch = namedtuple('RoutingBatch', 'to_team to_user logs scores expected')
 
 
 def _testing():
@@ -138,7 +140,9 @@ class CrmLeadRouter(models.AbstractModel):
         :return: RoutingResult
         """
         spec = MODES[mode]
-        teams, leads = self._gate(teams, leads, mode)
+        teams, leads, companies = self._gate(teams, leads, mode)
+        if companies is not None:
+            self = self.with_context(crm_team_routing_companies=sorted(companies))
         teams = teams.filtered(lambda team: team.active and not team.assignment_optout)
         if not teams or (leads is not None and not leads):
             return RoutingResult()
@@ -166,6 +170,8 @@ class CrmLeadRouter(models.AbstractModel):
                 _logger.info("Lead routing (%s) skipped: another run holds the lock; the "
                              "scheduled action will route these leads", mode)
                 return result
+            if mode == 'create' and leads:
+                leads = self._left_waiting(teams, leads)
             # A run makes millions of small tuples and sets, none in a cycle: the cyclic
             # garbage collector would rescan them again and again (quadratic at 1M leads).
             collect = gc.isenabled()

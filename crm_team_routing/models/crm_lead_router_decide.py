@@ -123,7 +123,8 @@ class CrmLeadRouterDecide(models.AbstractModel):
         15/15"), at most ``REASON_MAX_MEMBERS`` of them. What does not depend on the lead is
         put together once per team; a text is made once per team and set of members whose
         filter refuses the lead."""
-        rank = {'absent': 0, 'off_hours': 1, 'full': 2, 'filter': 3, 'paused': 4}
+        rank = {'absent': 0, 'off_hours': 1, 'full': 2, 'filter': 3, 'paused': 4,
+                'archived': 5, 'company': 6}
 
         skipped = data.get('skipped', {})
         present = {}

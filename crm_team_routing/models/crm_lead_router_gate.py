@@ -99,7 +99,7 @@ class CrmLeadRouterGate(models.AbstractModel):
     def _gate(self, teams, leads, mode):
         """Check that the current user may run ``mode`` on ``teams`` and ``leads``; return both
         with superuser rights, which the run needs to read configuration and write decisions,
-        and the companies the run may touch (None: all of them)."""
+        and the companies whose leads the run may touch (None: all of them)."""
         gate = MODES[mode].gate
         person = self._routing_person()
         if gate in ('wizard', 'writable') and person.role != policy.SYSTEM:
@@ -110,14 +110,9 @@ class CrmLeadRouterGate(models.AbstractModel):
             person, gate, team_company_ids=teams.sudo().mapped('company_id').ids,
             team_ids=teams.ids, lead_company_ids=lead_companies))
         companies = policy.run_companies(person, gate)
-        # The gate has run: from here on the run reads and writes as the system.
-        teams, leads = teams.sudo(), (leads.sudo() if leads is not None else None)
-        if companies is not None:
-            # A person's run touches only leads of the companies they work for.
-            teams = teams.with_context(crm_team_routing_companies=sorted(companies))
-            if leads is not None:
-                leads = leads.with_context(crm_team_routing_companies=sorted(companies))
-        return teams, leads
+        # The gate has run: from here on the run reads and writes as the system, on the leads
+        # of ``companies`` only (a person's run: the companies they work for).
+        return teams.sudo(), (leads.sudo() if leads is not None else None), companies
 
     @api.model
     def _check_writable(self, leads):

@@ -184,26 +184,31 @@ class CrmLeadRouterOwner(models.AbstractModel):
         return stoplist
 
     def _read_owner_seats(self, owner_teams, data):
-        """{user_id: [owner.Seat]}: the active memberships of active users in the run's teams
-        that route to existing owners, ordered by team sequence then id. One query; what kept a
-        member out of this run (paused, absent, quota used up) comes from ``_read_states``."""
+        """{user_id: [owner.Seat]}: the active memberships in the run's teams that route to
+        existing owners, ordered by team sequence then id (an archived user's are blocked).
+        One query; what kept a member out of this run (paused, absent, quota used up) comes
+        from ``_read_states``."""
         self.env.cr.execute("""
             SELECT m.id, m.team_id, m.user_id, m.assignment_optout, m.assignment_max,
-                   t.company_id, t.sequence
+                   t.company_id, t.sequence, u.active,
+                   ARRAY(SELECT rel.cid FROM res_company_users_rel rel WHERE rel.user_id = u.id)
               FROM crm_team_member m
               JOIN crm_team t ON t.id = m.team_id
               JOIN res_users u ON u.id = m.user_id
-             WHERE m.active AND u.active AND m.team_id = ANY(%s)
+             WHERE m.active AND m.team_id = ANY(%s)
         """, (owner_teams.ids,))
         rows = self.env.cr.fetchall()
         states = {state.id: state for state in data['member_states']}
         left_out = {member.id: cause for entries in data.get('skipped', {}).values()
                     for cause, member, _detail in entries}
         seats = {}
-        for member_id, team_id, user_id, paused, capacity, company_id, sequence in rows:
+        for member_id, team_id, user_id, paused, capacity, company_id, sequence, active, \
+                user_companies in rows:
             state = states.get(member_id)
             cause = left_out.get(member_id)
-            if paused or cause == 'paused':
+            if not active or cause == 'archived':
+                blocked = 'archived'
+            elif paused or cause == 'paused':
                 blocked = 'paused'
             elif cause == 'absent':
                 blocked = 'absent'
@@ -215,7 +220,8 @@ class CrmLeadRouterOwner(models.AbstractModel):
             else:
                 blocked = None
             seats.setdefault(user_id, []).append(owner.Seat(
-                team_id, company_id, sequence or 0, state, blocked))
+                team_id, company_id, sequence or 0, state, blocked,
+                user_company_ids=frozenset(user_companies)))
         for user_seats in seats.values():
             user_seats.sort(key=lambda seat: (seat.sequence, seat.team_id))
         return seats

@@ -6,7 +6,7 @@ per team and per distinct member filter, one load query, the members' availabili
 """
 from odoo import _, fields, models
 
-from ..routing import engine, fallback
+from ..routing import engine, fallback, policy
 from ..routing.filters import parse_domain
 from .crm_lead_router import MODES
 
@@ -21,6 +21,11 @@ class CrmLeadRouterRead(models.AbstractModel):
         Lead = self.env['crm.lead']
         now = self._now()
         base_domain = self._get_lead_to_assign_domain()
+        companies = self.env.context.get('crm_team_routing_companies')
+        if companies is not None:
+            # A person's run: the leads of the companies they work for only.
+            base_domain = base_domain + ['|', ('company_id', '=', False),
+                                         ('company_id', 'in', companies)]
         if leads is not None:
             base_domain = base_domain + [('id', 'in', leads.ids)]
         candidates, company_of = self._read_candidates(base_domain)
@@ -43,6 +48,7 @@ class CrmLeadRouterRead(models.AbstractModel):
             'leads': candidates,
             'changed': changed,
             'company_of': company_of,
+            'team_of': self._teams_read(candidates),
             'phase1_ids': phase1_ids,
             'team_states': team_states,
             'member_states': member_states,
@@ -66,6 +72,12 @@ class CrmLeadRouterRead(models.AbstractModel):
             base_domain, ['id', 'team_id', 'score', 'company_id'],
             order='"crm_lead"."create_date" NULLS FIRST, "crm_lead"."id"')
         return engine.Leads(rows), {row[0]: row[3] for row in rows}
+
+    @staticmethod
+    def _teams_read(candidates):
+        """{lead_id: team_id} of the candidates sitting in a team (the others: none): the
+        writer writes a lead only if it is still where the run read it."""
+        return {row[0]: row[1] for row in candidates if row[1]}
 
     def _read_states(self, teams, base_domain, scores, result, write, now=None, info=None,
                      overflow=False, team_candidates=None):
@@ -97,6 +109,8 @@ class CrmLeadRouterRead(models.AbstractModel):
         overflow_teams = self._overflow_teams(teams) if overflow else Team
         all_teams = teams | overflow_teams
         members = self.env['crm.team.member'].search([('team_id', 'in', all_teams.ids)])
+        # Every field of the members' users at once (active, share, companies).
+        members.mapped('user_id').with_context(active_test=False).read(['active', 'share'])
         availability = members._routing_availability(fields.Datetime.from_string(now))
         loads = all_teams._routing_member_loads()
         waiting = teams._routing_waiting_counts()
@@ -107,6 +121,14 @@ class CrmLeadRouterRead(models.AbstractModel):
         # Members with the same filter in teams of the same company share one search: the
         # leads among the candidates that it accepts (team AND member = the intersection).
         member_fits_of = {}
+        # In a team without company, a member takes only leads of the companies their user
+        # works for: one search per distinct set of companies.
+        company_fits_of = {}
+        # Intersections made once per team and distinct (filter, companies), not per member.
+        intersections = {}
+        team_members = {}
+        for member in members:
+            team_members.setdefault(member.team_id.id, []).append(member)
         for team in all_teams:
             routed = team in teams
             company = [('company_id', '=', team.company_id.id)] if team.company_id else []
@@ -133,10 +155,16 @@ class CrmLeadRouterRead(models.AbstractModel):
             filters[team.id] = (team, team.assignment_domain or '[]')
             left_out = skipped.setdefault(team.id, [])
             present = 0
-            for member in members.filtered(lambda m: m.team_id == team):
-                count, last = loads.get((team.id, member.user_id.id), (0, None))
+            for member in team_members.get(team.id, ()):
+                user = member.user_id
+                count, last = loads.get((team.id, user.id), (0, None))
                 team_load += count
                 state = availability[member.id]
+                if not policy.may_receive(user.active, user.share, user.company_ids.ids,
+                                          team.company_id.id):
+                    left_out.append(('archived' if not user.active else 'company', member,
+                                     None))
+                    continue
                 if member.assignment_optout:
                     left_out.append(('paused', member, None))
                     continue
@@ -155,20 +183,34 @@ class CrmLeadRouterRead(models.AbstractModel):
                     self._check_filter_fields(member_domain, rights=False)
                     # No filter of their own: the team's filter applies (no extra search).
                     # In an overflow team the member's own filter alone applies.
-                    own = None
+                    own, key = None, None
                     if member_domain:
                         key = (team.company_id.id, repr(member_domain))
                         if key not in member_fits_of:
                             member_fits_of[key] = self._search(
                                 base_domain + company + member_domain)
                         own = member_fits_of[key]
-                    member_fits = fits & own if routed and own is not None else None
+                    allowed, companies = None, None
+                    if not team.company_id:
+                        companies = tuple(sorted(user.company_ids.ids))
+                        if companies not in company_fits_of:
+                            company_fits_of[companies] = self._search(
+                                base_domain + ['|', ('company_id', '=', False),
+                                               ('company_id', 'in', list(companies))])
+                        allowed = company_fits_of[companies]
+                    own_fits = own if allowed is None else (
+                        allowed if own is None else self._intersect(
+                            intersections, ('own', key, companies), own, allowed))
+                    member_fits = None
+                    if routed and own_fits is not None:
+                        member_fits = self._intersect(
+                            intersections, (team.id, key, companies), fits, own_fits)
                     if team in overflow_teams:
-                        overflow_fits[member.id] = own
+                        overflow_fits[member.id] = own_fits
                 except Exception as error:
                     self._report_error(team, _(
                         "Member %(user)s of team %(team)s skipped: their filter is invalid "
-                        "(%(error)s).") % {'user': member.user_id.display_name,
+                        "(%(error)s).") % {'user': user.display_name,
                                            'team': team.display_name,
                                            'error': self._filter_error_text(error)},
                         result, write)
@@ -176,7 +218,7 @@ class CrmLeadRouterRead(models.AbstractModel):
                 filters[('member', member.id)] = (member, member.assignment_domain or '[]')
                 present += 1
                 member_state = engine.MemberState(
-                    member.id, team.id, member.user_id.id, state.quota, count, last,
+                    member.id, team.id, user.id, state.quota, count, last,
                     member_fits if routed else overflow_fits[member.id],
                     weight=member.assignment_weight)
                 (member_states if routed else overflow_states).append(member_state)
@@ -192,6 +234,14 @@ class CrmLeadRouterRead(models.AbstractModel):
         info['overflow_teams'] = overflow_teams
         info['fallback'] = self._fallback_settings(all_teams, overflow_teams)
         return team_states, member_states, filters
+
+    @staticmethod
+    def _intersect(memo, key, first, second):
+        """``first & second``, made once per ``key`` (members sharing a filter and companies
+        share one set)."""
+        if key not in memo:
+            memo[key] = first & second
+        return memo[key]
 
     def _overflow_teams(self, teams):
         """The overflow teams of ``teams`` that take part (active, not opted out), followed
@@ -253,21 +303,17 @@ class CrmLeadRouterRead(models.AbstractModel):
                 domain, ['id'], flat=True)))
 
     def _read_phase1_ids(self, lead_rows):
-        """Candidates waiting for a team: no team, or a team that neither routes nor opts out
-        (an ``engine.IdSet``: often every candidate)."""
+        """Candidates waiting for a team: no team, or waiting in an intake team (one that hands
+        its new leads to routing teams, ``assignment_intake``). An ``engine.IdSet``: often
+        every candidate."""
         team_ids = {row[1] for row in lead_rows if row[1]}
-        staying = set()
+        intake = set()
         if team_ids:
-            self.env.cr.execute("""
-                SELECT t.id FROM crm_team t
-                 WHERE t.id IN %s
-                   AND (t.assignment_optout
-                        OR EXISTS (SELECT 1 FROM crm_team_member m
-                                    WHERE m.team_id = t.id AND m.active))
-            """, (tuple(team_ids),))
-            staying = {row[0] for row in self.env.cr.fetchall()}
+            self.env.cr.execute("SELECT id FROM crm_team WHERE id IN %s AND assignment_intake",
+                                (tuple(team_ids),))
+            intake = {row[0] for row in self.env.cr.fetchall()}
         return engine.IdSet(sorted(row[0] for row in lead_rows
-                                   if not row[1] or row[1] not in staying))
+                                   if not row[1] or row[1] in intake))
 
     def _filters_use_score(self, teams):
         """Whether a team or member filter of this run reads the lead score."""

@@ -49,7 +49,8 @@ class CrmLeadRouterSla(models.AbstractModel):
         if not teams:
             return None
         cr = self.env.cr
-        # Given by routing or a take-back (the last log row), older than the delay, not
+        # Given by routing or a take-back (the last assignment row: sharing and the other
+        # rows that are not assignments do not stop the clock), older than the delay, not
         # followed up since; with everyone who held them (salespeople of the lead's log rows
         # and those it was taken from), read from the same log rows. The shortest delay of
         # the teams bounds the assignment date by a constant: PostgreSQL reads the old
@@ -65,7 +66,8 @@ class CrmLeadRouterSla(models.AbstractModel):
                                    array_agg(log.user_id) || array_agg(log.previous_user_id)
                                        AS holders
                               FROM crm_lead_assignment_log log
-                             WHERE log.lead_id = lead.id) last
+                             WHERE log.lead_id = lead.id
+                               AND log.kind IN ('member', 'sla', 'manual')) last
                 ON last.kind IN ('member', 'sla')
              WHERE lead.team_id = ANY(%(teams)s) AND lead.user_id IS NOT NULL
                AND lead.active AND lead.probability < 100
@@ -172,7 +174,7 @@ class CrmLeadRouterSla(models.AbstractModel):
         now, rows = data['now'], data['rows']
         Lead = self.env['crm.lead']
         moves = [d for d in decisions if d.user_id]
-        written = Lead._routing_write_takeback(
+        written = self._write_takeback(
             [(d.lead_id, d.user_id, d.previous_user_id, rows[d.lead_id][3]) for d in moves],
             now)
         if written:

@@ -1,14 +1,25 @@
 # License LGPL-3.0 or later (https://www.gnu.org/licenses/lgpl).
-"""Stage 5, write: the one writer of assignments.
+"""Stage 5, write: the one writer of assignments and take-backs.
 
-Decisions are written in batches of plain data (leads, followers, scores, log rows), on the
-run's connection or, for the cron, on parallel connections. Assignments people choose (the
-wizard) are written by ``_assign``, under the same lock.
+Every change of a lead's team or salesperson that routing, the SLA or the mass assignment makes
+goes through one SQL builder (``_write_leads``) with its guard: routing writes a lead only if it
+is still active, not won, still in the team it was decided for and still without salesperson; a
+take-back only if the lead is still with the salesperson, as assigned then, and untouched. A
+lead a person changed meanwhile is left alone, without error and without stopping the run (the
+next run sees it).
+
+Decisions are written in batches of plain data (leads, followers, scores, log rows). Outside
+tests each batch is written and committed on a connection of its own in READ COMMITTED: the
+guard is then evaluated on the lead as it is when written, never on the run's snapshot, and a
+person's concurrent change cannot make the run fail with a serialization error. The cron writes
+on several such connections at once (``crm_team_routing.parallel_writers``).
 """
 import logging
 import threading
 from collections import deque
 from concurrent.futures import ThreadPoolExecutor
+
+from psycopg2.extensions import TransactionRollbackError
 
 from odoo import _, api, fields, models
 from odoo.exceptions import UserError
@@ -41,27 +52,25 @@ class CrmLeadRouterWrite(models.AbstractModel):
             {d.team_id for d in decisions if d.kind in ('team', 'member')},
             {d.user_id for d in decisions if d.kind == 'member'})
         groups = engine.LeadGroups(decisions)
-        batches = self._batches(decisions, groups, reason, data['company_of'], scores)
-        # One batch gains nothing from a second connection.
-        writers = self._parallel_writers() \
-            if commit and not _testing() and len(groups) > ROUTING_BATCH_SIZE else 1
-        if writers > 1:
-            self._write_parallel(batches, subscriptions, now, writers)
-        else:
+        batches = self._batches(decisions, groups, reason, data['company_of'],
+                                data.get('team_of', {}), scores)
+        if _testing():
+            # Tests never commit: the batches are written in the test's transaction.
             for batch in batches:
                 self._write_batch(batch, subscriptions, now)
-                if commit and not _testing():
-                    # Each batch is a consistent unit (leads, followers, log rows): a run
-                    # killed later keeps what is done and the next run finishes the rest.
-                    self.env.cr.commit()  # pylint: disable=invalid-commit
+        else:
+            # One batch gains nothing from a second connection.
+            writers = self._parallel_writers() \
+                if commit and len(groups) > ROUTING_BATCH_SIZE else 1
+            self._write_parallel(batches, subscriptions, now, writers)
         # Candidates no decision concerns (waiting in a team that routes none of them).
-        self.env['crm.lead']._routing_write_scores(scores)
+        self._write_scores(scores)
         # Once per run, not per batch: values computed from the leads before it (the teams'
         # counters, say) are stale now.
         self.invalidate_cache()  # the whole cache: SQL wrote leads, followers, logs
         return True
 
-    def _batches(self, decisions, groups, reason, company_of, scores):
+    def _batches(self, decisions, groups, reason, company_of, team_of, scores):
         """The decisions as batches of plain data, ready to be written anywhere: leads to
         teams and to salespeople, log rows (with their reasons), refreshed scores (taken out
         of ``scores``). ``groups``: the positions of each lead's decisions
@@ -70,10 +79,12 @@ class CrmLeadRouterWrite(models.AbstractModel):
         last_kind = self.env['crm.lead']._routing_last_log_kinds(
             [d.lead_id for d in decisions if d.kind == 'unassigned'])
         for start in range(0, len(groups), ROUTING_BATCH_SIZE):
-            batch = RoutingBatch({}, {}, [], {})
+            batch = RoutingBatch({}, {}, [], {}, {})
             for group in range(start, min(start + ROUTING_BATCH_SIZE, len(groups))):
                 lead_decisions = [decisions[position] for position in groups[group]]
                 lead_id = lead_decisions[0].lead_id
+                # The team the lead was read in: it is written only if it is still there.
+                batch.expected[lead_id] = team_of.get(lead_id)
                 if lead_id in scores:
                     batch.scores[lead_id] = scores.pop(lead_id)
                 for decision in lead_decisions:
@@ -91,14 +102,158 @@ class CrmLeadRouterWrite(models.AbstractModel):
 
     def _write_batch(self, batch, subscriptions, now):
         """Write one batch in the current transaction: leads, followers, scores, log rows."""
-        Lead = self.env['crm.lead']
-        written = Lead._routing_write_assignment(batch.to_team, batch.to_user, now,
-                                                 scores=batch.scores, subscriptions=subscriptions)
-        Lead._routing_write_scores({lead_id: score for lead_id, score in batch.scores.items()
-                                    if lead_id not in written})
-        # A lead taken by someone else meanwhile was not written: nothing was decided here.
+        written = self._write_leads(batch.to_team, batch.to_user, now, expected=batch.expected,
+                                    scores=batch.scores, subscriptions=subscriptions)
+        self._write_scores({lead_id: score for lead_id, score in batch.scores.items()
+                            if lead_id not in written})
+        # A lead a person changed meanwhile was not written: nothing was decided here.
         self.env['crm.lead.assignment.log']._routing_insert(
             [row for row in batch.logs if row[3] == 'unassigned' or row[0] in written], now)
+
+    # ------------------------------------------------------------------------------------------
+    # The SQL: one builder, one guard
+    # ------------------------------------------------------------------------------------------
+
+    @api.model
+    def _write_leads(self, to_team, to_user, now, expected=None, force=False, scores=None,
+                     subscriptions=None):
+        """Bulk equivalent of setting team and salesperson by hand, guarded.
+
+        :param to_team: {lead_id: team_id} leads entering a team without salesperson
+        :param to_user: {lead_id: (team_id, user_id)} leads given to a salesperson
+        :param expected: {lead_id: team_id or None} the team each lead was decided in: routing
+            writes a lead only if it is still active, not won, in that team and without
+            salesperson (a lead missing here: its team is not checked)
+        :param force: a person's choice (the mass assignment): written whatever the lead's
+            salesperson and team
+        :param scores: {lead_id: score} refreshed scores to write in the same statement
+        :param subscriptions: the followers to add, from ``mail.followers._routing_subscriptions``
+            (a routing run reads them once for all its batches); read here when not given
+        :return: {lead_id: (team_id, user_id, company_id)} of the leads actually written
+        """
+        if not to_team and not to_user:
+            return {}
+        # One statement for the batch; the rows travel as arrays. "lead.id = ANY(ids)" lets
+        # PostgreSQL fetch the batch's leads by index instead of hashing the whole table.
+        rows = [(lead_id, team_id, None) for lead_id, team_id in to_team.items()] \
+            + [(lead_id, team_id, user_id) for lead_id, (team_id, user_id) in to_user.items()]
+        lead_ids = [row[0] for row in rows]
+        scores = scores or {}
+        expected = expected or {}
+        cr = self.env.cr
+        # Team followers subscribe to the leads whose team changes: read the teams before.
+        cr.execute("SELECT id, team_id FROM crm_lead WHERE id = ANY(%s)", (lead_ids,))
+        old_team = dict(cr.fetchall())
+        cr.execute("""
+            UPDATE crm_lead AS lead
+               SET team_id = v.team_id,
+                   user_id = v.user_id,
+                   score = coalesce(v.score, lead.score),
+                   date_open = CASE WHEN v.user_id IS NULL THEN lead.date_open
+                                    ELSE %(now)s::timestamp END,
+                   day_open = CASE WHEN v.user_id IS NULL THEN lead.day_open
+                                   ELSE floor(abs(extract(epoch FROM (%(now)s::timestamp
+                                                                      - lead.create_date))
+                                                  / 86400)) END,
+                   assignment_date = CASE WHEN v.user_id IS NULL THEN NULL
+                                          ELSE %(now)s::timestamp END,
+                   write_uid = %(uid)s,
+                   write_date = %(now)s::timestamp
+              FROM unnest(%(ids)s::int[], %(teams)s::int[], %(users)s::int[],
+                          %(scores)s::float8[], %(expected)s::int[], %(checked)s::bool[])
+                       AS v(id, team_id, user_id, score, expected, checked)
+             WHERE lead.id = ANY(%(ids)s) AND lead.id = v.id
+               AND (%(force)s OR (lead.user_id IS NULL AND lead.active
+                                  AND coalesce(lead.probability, 0) < 100
+                                  AND (NOT v.checked
+                                       OR lead.team_id IS NOT DISTINCT FROM v.expected)))
+         RETURNING lead.id, lead.team_id, lead.user_id, lead.company_id
+        """, {
+            'now': now,
+            'uid': self.env.uid,
+            'force': bool(force),
+            'ids': lead_ids,
+            'teams': [row[1] for row in rows],
+            'users': [row[2] for row in rows],
+            'scores': [scores.get(row[0]) for row in rows],
+            'expected': [expected.get(row[0]) for row in rows],
+            'checked': [row[0] in expected for row in rows],
+        })
+        result = cr.fetchall()
+        Followers = self.env['mail.followers']
+        if subscriptions is None:
+            subscriptions = Followers._routing_subscriptions(
+                {row[1] for row in result if row[1]}, {row[2] for row in result if row[2]})
+        # The team's followers subscribe when the lead enters the team, not when it stays.
+        Followers._routing_subscribe(
+            [(lead_id, team_id if team_id != old_team.get(lead_id) else None, user_id)
+             for lead_id, team_id, user_id, _company in result], subscriptions)
+        # Every field of the leads (related ones read the team and the salesperson), for all
+        # leads at once: a few dictionary entries, where per lead it would be fields x leads.
+        Lead = self.env['crm.lead']
+        Lead.invalidate_cache(list(Lead._fields))
+        return {lead_id: (team_id, user_id, company_id)
+                for lead_id, team_id, user_id, company_id in result}
+
+    @api.model
+    def _write_takeback(self, rows, now):
+        """Give overdue leads to another salesperson, guarded: ``rows`` are (lead_id, new
+        user_id, previous user_id, assignment date as read); a lead whose salesperson or
+        assignment changed since, that was followed up, won or lost, is left alone. One
+        statement. Returns the ids written (none when a concurrent change of those rows makes
+        PostgreSQL refuse the statement: the next run takes back what is left)."""
+        if not rows:
+            return set()
+        cr = self.env.cr
+        try:
+            with cr.savepoint():
+                cr.execute("""
+                    UPDATE crm_lead AS lead
+                       SET user_id = v.user_id,
+                           assignment_date = %(now)s::timestamp,
+                           date_open = %(now)s::timestamp,
+                           day_open = floor(abs(extract(epoch FROM (%(now)s::timestamp
+                                                                    - lead.create_date))
+                                                / 86400)),
+                           sla_reassign_count = coalesce(lead.sla_reassign_count, 0) + 1,
+                           write_uid = %(uid)s,
+                           write_date = %(now)s::timestamp
+                      FROM unnest(%(ids)s::int[], %(users)s::int[], %(previous)s::int[],
+                                  %(dates)s::timestamp[]) AS v(id, user_id, previous, assigned)
+                     WHERE lead.id = ANY(%(ids)s) AND lead.id = v.id
+                       AND lead.user_id = v.previous AND lead.assignment_date = v.assigned
+                       AND lead.active AND coalesce(lead.probability, 0) < 100
+                       AND (lead.last_followup_date IS NULL
+                            OR lead.last_followup_date < lead.assignment_date)
+                 RETURNING lead.id
+                """, {
+                    'now': now,
+                    'uid': self.env.uid,
+                    'ids': [row[0] for row in rows],
+                    'users': [row[1] for row in rows],
+                    'previous': [row[2] for row in rows],
+                    'dates': [row[3] for row in rows],
+                })
+                written = {row[0] for row in cr.fetchall()}
+        except TransactionRollbackError:
+            _logger.info("SLA take-back: leads changed meanwhile; the next run takes them back")
+            return set()
+        Lead = self.env['crm.lead']
+        Lead.invalidate_cache(list(Lead._fields), list(written))
+        return written
+
+    @api.model
+    def _write_scores(self, scores):
+        """Refreshed scores {lead_id: score} of leads no decision moves: one statement, in a
+        savepoint. A score is refreshed again by the next run: a lead a person changes
+        meanwhile is left alone rather than failing the run."""
+        if not scores:
+            return
+        try:
+            with self.env.cr.savepoint():
+                self.env['crm.lead']._routing_write_scores(scores)
+        except TransactionRollbackError:
+            _logger.info("Lead routing: scores of leads changed meanwhile left to the next run")
 
     @api.model
     def _parallel_writers(self):
@@ -114,8 +269,9 @@ class CrmLeadRouterWrite(models.AbstractModel):
             return 1
 
     def _write_parallel(self, batches, subscriptions, now, writers):
-        """Cron only: write the batches on ``writers`` connections of their own, each batch
-        committed as one unit, while this thread prepares the next ones. Most of a run is
+        """Outside tests: write the batches on ``writers`` connections of their own (the cron:
+        several; a person's run: one), each batch committed as one unit in READ COMMITTED,
+        while this thread prepares the next ones. Most of a run is
         PostgreSQL work (index entries, foreign key checks of followers and log rows): batches
         touch different leads, so several database processes do it side by side.
 
@@ -133,6 +289,9 @@ class CrmLeadRouterWrite(models.AbstractModel):
             threading.current_thread().dbname = registry.db_name  # for Odoo's log lines
             try:
                 with api.Environment.manage(), registry.cursor() as cr:  # commits on success
+                    # The guard reads each lead as it is when written, not as the run's
+                    # snapshot saw it: a person's change meanwhile is left alone, no error.
+                    cr.execute("SET TRANSACTION ISOLATION LEVEL READ COMMITTED")
                     env = api.Environment(cr, uid, context)
                     env[self._name]._write_batch(batch, subscriptions, now)
             except Exception:
@@ -170,7 +329,7 @@ class CrmLeadRouterWrite(models.AbstractModel):
         now = fields.Datetime.now()
         lead_ids = list(to_team) + list(to_user)
         previous = Lead._routing_current_users(lead_ids)
-        written = Lead._routing_write_assignment(to_team, to_user, now, force=True)
+        written = self._write_leads(to_team, to_user, now, force=True)
         self.env['crm.lead.assignment.log'].sudo()._routing_insert(
             [(lead_id, team_id, user_id, 'manual', reasons[lead_id], company_id)
              for lead_id, (team_id, user_id, company_id) in sorted(written.items())], now,

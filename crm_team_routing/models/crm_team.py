@@ -52,6 +52,13 @@ class CrmTeam(models.Model):
         help="A lead created without a salesperson that matches this team is routed at once, "
              "instead of waiting for the scheduled action.",
     )
+    assignment_intake = fields.Boolean(
+        string="Hand its new leads to routing teams",
+        help="Leads waiting in this team without salesperson go to the routing team whose "
+             "filter and score band they match, as leads without team do. For the team new "
+             "leads land in by default (core's \"Sales\"); off, the team keeps its leads for "
+             "its members or for a person to dispatch.",
+    )
     assignment_owner = fields.Boolean(
         string="Route to the existing owner",
         default=False,
@@ -336,3 +343,13 @@ class CrmTeam(models.Model):
              GROUP BY team_id
         """, (team_ids,))
         return dict(self.env.cr.fetchall())
+
+    @api.model
+    def _routing_init_intake(self):
+        """At install: each company's default team (core's "Sales") hands its new leads to the
+        routing teams; no other existing team does, so a team dispatched by hand keeps its
+        leads."""
+        default = self.env.ref('sales_team.team_sales_department', raise_if_not_found=False)
+        if default:
+            default.write({'assignment_intake': True})
+        return True

@@ -55,7 +55,7 @@ Match = namedtuple('Match', 'level rank record record_id name user_id team_id da
                             'label')
 
 # Why an owner did not take a lead: cause 'not_member' (no seat in a team of the run routing to
-# owners, of the lead's company), 'paused', 'absent', 'full' (count >= capacity) or
+# owners, of the lead's company), 'archived', 'paused', 'absent', 'full' (count >= capacity) or
 # 'unavailable' (takes no lead in this run: an invalid filter, say); count and capacity of the
 # seat concerned (None for 'not_member').
 Skip = namedtuple('Skip', 'match cause count capacity')
@@ -67,17 +67,29 @@ class Seat(object):
 
     ``state``: the membership's ``engine.MemberState`` (shared with the engine: its count grows
     as leads are given), None when it takes no lead in this run. ``blocked``: None, or why it
-    cannot take a lead whatever its count ('paused', 'absent', 'full' for a capacity of 0,
-    'unavailable'). ``company_id``: the team's company (None: any).
+    cannot take a lead whatever its count ('archived', 'paused', 'absent', 'full' for a
+    capacity of 0, 'unavailable'). ``company_id``: the team's company (None: any).
     """
-    __slots__ = ('team_id', 'company_id', 'sequence', 'state', 'blocked')
+    __slots__ = ('team_id', 'company_id', 'sequence', 'state', 'blocked', 'user_company_ids')
 
-    def __init__(self, team_id, company_id, sequence, state, blocked=None):
+    def __init__(self, team_id, company_id, sequence, state, blocked=None,
+                 user_company_ids=None):
         self.team_id = team_id
         self.company_id = company_id
         self.sequence = sequence
         self.state = state
         self.blocked = blocked
+        # The companies the owner works for (None: not known, any): in a team without
+        # company, the seat takes only leads of those.
+        self.user_company_ids = user_company_ids
+
+    def serves(self, company_id):
+        """Whether the seat may take a lead of ``company_id``: the team's company, or any
+        company its user works for when the team has none."""
+        if self.company_id is not None:
+            return self.company_id == company_id
+        return company_id is None or self.user_company_ids is None \
+            or company_id in self.user_company_ids
 
     def can_take(self):
         return self.blocked is None and self.state is not None \
@@ -123,7 +135,7 @@ def choose_seat(seats, company_id, lead_id, preferred_team_id, fits):
     record's team (``preferred_team_id``) if the owner can take the lead there, else a team of
     theirs whose filter matches the lead (``fits`` {team_id: lead ids}), else their first.
     """
-    usable = [seat for seat in seats if seat.company_id in (None, company_id)]
+    usable = [seat for seat in seats if seat.serves(company_id)]
     if not usable:
         return None, ('not_member', None, None)
     open_seats = [seat for seat in usable if seat.can_take()]

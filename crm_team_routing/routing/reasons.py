@@ -54,12 +54,16 @@ TEMPLATES = {
     'member_full': _("%(user)s: %(count)s/%(quota)s"),
     'member_filter': _("%(user)s: filter does not match"),
     'member_paused': _("%(user)s: paused"),
+    'member_archived': _("%(user)s: archived user"),
+    'member_company': _("%(user)s: does not work for the team's company"),
     'more': _("%(count)s more"),
     # A member's state, beside their name (a preview's totals)
     'status_absent': _("on leave until %(date)s"),
     'status_off_hours': _("outside working hours"),
     'status_full': _("full (%(count)s/%(quota)s)"),
     'status_paused': _("paused"),
+    'status_archived': _("archived user"),
+    'status_company': _("does not work for the team's company"),
     # Existing owner
     'owner_given': _("Existing owner: %(match)s. Given in team %(team)s; load %(load)s/"
                      "%(capacity)s."),
@@ -68,6 +72,7 @@ TEMPLATES = {
                           "routes to the existing owner"),
     'owner_paused': _("%(user)s is paused"),
     'owner_absent': _("%(user)s is absent"),
+    'owner_archived': _("%(user)s is an archived user"),
     'owner_full': _("%(user)s has no capacity left (%(count)s/%(capacity)s)"),
     'owner_unavailable': _("%(user)s takes no lead in this run"),
     'match_partner': _("customer %(record)s, whose salesperson is %(user)s"),

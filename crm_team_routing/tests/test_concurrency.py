@@ -35,8 +35,30 @@ class TestConcurrency(RoutingCase):
         self.assertEqual(decided.assigned, 1)
         # Between the decision and the write, a person gives the lead to someone else.
         lead.sudo(self.manager).write({'user_id': self.sales[1].id})
-        written = self.Lead._routing_write_assignment(
-            {}, {lead.id: (team.id, self.sales[0].id)}, '2026-11-22 10:00:00')
+        written = self.env['crm.lead.router']._write_leads(
+            {}, {lead.id: (team.id, self.sales[0].id)}, '2026-11-22 10:00:00',
+            expected={lead.id: None})
         self.assertFalse(written)
         lead.invalidate_cache()
         self.assertEqual(lead.user_id, self.sales[1])
+
+    def test_lead_moved_won_or_lost_meanwhile_is_left_alone(self):
+        """Guarded writes: between the decision and the write, a person moves one lead to
+        another team, wins one and archives (loses) one; the run writes only the untouched
+        lead, without error."""
+        team = self.create_team('Guarded', members=[(self.sales[0], 30)])
+        other = self.create_team('Elsewhere', leader=self.leader_north)
+        moved, won, lost, untouched = leads = self.create_leads(4)
+        won_stage = self.env['crm.stage'].create({'name': 'Won (test)', 'probability': 100})
+        router = self.env['crm.lead.router']
+        decided = {lead.id: (team.id, self.sales[0].id) for lead in leads}
+        moved.sudo(self.manager).write({'team_id': other.id})
+        won.sudo(self.manager).write({'stage_id': won_stage.id, 'probability': 100})
+        lost.sudo(self.manager).write({'active': False})
+        written = router._write_leads({}, decided, '2026-11-22 10:00:00',
+                                      expected=dict.fromkeys(leads.ids))
+        self.assertEqual(set(written), {untouched.id})
+        leads.invalidate_cache()
+        self.assertEqual(moved.team_id, other)
+        self.assertFalse((moved | won | lost).mapped('user_id'))
+        self.assertEqual(untouched.user_id, self.sales[0])

@@ -160,7 +160,7 @@ class TestSla(RoutingCase):
         lead = self.given_to(self.sales[0])
         assigned = lead.assignment_date
         lead.sudo(self.sales[0]).message_post(body="Called", message_type='comment')
-        written = self.Lead._routing_write_takeback(
+        written = self.env['crm.lead.router']._write_takeback(
             [(lead.id, self.sales[1].id, self.sales[0].id, assigned)], '2026-11-29 10:00:00')
         self.assertFalse(written)
         lead.invalidate_cache()
