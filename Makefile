@@ -38,4 +38,4 @@ stop:
 	@bash -c 'source scripts/lib.sh && pg_stop'
 
 clean: stop
-	@bash -c 'source scripts/lib.sh && d=$$(pg_datadir) && rm -rf "$$d" "$$d.log" .state .venv .venv-browser .venv-lint'
+	@bash -c 'source scripts/lib.sh && d=$$(pg_datadir) && rm -rf "$$d" "$$d.log" .state .venv .venv-browser .venv-lint .venv-wheel'

@@ -15,6 +15,11 @@
         'base_automation',
         'resource',
     ],
+    # Read by Apps before the install (a clear message when it is missing) and turned into the
+    # wheel's requirements by setuptools-odoo (setup/crm_team_routing).
+    'external_dependencies': {
+        'python': ['phonenumbers'],
+    },
     'data': [
         'security/crm_team_routing_security.xml',
         'security/ir.model.access.csv',

@@ -6,6 +6,7 @@ STATE="$ROOT/.state"
 VENV="$ROOT/.venv"
 BROWSER_VENV="$ROOT/.venv-browser"
 LINT_VENV="$ROOT/.venv-lint"
+WHEEL_VENV="$ROOT/.venv-wheel"
 NPM_PREFIX="$STATE/npm"
 LESSC_BIN="$NPM_PREFIX/node_modules/.bin"
 PG_PORT_FILE="$STATE/pg.port"
@@ -114,6 +115,19 @@ setup_lint() {
   say "creating the lint virtualenv in .venv-lint"
   [ -x "$LINT_VENV/bin/python" ] || "$py" -m venv "$LINT_VENV"
   "$LINT_VENV/bin/pip" install -q --disable-pip-version-check -r "$ROOT/requirements/lint/lint.txt"
+  echo "$want" > "$stamp"
+}
+
+# setuptools-odoo and the tools that build the module's wheel (scripts/wheel_check.sh), in their
+# own virtualenv: their pins live in requirements/wheel/, outside the hashed requirements/*.txt.
+setup_wheel() {
+  local stamp="$WHEEL_VENV/.crm_team_routing.stamp" want py
+  want=$(hash_of "$ROOT/requirements/wheel/wheel.txt")
+  if [ -f "$stamp" ] && [ "$(cat "$stamp")" = "$want" ]; then return 0; fi
+  py=$(find_python37) || die "Python 3.7 is required to build the module's wheel: install it or set PYTHON37=/path/to/python3.7."
+  say "creating the wheel-building virtualenv in .venv-wheel"
+  [ -x "$WHEEL_VENV/bin/python" ] || "$py" -m venv "$WHEEL_VENV"
+  "$WHEEL_VENV/bin/pip" install -q --disable-pip-version-check -r "$ROOT/requirements/wheel/wheel.txt"
   echo "$want" > "$stamp"
 }
 

@@ -2,7 +2,9 @@
 # make test: set-up, then the module's tests (Python and browser) on two fresh databases, one
 # without demo data and one with it (as Odoo's and OCA's CI run them); a run of the scheduled
 # action with real commits and an uninstall check on the first; a database made through Odoo's
-# database manager whose scheduled action must run (scripts/dbmanager_check.py); then cleanup.
+# database manager whose scheduled action must run (scripts/dbmanager_check.py); the module built
+# as a wheel, installed from it in a fresh virtualenv and run once (scripts/wheel_check.sh); then
+# cleanup.
 # The closing line is 'N passed, N failed' and counts all of it.
 set -euo pipefail
 source "$(dirname "$(readlink -f "$0")")/lib.sh"
@@ -15,6 +17,7 @@ started_pg=$PG_STARTED_HERE
 db="crm_routing_test_$$"
 demo_db="crm_routing_test_demo_$$"
 manager_db="crm_routing_test_dbmanager_$$"
+export CRM_TEAM_ROUTING_WHEEL_DB="crm_routing_test_wheel_$$"
 mkdir -p "$STATE/logs"
 stamp=$(date +%Y%m%d-%H%M%S)
 log="$STATE/logs/test-$stamp.log"
@@ -22,7 +25,9 @@ demo_log="$STATE/logs/test-$stamp-demo.log"
 manager_log="$STATE/logs/test-$stamp-dbmanager.log"
 
 cleanup() {
-  for name in "$db" "$demo_db" "$manager_db"; do drop_db "$name" 2>/dev/null || true; done
+  for name in "$db" "$demo_db" "$manager_db" "$CRM_TEAM_ROUTING_WHEEL_DB"; do
+    drop_db "$name" 2>/dev/null || true
+  done
   if [ "$started_pg" = 1 ]; then pg_stop; fi
 }
 trap cleanup EXIT
@@ -94,6 +99,15 @@ if python3 "$ROOT/scripts/dbmanager_check.py" "$(free_port)" "$manager_db" "$man
   say "database manager check ... ok"; extra_passed=$((extra_passed + 1))
 else
   say "database manager check ... FAILED (log: ${manager_log#$ROOT/})"
+  extra_failed=$((extra_failed + 1))
+fi
+
+# The module as OCA ships modules: its wheel (setup/crm_team_routing, setuptools-odoo) in a fresh
+# virtualenv beside Odoo 11, not the source folder, installed from there into a new database and
+# one routing run: one check (the script prints 'wheel check ... ok' or '... FAILED').
+if "$ROOT/scripts/wheel_check.sh"; then
+  extra_passed=$((extra_passed + 1))
+else
   extra_failed=$((extra_failed + 1))
 fi
 
