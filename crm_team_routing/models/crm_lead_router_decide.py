@@ -7,13 +7,12 @@ The decisions are made by plain Python (``routing.engine``, ``routing.owner``,
 preview or a button shows.
 """
 from collections import Counter
-from datetime import time as datetime_time
 
-import pytz
 
-from odoo import fields, models
+from odoo import models
 
 from ..routing import engine, fallback
+from ..routing import tz as tzs
 from ..routing.reasons import filter_node, join, text as reason_text
 from .crm_lead_router import REASON_MAX_MEMBERS
 
@@ -140,10 +139,8 @@ class CrmLeadRouterDecide(models.AbstractModel):
         company_tz = {team.id: team.company_id.partner_id.tz for team in teams}
 
         def back_on(member, until):
-            tz = user_tz[member.user_id.id] or company_tz.get(member.team_id.id) or 'UTC'
-            moment = pytz.utc.localize(until).astimezone(pytz.timezone(tz))
-            return moment.strftime('%d/%m' if moment.time() == datetime_time() else
-                                   '%d/%m %H:%M')
+            return tzs.short(until, tzs.zone(user_tz[member.user_id.id],
+                                             company_tz.get(member.team_id.id)))
 
         static = {}
         for team_id, entries in skipped.items():
@@ -212,8 +209,8 @@ class CrmLeadRouterDecide(models.AbstractModel):
                 if cause == 'absent':
                     # In the member's time zone, as their waiting reasons say it.
                     user = member.user_id
-                    values['date'] = fields.Datetime.context_timestamp(
-                        user.with_context(tz=user.tz), detail).strftime('%d/%m %H:%M')
+                    values['date'] = tzs.short(detail, tzs.zone(
+                        user.tz, member.team_id.company_id.partner_id.tz), with_time=True)
                 elif cause == 'full':
                     count, quota = detail
                     values['count'], values['quota'] = detail

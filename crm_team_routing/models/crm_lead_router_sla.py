@@ -5,11 +5,9 @@ Leads given to a salesperson and not followed up within the team's delay (in wor
 hours when the team counts only those) are taken back and given to a colleague.
 """
 
-import pytz
-
 from odoo import fields, models
 
-from ..routing import sla
+from ..routing import sla, tz as tzs
 from ..routing.calendar import WorkClock
 from ..routing.reasons import text as reason_text
 from .crm_lead_router import _testing
@@ -163,7 +161,7 @@ class CrmLeadRouterSla(models.AbstractModel):
                           fields.Datetime.from_string(leave.date_to)) for leave in leaves
                          if (resource and leave.resource_id == resource)
                          or (not leave.resource_id and leave.calendar_id == calendar)]
-                tz = user.tz or team.company_id.partner_id.tz or 'UTC'
+                tz = tzs.name(user.tz, team.company_id.partner_id.tz)
                 clocks[(team_id, user.id)] = WorkClock(attendances[calendar.id], tz, holes,
                                                        start_dt, end_dt)
         return clocks
@@ -221,9 +219,10 @@ class CrmLeadRouterSla(models.AbstractModel):
         def local(date, user_id):
             """``date`` in the time zone of the salesperson it concerns."""
             if (date, user_id) not in dates:
-                moment = pytz.utc.localize(fields.Datetime.from_string(date)).astimezone(
-                    pytz.timezone(users[user_id].tz or 'UTC'))
-                dates[(date, user_id)] = moment.strftime('%d/%m %H:%M')
+                user = users[user_id]
+                dates[(date, user_id)] = tzs.short(
+                    fields.Datetime.from_string(date),
+                    tzs.zone(user.tz, user.company_id.partner_id.tz), with_time=True)
             return dates[(date, user_id)]
 
         def reason(decision):

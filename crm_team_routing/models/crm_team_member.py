@@ -5,7 +5,7 @@ from math import isinf, isnan
 from odoo import _, api, fields, models
 from odoo.exceptions import ValidationError
 
-from ..routing import absence
+from ..routing import absence, tz as tzs
 
 
 class CrmTeamMember(models.Model):
@@ -235,7 +235,7 @@ class CrmTeamMember(models.Model):
         for member_id, maximum, resource_id, calendar_id, tz, company_tz, catchup in rows:
             leaves = tuple(sorted(leaves_of_resource.get(resource_id, [])
                                   + leaves_of_calendar.get(calendar_id, [])))
-            key = (maximum, leaves, calendar_id, tz or company_tz or 'UTC', catchup)
+            key = (maximum, leaves, calendar_id, tzs.name(tz, company_tz), catchup)
             if key not in memo:
                 memo[key] = absence.availability(maximum, leaves, attendances.get(calendar_id, ()),
                                                  key[3], now, catchup)

@@ -10,17 +10,16 @@ from datetime import datetime, time, timedelta
 
 import pytz
 
+from . import tz
+
 
 def _local_tz(tz_name):
-    try:
-        return pytz.timezone(tz_name or 'UTC')
-    except pytz.UnknownTimeZoneError:
-        return pytz.utc
+    return tz.zone(tz_name)
 
 
 def _to_utc(local_tz, value):
     """A naive local datetime to naive UTC (DST-safe)."""
-    return local_tz.localize(value, is_dst=False).astimezone(pytz.utc).replace(tzinfo=None)
+    return tz.to_utc(value, local_tz)
 
 
 def merge(intervals):
