@@ -1,8 +1,8 @@
 #!/usr/bin/env bash
 # make soak [SOAK_SECONDS=60]: the project's concurrency check. A database of its own (copied from
 # the template, the module installed without demo data), a prefork Odoo server on a free port, and
-# scripts/soak.py driving it over XML-RPC like real users and the scheduled action would: 20
-# clients creating leads with and without route-on-create while the routing cron runs, the cron
+# the package scripts/soak/ driving it over XML-RPC like real users and the scheduled action
+# would: 20 clients creating leads with and without route-on-create while the routing cron runs, the cron
 # and the "Route leads" server action started together, and an import of 1,000 leads with and
 # without route-on-create. The invariants are then read in SQL. The report ends with SOAK
 # key=value lines and 'SOAK result=ok' (or result=FAIL, and the command fails). The server and
@@ -103,7 +103,7 @@ rc=0
 SOAK_DB="$db" SOAK_HTTP_PORT="$http_port" SOAK_PG_PORT="$(pg_port)" SOAK_PG_USER="$ODOO_DB_USER" \
   SOAK_LOG="$log" SOAK_SECONDS="$seconds" PYTHONUNBUFFERED=1 \
   timeout --signal=TERM --kill-after=30 "$hard_limit" \
-  "$VENV/bin/python" "$ROOT/scripts/soak.py" | tee "$out" || rc=$?
+  env PYTHONPATH="$ROOT/scripts" "$VENV/bin/python" -m soak | tee "$out" || rc=$?
 [ "$rc" -ne 124 ] || say "the soak exceeded SOAK_TIMEOUT=${hard_limit} s and was stopped"
 say "$((SECONDS - started_at)) s in all, set-up included"
 
@@ -112,4 +112,4 @@ case "$(grep '^SOAK result=' "$out" | tail -n 1)" in
   "SOAK result=FAIL"*) die "soak failed: $(grep '^SOAK result=' "$out" | tail -n 1) (report: ${out#$ROOT/}, Odoo log: ${log#$ROOT/})" ;;
   *) tail -30 "$log" >&2; die "the soak stopped with exit code $rc before its summary (Odoo log: ${log#$ROOT/})" ;;
 esac
-[ "$rc" -eq 0 ] || die "soak.py exited with $rc"
+[ "$rc" -eq 0 ] || die "the soak (scripts/soak/) exited with $rc"
