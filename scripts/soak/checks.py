@@ -1,5 +1,6 @@
 # The invariants, read in SQL once the work is done: nothing assigned twice, no capacity
-# exceeded, nothing lost (missing or stranded); and the routing lags.
+# exceeded, nothing lost (missing or stranded); and the routing lags. Also trigger_cron (one
+# routing cron run over XML-RPC, timed).
 import time
 
 
@@ -33,13 +34,13 @@ def quotas_exceeded(sql):
     """)
 
 
-def lost_leads(sql, setup, phase_a, phase_b):
-    """Lead ids a client got back that do not exist; phase B leads matching a routing team's
+def lost_leads(sql, setup, phases):
+    """Lead ids a client got back that do not exist; leads of the phases matching a routing team's
     filter that have no salesperson and do not wait in a routing team with an 'unassigned' log
     row saying why (members full), written when or after the lead's last other decision
     (entering a team, being given to someone). Compared by date, not id: the rows of one run
     share their date, in whatever order they were inserted."""
-    created = phase_a.ids + phase_b.ids
+    created = [lead_id for phase in phases for lead_id in phase.ids]
     existing = {row[0] for row in sql.rows("SELECT id FROM crm_lead WHERE id = ANY(%s)",
                                            (created,))}
     missing = [lead_id for lead_id in created if lead_id not in existing]
@@ -57,7 +58,7 @@ def lost_leads(sql, setup, phase_a, phase_b):
           FROM crm_lead l
          WHERE l.id = ANY(%(ids)s) AND l.active AND l.country_id = ANY(%(countries)s)
            AND l.user_id IS NULL
-    """, {'ids': phase_b.ids, 'countries': setup.routing_country_ids})
+    """, {'ids': created, 'countries': setup.routing_country_ids})
     stranded = [row[:4] for row in stranded
                 if not (row[2] in setup.routing_team_ids and row[4])]
     return missing, stranded

@@ -1,13 +1,13 @@
 # What the soak measures and reads: percentiles and number formats, Phase (what the clients of
-# one creation phase saw), ServerLog (Odoo's log file read from a mark: errors, RPC retries,
-# routing runs) and show_errors.
+# one creation phase saw), ServerLog (a server's log file read from a mark: errors, RPC retries,
+# routing runs, jobs started by its cron threads) and show_errors.
 import math
 import os
 import re
 import threading
 from collections import Counter, OrderedDict
 
-from .config import LOG_ENTRY, LOG_NOISE, SERVER_LOG, SHOW, say
+from .config import LOG_ENTRY, LOG_NOISE, SHOW, say
 from .rpc import describe, group_key
 
 
@@ -33,6 +33,11 @@ class Phase(object):
         self.lock = threading.Lock()
         self.ids = []
         self.latencies = []          # seconds, every create call (failed ones too)
+        # The same by the lead's country: matching a route-on-create team ('on_create') or not
+        # ('other'), and by server (its URL).
+        self.by_kind = {'on_create': [], 'other': []}
+        self.by_server = OrderedDict()
+        self.created_by_server = Counter()
         self.failures = Counter()    # grouped message -> count
         self.examples = OrderedDict()
         self.cron_runs = []          # seconds per routing cron call
@@ -59,13 +64,16 @@ class Phase(object):
 
 
 class ServerLog(object):
-    """Reads Odoo's log file from a mark: errors, RPC retries, routing runs of a window."""
+    """Reads a server's log file from a mark: errors, RPC retries, routing runs of a window."""
+
+    def __init__(self, path):
+        self.path = path
 
     def mark(self):
-        return os.path.getsize(SERVER_LOG)
+        return os.path.getsize(self.path)
 
     def entries(self, since):
-        with open(SERVER_LOG, 'rb') as handle:
+        with open(self.path, 'rb') as handle:
             handle.seek(since)
             text = handle.read().decode('utf-8', 'replace')
         entries = []
@@ -91,6 +99,11 @@ class ServerLog(object):
                    if level == 'INFO' and 'Lead routing' in text.splitlines()[0]
                    and 'skipped' not in text and 'preview' not in text
                    and 'took over' not in text)
+
+    def cron_jobs(self, since, name):
+        """Runs of the scheduled action ``name`` started by this server's cron threads."""
+        return sum(1 for level, text in self.entries(since)
+                   if level == 'INFO' and 'Starting job `%s`' % name in text)
 
     @staticmethod
     def summary(error):

@@ -10,7 +10,7 @@ from .measure import show_errors
 from .rpc import Client, describe, returned_none
 
 
-def race(admin, sql, setup, log, cron_id, action_id, phase_b):
+def race(admin, sql, setup, log, cron_id, action_id, lead_ids):
     """Capacities raised so that every waiting lead can be routed, then the routing cron and the
     "Route leads" server action started together on the waiting leads (two threads, two
     workers). Both must finish without error, in the RPC answer and in the server log; one
@@ -18,7 +18,7 @@ def race(admin, sql, setup, log, cron_id, action_id, phase_b):
     admin.call('crm.team.member', 'write', setup.members, {'assignment_max': RACE_QUOTA})
     waiting = [row[0] for row in sql.rows("""
         SELECT id FROM crm_lead WHERE id = ANY(%s) AND active AND user_id IS NULL ORDER BY id
-    """, (phase_b.ids,))]
+    """, (lead_ids,))]
     routable = sql.value("""
         SELECT count(*) FROM crm_lead WHERE id = ANY(%s) AND country_id = ANY(%s)
     """, (waiting, setup.routing_country_ids))

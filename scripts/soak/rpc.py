@@ -25,15 +25,16 @@ class Transport(xmlrpc.client.Transport):
 class Client(object):
     """One user's connection (a ServerProxy of its own: they are not thread-safe)."""
 
-    def __init__(self, login, password, timeout=CREATE_TIMEOUT):
-        common = xmlrpc.client.ServerProxy(URL + '/xmlrpc/2/common',
+    def __init__(self, login, password, timeout=CREATE_TIMEOUT, url=URL):
+        common = xmlrpc.client.ServerProxy(url + '/xmlrpc/2/common',
                                            transport=Transport(timeout))
         self.login = login
+        self.url = url
         self.uid = common.authenticate(DB, login, password, {})
         if not self.uid:
             raise RuntimeError("login refused for %s" % login)
         self.password = password
-        self.proxy = xmlrpc.client.ServerProxy(URL + '/xmlrpc/2/object',
+        self.proxy = xmlrpc.client.ServerProxy(url + '/xmlrpc/2/object',
                                                transport=Transport(timeout))
 
     def call(self, model, method, *args, **kwargs):

@@ -1,11 +1,13 @@
 # Set-up over XML-RPC as the administrator: the creators (Sales rights), the salespeople and
-# the joiners, the routing teams filtering on the country and their members (Setup keeps the
-# ids), and the switch of route-on-create.
+# the joiners of each creation phase, the routing teams filtering on the country and their
+# members (Setup keeps the ids), and the switch of route-on-create.
 from collections import OrderedDict
 
 from .config import (
-    ADMIN, COUNTRIES, IMPORT_COUNTRY, JOIN_EVERY, MEMBERS_PER_TEAM, PASSWORD, QUOTA, SECONDS,
-    TEAMS, say)
+    ADMIN, COUNTRIES, IMPORT_COUNTRY, JOIN_EVERY, MEMBERS_PER_TEAM, PASSWORD, QUOTA, RUN_COUNTRY,
+    SECONDS, TEAMS, say)
+
+PHASES = ('A', 'B', 'C')
 
 
 class Setup(object):
@@ -13,7 +15,7 @@ class Setup(object):
 
     def __init__(self, admin):
         self.admin = admin
-        codes = [code for code, _weight in COUNTRIES] + [IMPORT_COUNTRY]
+        codes = [code for code, _weight in COUNTRIES] + [IMPORT_COUNTRY, RUN_COUNTRY]
         self.country = {row['code']: row['id'] for row in admin.call(
             'res.country', 'search_read', [('code', 'in', codes)], fields=['code'])}
         missing = set(codes) - set(self.country)
@@ -23,7 +25,7 @@ class Setup(object):
         self.team_codes = {}           # team id -> country codes of its filter
         self.members = []              # crm.team.member ids
         self.salespeople = []          # user ids
-        self.joiners = []              # user ids of the salespeople joining during phase B
+        self.joiners = {}              # phase -> user ids of the salespeople joining then
         self.creators = []             # (login, password)
         self.import_team = None
 
@@ -66,10 +68,11 @@ class Setup(object):
             self.salespeople.append(self.user(
                 'soak.sales.%d' % (index + 1), 'Soak Salesperson %d' % (index + 1),
                 ['sales_team.group_sale_salesman']))
-        for index in range(max(1, int(SECONDS / JOIN_EVERY))):
-            self.joiners.append(self.user(
-                'soak.joiner.%d' % (index + 1), 'Soak Joiner %d' % (index + 1),
-                ['sales_team.group_sale_salesman']))
+        for phase in PHASES:
+            self.joiners[phase] = [self.user(
+                'soak.joiner.%s.%d' % (phase.lower(), index + 1),
+                'Soak Joiner %s%d' % (phase, index + 1), ['sales_team.group_sale_salesman'])
+                for index in range(max(1, int(SECONDS / JOIN_EVERY)))]
         for number, (name, codes, _on_create) in enumerate(TEAMS):
             users = self.salespeople[number * MEMBERS_PER_TEAM:(number + 1) * MEMBERS_PER_TEAM]
             team_id = self.team(name, codes, leader=users[0])
