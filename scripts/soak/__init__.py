@@ -14,13 +14,14 @@
 #              route-on-create off everywhere, the routing cron triggered every 5 s, and every
 #              5 s a salesperson joining one of the 2 teams with the same capacity: the first
 #              members are full within seconds, and a capacity is only overrun at its last places,
-#              so each new member gives creations and the cron a fresh one to race for
+#              so each new member gives creations and the cron a fresh one to race for. These
+#              leads are archived afterwards, so that B starts as A did, with no lead waiting
 #   phase B    the same with route-on-create on the 2 teams: the latency on/off (p50, p99, their
 #              ratios against issue #20's targets) and the routing lag
 #   phase C    the same as B with the clients spread over both servers, the cron triggered on each
 #              in turn, and the routing job due every minute for both servers' cron threads
 #   checks     one more cron run, then SQL over the three phases: no failed creation, nothing
-#              assigned twice, no capacity exceeded, nothing lost
+#              assigned twice, no capacity exceeded, nothing lost (A's archived leads: none missing)
 #   race       capacities raised, then the routing cron and the "Route leads" server action
 #              started together on the waiting leads: both finish, no error in the server log
 #   import     IMPORT leads through crm.lead.load (the list's Import), without then with
