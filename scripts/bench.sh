@@ -5,9 +5,9 @@
 # and the command fails unless the result is correct. BENCH_WRITERS=1 writes on one connection
 # (crm_team_routing.parallel_writers); BENCH_PROFILE=30 adds the 30 most expensive
 # functions of the run and of the SLA run (cProfile, which slows them down); BENCH_ABSENCE=1
-# puts a tenth of the members on leave and half the teams on working hours (see
-# scripts/bench.py). BENCH_SLA=1 then times one SLA take-back run over N open assigned leads,
-# N/10 overdue (issue #14); the report then ends with
+# puts a tenth of the members on leave and half the teams on working hours (see the package
+# scripts/bench/: its __init__.py says what each file holds). BENCH_SLA=1 then times one SLA
+# take-back run over N open assigned leads, N/10 overdue (issue #14); the report then ends with
 #   BENCH_SLA leads=N overdue=O moved=M seconds=S leads_per_s=R queries_per_lead=Q
 #             ref_leads_per_s=F ratio=F/R correct=yes|no
 # where F, the leads/s of a routing run of 10,000 leads (what 'make bench LEADS=10000' measures),
@@ -36,6 +36,10 @@ log="$STATE/logs/bench-$stamp.log"   # Odoo's log (warnings and errors)
 out="$STATE/logs/bench-$stamp.out"   # the report, also shown on the terminal
 
 ref_db="${db}_ref"
+# 'bin/odoo shell' reads the benchmark's entry on its standard input; the entry imports the
+# bench package from scripts/.
+entry="$ROOT/scripts/bench/__main__.py"
+export BENCH_SCRIPTS="$ROOT/scripts"
 cleanup() {
   drop_db "$db" 2>/dev/null || true
   drop_db "$ref_db" 2>/dev/null || true
@@ -56,7 +60,7 @@ if [ -n "${BENCH_SLA:-}" ] && [ -z "${BENCH_SLA_REF:-}" ]; then
   copy_db "$db" "$ref_db"
   say "SLA reference: a routing run of 10000 leads in $ref_db (report: ${ref_out#$ROOT/})"
   BENCH_LEADS=10000 BENCH_SLA='' BENCH_PROFILE='' "$ROOT/bin/odoo" shell -d "$ref_db" --no-http \
-    --log-level=warn < "$ROOT/scripts/bench.py" 2>>"$log" > "$ref_out" \
+    --log-level=warn < "$entry" 2>>"$log" > "$ref_out" \
     || { tail -30 "$log" >&2; die "the reference run stopped (log: ${log#$ROOT/})"; }
   drop_db "$ref_db"
   ref_line=$(tail -n 1 "$ref_out")
@@ -70,7 +74,7 @@ fi
 say "benchmark of $leads leads in $db (Odoo log: ${log#$ROOT/}, report: ${out#$ROOT/})"
 rc=0
 BENCH_LEADS="$leads" "$ROOT/bin/odoo" shell -d "$db" --no-http --log-level=warn \
-  < "$ROOT/scripts/bench.py" 2>>"$log" | tee "$out" || rc=$?
+  < "$entry" 2>>"$log" | tee "$out" || rc=$?
 if [ "$rc" -ne 0 ]; then
   tail -30 "$log" >&2
   die "the benchmark stopped with exit code $rc (log: ${log#$ROOT/})"
