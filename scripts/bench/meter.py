@@ -142,7 +142,7 @@ def install_meter(env):
     # and their queries are counted in the total only (the counter is per connection).
     meter.wrap(models['crm.lead.router'], '_write_batch', "batches (time summed over writers)",
                1, threaded=True)
-    meter.wrap(models['crm.lead'], '_routing_write_assignment', "lead updates and followers", 2,
+    meter.wrap(models['crm.lead.router'], '_write_leads', "lead updates and followers", 2,
                threaded=True)
     meter.wrap(models['mail.followers'], '_routing_subscribe',
                "followers (salespeople, team)", 3, threaded=True)
@@ -161,7 +161,7 @@ def install_sla_meter(env):
     meter.wrap(router, '_read_states', "team and member states (filters, loads)", 1)
     meter.wrap(routing_sla, 'decide', "decisions (plain Python)")
     meter.wrap(router, '_write_sla', "writes (one transaction)", required=True)
-    meter.wrap(models['crm.lead'], '_routing_write_takeback', "guarded lead update", 1)
+    meter.wrap(models['crm.lead.router'], '_write_takeback', "guarded lead update", 1)
     meter.wrap(models['mail.followers'], '_routing_subscribe', "followers (new salespeople)", 1)
     meter.wrap(models['crm.lead'], '_routing_unfollow_previous', "unfollow (previous ones)", 1)
     meter.wrap(models['crm.lead.assignment.log'], '_routing_insert', "log rows", 1)
