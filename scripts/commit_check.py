@@ -40,6 +40,20 @@ def create(names):
             for name in names]
 
 
+def settled():
+    """Wait for the routing of the committed creations (it runs on a thread of its own, after
+    the commit), then take a new snapshot to see it."""
+    from odoo.addons.crm_team_routing.models.crm_lead_router_lock import DISPATCHER
+    deadline = time.time() + 30
+    while time.time() < deadline:
+        with DISPATCHER.lock:
+            busy = any(thread.is_alive() for thread in DISPATCHER.threads.values())
+        if not busy:
+            break
+        time.sleep(0.05)
+    env.cr.commit()
+
+
 def rows(lead_ids):
     env.cr.execute("""
         SELECT l.id, l.user_id,
@@ -53,8 +67,8 @@ def rows(lead_ids):
 # 1. Eight leads in one transaction: routed after its commit, in one run, six of them (3 + 3).
 first = create(['Commit check %d' % index for index in range(8)])
 assert not any(user for _id, user, _runs in rows(first)), "routed before the commit"
-env.cr.commit()  # runs the routing, in a new transaction
-env.cr.commit()  # a new snapshot, to see it
+env.cr.commit()  # the routing runs once this is committed, off this thread
+settled()
 result = rows(first)
 routed = [user for _id, user, _runs in result if user]
 assert len(routed) == 6, "routed after commit: %d of 8" % len(routed)
@@ -72,7 +86,7 @@ with env.registry.cursor() as other:
     env.cr.commit()  # the routing finds the lock busy and leaves at once
     waited = time.time() - started
     assert waited < 1.0, "the creation waited %.1f s for the routing lock" % waited
-    env.cr.commit()
+    settled()
     assert rows(waiting)[0][1] is None, "routed although the lock was held"
     # A person pressing the button waits, then is told.
     try:
@@ -87,7 +101,7 @@ with env.registry.cursor() as other:
 # 3. The next route-on-create run takes the lead left waiting too.
 later = create(['Commit check later'])
 env.cr.commit()
-env.cr.commit()
+settled()
 assert rows(later)[0][1] in [user.id for user in users], "the next creation was not routed"
 assert rows(waiting)[0][1] in [user.id for user in users], \
     "the lead left waiting was not taken by the next route-on-create run"
@@ -100,6 +114,6 @@ route = env.ref('crm_team_routing.action_server_route_leads')
 route.with_context(active_model='crm.lead', active_ids=[manual], active_id=manual).run()
 assert rows([manual])[0][1] is None, "the server action routed before its commit"
 env.cr.commit()
-env.cr.commit()
+settled()
 assert rows([manual])[0][1] in [user.id for user in users], "the server action did not route"
 print("COMMIT-CHECK ok")

@@ -7,6 +7,7 @@ buttons and the wizard run in a transaction of their own; route-on-create and th
 run once the transaction that created the leads is committed (``cr.after('commit')``).
 """
 import logging
+import threading
 import time
 from collections import OrderedDict
 from contextlib import contextmanager
@@ -18,6 +19,55 @@ from .crm_lead_router import (
 )
 
 _logger = logging.getLogger(__name__)
+
+
+class Dispatcher(object):
+    """Runs the routing of committed creations on a thread of its own, one per process and
+    database, instead of the thread that committed them (a web request): the request returns
+    at once, and while a run goes on the leads of the next transactions gather into the next
+    run (one run for many creations under load). A process that stops meanwhile (a worker
+    recycled) loses nothing: the leads wait for the next route-on-create run or the cron."""
+
+    def __init__(self):
+        self.lock = threading.Lock()
+        self.pending = {}   # database name: {(mode, team ids, companies): lead ids}
+        self.threads = {}   # database name: the thread draining its pending work
+
+    def submit(self, registry, model, work):
+        with self.lock:
+            queue = self.pending.setdefault(registry.db_name, OrderedDict())
+            for key, lead_ids in work.items():
+                queue.setdefault(key, set()).update(lead_ids)
+            thread = self.threads.get(registry.db_name)
+            if thread is None or not thread.is_alive():
+                thread = threading.Thread(target=self._drain, args=(registry, model),
+                                          name='crm_team_routing %s' % registry.db_name)
+                thread.daemon = True
+                self.threads[registry.db_name] = thread
+                thread.start()
+
+    def _drain(self, registry, model):
+        threading.current_thread().dbname = registry.db_name  # for Odoo's log lines
+        while True:
+            with self.lock:
+                work = self.pending.pop(registry.db_name, None)
+                if not work:
+                    self.threads.pop(registry.db_name, None)
+                    return
+            for (mode, team_ids, companies), lead_ids in work.items():
+                context = {} if companies is None \
+                    else {'crm_team_routing_companies': list(companies)}
+                try:
+                    with api.Environment.manage(), registry.cursor() as cr:
+                        env = api.Environment(cr, SUPERUSER_ID, context)
+                        env[model]._run(env['crm.team'].browse(team_ids),
+                                        env['crm.lead'].browse(sorted(lead_ids)), mode)
+                except Exception:
+                    _logger.exception("Lead routing (%s) of %d leads failed; the scheduled "
+                                      "action will route them", mode, len(lead_ids))
+
+
+DISPATCHER = Dispatcher()
 
 
 class CrmLeadRouterLock(models.AbstractModel):
@@ -37,33 +87,30 @@ class CrmLeadRouterLock(models.AbstractModel):
         return result
 
     def _route_after_commit(self, teams, leads, mode):
-        """Route once the current transaction is committed, in a new one: the leads it created
-        exist for the run, and the run can never make their creation fail. All the leads of
-        one transaction are routed together, one run per mode."""
+        """Route once the current transaction is committed, in a new one, off the committing
+        thread: the leads it created exist for the run, the run can never make their creation
+        fail, and the request that created them (a web form, an import) returns without
+        waiting for it. All the leads of one transaction are routed together, one run per
+        mode; under load, the leads of many transactions are (``DISPATCHER``)."""
         cr = self.env.cr
         pending = getattr(cr, '_crm_team_routing_pending', None)
         if pending is None:
             pending = cr._crm_team_routing_pending = OrderedDict()
-            registry, context = self.env.registry, dict(self.env.context)
+            registry, name = self.env.registry, self._name
 
             def run():
                 work = cr.__dict__.pop('_crm_team_routing_pending', {})
-                for (run_mode, team_ids), lead_ids in work.items():
-                    try:
-                        with api.Environment.manage(), registry.cursor() as new_cr:
-                            env = api.Environment(new_cr, SUPERUSER_ID, context)
-                            env[self._name]._run(env['crm.team'].browse(team_ids),
-                                                 env['crm.lead'].browse(lead_ids), run_mode)
-                    except Exception:
-                        _logger.exception("Lead routing (%s) of %d leads failed; the scheduled "
-                                          "action will route them", run_mode, len(lead_ids))
+                if work:
+                    DISPATCHER.submit(registry, name, work)
 
             def forget():
                 cr.__dict__.pop('_crm_team_routing_pending', None)
 
             cr.after('commit', run)
             cr.after('rollback', forget)
-        key = (mode, tuple(sorted(teams.ids)))
+        companies = self.env.context.get('crm_team_routing_companies')
+        key = (mode, tuple(sorted(teams.ids)),
+               tuple(companies) if companies is not None else None)
         pending.setdefault(key, set()).update(leads.ids if leads is not None else ())
 
     @contextmanager
