@@ -76,6 +76,10 @@ class CrmLeadRouterGate(models.AbstractModel):
             'absence_not_yours': _("You may only record absences for yourself, the members of "
                                    "the teams you lead or, as a sales manager, the routing "
                                    "members of your companies."),
+            'calendar_not_routing': _("The working hours of %(user)s are their own schedule "
+                                      "(an employee's resource, shared with HR), not one sales "
+                                      "routing made: you may not change them. Ask an HR "
+                                      "officer or an administrator."),
         }
         raise AccessError(messages[refusal.code] % values)
 

@@ -3,9 +3,9 @@ from datetime import timedelta
 from math import isinf, isnan
 
 from odoo import _, api, fields, models
-from odoo.exceptions import ValidationError
+from odoo.exceptions import AccessError, ValidationError
 
-from ..routing import absence, tz as tzs
+from ..routing import absence, policy, tz as tzs
 
 
 class CrmTeamMember(models.Model):
@@ -315,10 +315,10 @@ class CrmTeamMember(models.Model):
     def _routing_ensure_resource(self):
         """Give each member the user's resource in the team's company: an existing one is
         reused, with its working hours; else one is created on the team's working hours (the
-        company's when the team has none)."""
+        company's when the team has none), marked as routing's own (``routing_created``)."""
         # Resources are HR configuration that only administrators may create or change, and a
         # sales manager adds members: the member's own resource is looked up and made as the
-        # system, nothing else.
+        # system, nothing else (an existing resource is only linked, never written).
         Resource = self.env['resource.resource'].sudo()
         for member in self.sudo():
             company = member.team_id.company_id or member.user_id.company_id
@@ -335,19 +335,48 @@ class CrmTeamMember(models.Model):
                     'company_id': company.id,
                     'calendar_id': calendar.id,
                     'resource_type': 'user',
+                    'routing_created': True,
                 })
             member.resource_id = resource
 
     def _routing_set_calendar(self, calendar_id):
         """Change the working hours of the members' resources (the Working Hours field), for
-        whoever may change the members."""
+        whoever may change the members.
+
+        Whose rights write the resource is ``routing.policy.member_calendar_writer``'s to say:
+        a resource routing made for a membership and no other model uses is routing
+        configuration, which a sales manager of its company sets (the module writes it for
+        them: only administrators may write resources in Odoo); any other resource (an
+        employee's, shared with HR) is written with the writer's own rights, so that Odoo's
+        rights decide, and refused with a message naming the person when they do not allow it:
+        never a silent write of someone's HR schedule."""
         self.check_access_rights('write')
         self.check_access_rule('write')
         calendar = self.env['resource.calendar'].browse(calendar_id)
         if not calendar:
             raise ValidationError(_("Working hours are required."))
-        # Only administrators write resources; a sales manager sets a member's working hours.
-        self.mapped('resource_id').sudo().write({'calendar_id': calendar.id})
+        router = self.env['crm.lead.router']
+        person = router._routing_person()
+        # Which resource the members have, and whether it is routing's: configuration read
+        # as the system; nothing is written here.
+        resources = self.sudo().mapped('resource_id').filtered(
+            lambda resource: resource.calendar_id != calendar)
+        own = resources._routing_own()
+        for resource in resources:
+            refusal = policy.member_calendar_writer(
+                person, resource in own, resource.company_id.id, resource.user_id.id)
+            if refusal is None:
+                # Routing's own resource, for a manager of its company: written by the module.
+                resource.write({'calendar_id': calendar.id})
+                continue
+            # Someone else's resource: the writer's rights, never the system's.
+            mine = resource.sudo(self.env.uid)
+            try:
+                mine.check_access_rights('write')
+                mine.check_access_rule('write')
+            except AccessError:
+                router._routing_refuse(refusal)
+            mine.write({'calendar_id': calendar.id})
 
     @api.multi
     def action_add_absence(self):

@@ -1,6 +1,12 @@
 # License LGPL-3.0 or later (https://www.gnu.org/licenses/lgpl).
 from odoo import _, api, fields, models
-from odoo.exceptions import ValidationError
+from odoo.exceptions import AccessError, ValidationError
+
+from ..routing import policy
+
+# Where and when a leave is: what a person may record a leave for is checked again after a
+# write of one of them.
+ABSENCE_PLACE_FIELDS = ('resource_id', 'calendar_id', 'date_from', 'date_to')
 
 
 class ResourceCalendarLeaves(models.Model):
@@ -56,3 +62,47 @@ class ResourceCalendarLeaves(models.Model):
                         'name': leave.name or '',
                         'who': leave.resource_id.name or leave.calendar_id.name or '',
                         'start': local(leave.date_from), 'end': local(leave.date_to)})
+
+    @api.model
+    def create(self, vals):
+        leave = super(ResourceCalendarLeaves, self).create(vals)
+        leave._check_absence_rights()
+        return leave
+
+    @api.multi
+    def write(self, vals):
+        res = super(ResourceCalendarLeaves, self).write(vals)
+        if set(vals) & set(ABSENCE_PLACE_FIELDS):
+            self._check_absence_rights()
+        return res
+
+    @api.multi
+    def _check_absence_rights(self):
+        """A leave is recorded or moved only onto a resource its writer may record for, checked
+        on the leave as it is after the write (an AccessError, hence not a constraint, which
+        Odoo turns into a ValidationError): Odoo 11 checks the record rules of a write on the
+        records as they were before it (a salesperson could move their own leave onto a
+        colleague's resource).
+
+        ``routing.policy.check_absence`` says who may, for sales rights; rights other modules
+        give on leaves (HR officers' record rules) are Odoo's record rules on the leave as it
+        now is. Refused when neither allows it. Runs as the writer."""
+        person = self.env['crm.lead.router']._routing_person()
+        if person.role == policy.SYSTEM:
+            return
+        # The facts (the resource's person, memberships and teams) are configuration, read as
+        # the system; the decision is the writer's rights.
+        for leave, facts in zip(self, self.sudo()):
+            resource = facts.resource_id
+            members = resource.crm_team_member_ids.filtered(
+                lambda member: member.active and member.team_id.active)
+            refusal = policy.check_absence(
+                person, resource.user_id.id or None, members.mapped('team_id.user_id').ids,
+                (resource.company_id if resource else facts.company_id).id or None,
+                bool(members), public_holiday=not resource)
+            if refusal is None:
+                continue
+            try:
+                leave.check_access_rule('write')
+            except AccessError:
+                self.env['crm.lead.router']._routing_refuse(refusal)

@@ -233,17 +233,40 @@ def check_log_fields(person, field_names):
 # ---------------------------------------------------------------------------------------------
 
 def check_absence(person, resource_user_id, resource_leader_ids, resource_company_id,
-                  is_routing_member):
-    """May ``person`` record or move a leave onto this resource? Their own; a leader: their
-    teams' members'; a manager: routing members of their companies. ``resource_user_id`` None:
-    a leave of no person (a public holiday): managers of the company."""
+                  is_routing_member, public_holiday=False):
+    """May ``person`` record or move a leave onto this resource (asked of the leave as it is
+    after the write)? Their own; a leader: their teams' members' (``resource_leader_ids``: the
+    leaders of the active teams the resource is an active routing member of); a manager: routing
+    members of their companies, and the public holidays (``public_holiday``: a leave of no
+    resource) of their companies. A resource of nobody (``resource_user_id`` None: a room, a
+    machine) that is no routing member is nobody's here: rights other modules give (HR's) are
+    the ORM's record rules to grant."""
     if person.role == SYSTEM:
         return None
+    if public_holiday:
+        if person.role >= MANAGER and not _foreign(person, [resource_company_id]):
+            return None
+        return Refusal('absence_not_yours', {})
     if resource_user_id and resource_user_id == person.uid:
         return None
     if resource_user_id and person.uid in resource_leader_ids and person.role >= LEADER:
         return None
-    if person.role >= MANAGER and (is_routing_member or not resource_user_id) \
-            and (not resource_company_id or resource_company_id in person.company_ids):
+    if person.role >= MANAGER and is_routing_member \
+            and not _foreign(person, [resource_company_id]):
         return None
     return Refusal('absence_not_yours', {})
+
+
+def member_calendar_writer(person, routing_resource, resource_company_id, resource_user_id):
+    """Who writes a routing member's Working Hours (their resource's calendar) when ``person``
+    changes them: ``None`` when the module writes it for them (the system; a sales manager of
+    the resource's company, when the resource is routing's own: ``routing_resource``, created by
+    the module for a membership and used by no other model), else a Refusal that says the
+    resource is someone else's (an employee's HR schedule): the write is then made with the
+    person's own rights, and refused with this Refusal when Odoo's rights do not allow it."""
+    if person.role == SYSTEM:
+        return None
+    if routing_resource and person.role >= MANAGER \
+            and not _foreign(person, [resource_company_id]):
+        return None
+    return Refusal('calendar_not_routing', {'user': resource_user_id})

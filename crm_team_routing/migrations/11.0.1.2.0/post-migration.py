@@ -1,6 +1,46 @@
 # License LGPL-3.0 or later (https://www.gnu.org/licenses/lgpl).
-"""Revision 3 of the design on databases that ran an earlier version: intake teams."""
+"""11.0.1.2.0: the boundaries of revision 3 on existing databases."""
 from odoo import SUPERUSER_ID, api
+
+# Absences: sales managers get the leaves of the routing members of their companies and the
+# public holidays, no longer every leave of their companies (HR's, other employees'). The rule
+# is noupdate data: its domain is written here, as security/crm_team_routing_security.xml has it.
+ABSENCE_MANAGER_RULE = 'resource_calendar_leaves_rule_sale_manager'
+ABSENCE_MANAGER_NAME = ("Absences of routing members and public holidays of my companies "
+                        "(sales managers)")
+ABSENCE_MANAGER_DOMAIN = (
+    "['|', '&', ('resource_id', '=', False), '|', ('company_id', '=', False), "
+    "('company_id', 'child_of', [user.company_id.id]), "
+    "'&', ('resource_id.crm_team_member_ids.active', '=', True), "
+    "'|', ('resource_id.company_id', '=', False), "
+    "('resource_id.company_id', 'child_of', [user.company_id.id])]"
+)
+
+
+def migrate_absence_rules(cr):
+    cr.execute("""
+        UPDATE ir_rule SET domain_force = %s, name = %s
+         WHERE id = (SELECT res_id FROM ir_model_data
+                      WHERE module = 'crm_team_routing' AND model = 'ir.rule' AND name = %s)
+    """, (ABSENCE_MANAGER_DOMAIN, ABSENCE_MANAGER_NAME, ABSENCE_MANAGER_RULE))
+
+
+def migrate_routing_resources(cr):
+    """Mark the resources the module made for memberships (``routing_created``): those of a
+    membership that were created with it or after it (at the membership's creation, or by the
+    upgrade that gave members a resource). A resource that existed before the membership was
+    the user's already (HR's): it was reused, not made, and stays unmarked. Whatever the mark,
+    a resource another model uses (an employee) is never routing's (see
+    ``resource.resource._routing_own``)."""
+    cr.execute("""
+        UPDATE resource_resource r SET routing_created = TRUE
+          FROM (SELECT resource_id, min(create_date) AS first_member
+                  FROM crm_team_member WHERE resource_id IS NOT NULL
+                 GROUP BY resource_id) m
+         WHERE m.resource_id = r.id AND r.resource_type = 'user'
+           AND r.create_date >= m.first_member
+           AND NOT coalesce(r.routing_created, FALSE)
+    """)
 
 
 def migrate(cr, version):
@@ -10,3 +50,5 @@ def migrate(cr, version):
     # Before, any team without routing member handed its waiting leads to routing teams; now
     # only intake teams do, and core's default team is one, as at a new install.
     env['crm.team']._routing_init_intake()
+    migrate_absence_rules(cr)
+    migrate_routing_resources(cr)
