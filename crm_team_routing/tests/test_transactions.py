@@ -5,9 +5,9 @@ Every other test runs inside one transaction that is never committed: there a ru
 caller's transaction under a transaction-level lock (``crm.lead.router._routing_transactions``,
 the one switch). These tests ask for the production paths (the context key
 ``crm_team_routing_transactions``) and work on cursors of their own that commit, as a server
-does: a button's run in a transaction of its own, route-on-create after the commit, the
-session-level lock held by another connection, the cron's commits between batches on parallel
-writer connections, a person's change during a run left alone.
+does: a button's run in a transaction of its own, route-on-create and the server action after
+the commit, the session-level lock held by another connection, the cron's commits between
+batches on parallel writer connections, a person's change during a run left alone.
 
 Whatever a test commits is deleted when it ends, and the test checks that no table keeps a row
 it made: other tests and the demo database are left as they were. Its runs name their leads and
@@ -37,7 +37,7 @@ CONTEXT = {
 # What the tests commit, deleted in this order (rows made after the test started).
 CLEANUP_TABLES = (
     'crm_lead_assignment_log', 'mail_mail', 'mail_message', 'mail_followers', 'bus_bus',
-    'crm_lead', 'crm_team_member', 'crm_team', 'res_users', 'res_partner',
+    'crm_lead', 'crm_team_member', 'crm_team', 'mail_alias', 'res_users', 'res_partner',
 )
 
 
@@ -87,7 +87,6 @@ class TestTransactions(common.TransactionCase):
         table holds a row made during the test."""
         with self.committed() as env:
             cr = env.cr
-            cr.execute("SELECT pg_advisory_unlock_all()")
             # No row of the log made by the test may concern a lead it did not make.
             cr.execute("""
                 SELECT count(*) FROM crm_lead_assignment_log
@@ -207,6 +206,18 @@ class TestTransactions(common.TransactionCase):
         self.assertEqual(sorted(Counter(routed).values()), [3, 3])
         self.assertEqual(self.member_runs(leads.ids), 1, "one run for the transaction")
         self.assertTrue(self.lock_free(), "route-on-create kept the routing lock")
+
+    def test_server_action_routes_after_commit(self):
+        """The "Route leads" server action routes its leads once the transaction that ran it
+        is committed."""
+        with self.committed() as env:
+            team, users = self.make_team(env, [10])
+            lead = self.make_leads(env, 1)
+        with self.committed() as env:
+            env.ref('crm_team_routing.action_server_route_leads').with_context(
+                active_model='crm.lead', active_ids=lead.ids, active_id=lead.id).run()
+            self.assertFalse(env['crm.lead'].browse(lead.id).user_id, "routed before the commit")
+        self.assertEqual(self.state(lead.ids)[lead.id][:3], (users.id, team.id, 1))
 
     def test_session_lock_held_by_another_connection(self):
         """While another connection holds the routing lock: the cron skips, a button waits a
