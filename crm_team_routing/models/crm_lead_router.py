@@ -161,12 +161,15 @@ class CrmLeadRouter(models.AbstractModel):
     def _routing_transactions(self):
         """The one switch between the production paths and a test's transaction. True: a run
         takes the transactions of its mode (a transaction of its own, the run after commit, the
-        session-level lock, commits between batches, the writer connections). False inside
-        Odoo's test runner (one transaction per test class, never committed): the run happens
-        in the caller's transaction under a transaction-level lock and never commits, unless the
-        test asks for the production paths with the context key
+        session-level lock, commits between batches, the writer connections). False in a test's
+        transaction, never committed: Odoo's test runner, and the requests an HttpCase serves on
+        the registry's test cursor (whose lock a writer connection, another thread, would wait
+        for): the run happens in the caller's transaction under a transaction-level lock and
+        never commits, unless the test asks for the production paths with the context key
         ``crm_team_routing_transactions`` (tests/test_transactions.py, on committed cursors)."""
-        return not _testing() or bool(self.env.context.get('crm_team_routing_transactions'))
+        if self.env.context.get('crm_team_routing_transactions'):
+            return True
+        return not _testing() and not self.env.registry.in_test_mode()
 
     def _run(self, teams, leads, mode):
         """Lock, read, decide, write, notify. ``teams`` and ``leads`` passed the gate."""

@@ -153,6 +153,17 @@ class TestTransactions(common.TransactionCase):
             """, (list(lead_ids),))
             return {row[0]: row[1:] for row in env.cr.fetchall()}
 
+    def routed(self, lead_ids, count=None, timeout=10.0):
+        """The state of ``lead_ids`` once ``count`` of them (default: all) have a salesperson,
+        or after ``timeout`` seconds: a run after commit may go on in another thread."""
+        deadline = time.time() + timeout
+        count = len(lead_ids) if count is None else count
+        while True:
+            state = self.state(lead_ids)
+            if sum(1 for row in state.values() if row[0]) >= count or time.time() > deadline:
+                return state
+            time.sleep(0.1)
+
     def member_runs(self, lead_ids):
         """How many routing runs gave these leads to salespeople (distinct log dates)."""
         with self.committed() as env:
@@ -202,7 +213,7 @@ class TestTransactions(common.TransactionCase):
             env.cr.execute("SELECT count(*) FROM crm_lead WHERE id = ANY(%s) AND user_id IS "
                            "NOT NULL", (leads.ids,))
             self.assertEqual(env.cr.fetchone()[0], 0, "routed before the commit")
-        state = self.state(leads.ids)
+        state = self.routed(leads.ids, count=6)
         routed = [row[0] for row in state.values() if row[0]]
         self.assertEqual(len(routed), 6, "3 + 3 of 8 routed after the commit: %s" % state)
         self.assertEqual(sorted(Counter(routed).values()), [3, 3])
@@ -219,7 +230,7 @@ class TestTransactions(common.TransactionCase):
             env.ref('crm_team_routing.action_server_route_leads').with_context(
                 active_model='crm.lead', active_ids=lead.ids, active_id=lead.id).run()
             self.assertFalse(env['crm.lead'].browse(lead.id).user_id, "routed before the commit")
-        self.assertEqual(self.state(lead.ids)[lead.id][:3], (users.id, team.id, 1))
+        self.assertEqual(self.routed(lead.ids)[lead.id][:3], (users.id, team.id, 1))
 
     def test_session_lock_held_by_another_connection(self):
         """While another connection holds the routing lock: the cron skips, a button waits a
@@ -254,7 +265,7 @@ class TestTransactions(common.TransactionCase):
             holder.close()
         with self.committed() as env:
             later = self.make_leads(env, 1, label='later', route=True)
-        state = self.state(waiting.ids + later.ids)
+        state = self.routed(waiting.ids + later.ids)
         self.assertEqual({row[0] for row in state.values()}, set(users.ids),
                          "the next route-on-create run did not take the lead left waiting")
 
