@@ -17,7 +17,8 @@ writing run takes the routing lock (a PostgreSQL advisory lock) at session level
 the transaction that reads loads and writes starts after the lock is held. The buttons and the
 wizard run in a transaction of their own for that reason; route-on-create and the server action
 run right after the transaction that created the leads is committed. Tests never commit: there
-the run happens in the test's own transaction, under a transaction-level lock.
+the run happens in the test's own transaction, under a transaction-level lock, unless a test asks
+for the production paths on committed cursors (``_routing_transactions``, the one switch).
 """
 import gc
 import logging
@@ -146,7 +147,7 @@ class CrmLeadRouter(models.AbstractModel):
         teams = teams.filtered(lambda team: team.active and not team.assignment_optout)
         if not teams or (leads is not None and not leads):
             return RoutingResult()
-        cursor = 'current' if _testing() else spec.cursor
+        cursor = spec.cursor if self._routing_transactions() else 'current'
         if cursor == 'after_commit':
             self._route_after_commit(teams, leads, mode)
             result = RoutingResult()
@@ -155,6 +156,20 @@ class CrmLeadRouter(models.AbstractModel):
         if cursor == 'own':
             return self._route_in_own_transaction(teams, leads, mode)
         return self._run(teams, leads, mode)
+
+    @api.model
+    def _routing_transactions(self):
+        """The one switch between the production paths and a test's transaction. True: a run
+        takes the transactions of its mode (a transaction of its own, the run after commit, the
+        session-level lock, commits between batches, the writer connections). False in a test's
+        transaction, never committed: Odoo's test runner, and the requests an HttpCase serves on
+        the registry's test cursor (whose lock a writer connection, another thread, would wait
+        for): the run happens in the caller's transaction under a transaction-level lock and
+        never commits, unless the test asks for the production paths with the context key
+        ``crm_team_routing_transactions`` (tests/test_transactions.py, on committed cursors)."""
+        if self.env.context.get('crm_team_routing_transactions'):
+            return True
+        return not _testing() and not self.env.registry.in_test_mode()
 
     def _run(self, teams, leads, mode):
         """Lock, read, decide, write, notify. ``teams`` and ``leads`` passed the gate."""

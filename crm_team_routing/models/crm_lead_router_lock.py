@@ -15,7 +15,7 @@ from contextlib import contextmanager
 from odoo import SUPERUSER_ID, api, models
 
 from .crm_lead_router import (
-    LEFT_WAITING_MAX, LOCK_POLL_SECONDS, LOCK_WAIT_SECONDS, MODES, ROUTING_LOCK_KEY, _testing,
+    LEFT_WAITING_MAX, LOCK_POLL_SECONDS, LOCK_WAIT_SECONDS, MODES, ROUTING_LOCK_KEY,
 )
 
 _logger = logging.getLogger(__name__)
@@ -127,7 +127,7 @@ class CrmLeadRouterLock(models.AbstractModel):
             yield True
             return
         cr = self.env.cr
-        session = not _testing()
+        session = self._routing_transactions()
         # A person pressing a button waits a few seconds; a creation never waits: its leads are
         # left to the next route-on-create run or the cron ('leave').
         wait = LOCK_WAIT_SECONDS if spec.busy == 'raise' else 0.0

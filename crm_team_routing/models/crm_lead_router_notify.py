@@ -9,7 +9,7 @@ import logging
 from odoo import _, models
 from odoo.tools import html_escape
 
-from .crm_lead_router import DIGEST_MAX_LINES, _testing
+from .crm_lead_router import DIGEST_MAX_LINES
 
 _logger = logging.getLogger(__name__)
 
@@ -21,7 +21,7 @@ class CrmLeadRouterNotify(models.AbstractModel):
         """One message per salesperson listing their new leads (and those a killed run left);
         see ``crm.lead.assignment.log._routing_send_digests``."""
         self.env['crm.lead.assignment.log']._routing_send_digests(DIGEST_MAX_LINES)
-        if commit and not _testing():
+        if commit and self._routing_transactions():
             # Digests leave only through the mail queue, in this same transaction: a run
             # killed before this commit sent none, and the next run sends them all.
             self.env.cr.commit()  # pylint: disable=invalid-commit

@@ -10,7 +10,6 @@ from odoo import fields, models
 from ..routing import sla, tz as tzs
 from ..routing.calendar import WorkClock
 from ..routing.reasons import text as reason_text
-from .crm_lead_router import _testing
 
 
 class CrmLeadRouterSla(models.AbstractModel):
@@ -30,7 +29,7 @@ class CrmLeadRouterSla(models.AbstractModel):
         result.total_decisions += len(decisions)
         written = self._write_sla(teams, decisions, data)
         self._notify_sla(teams, decisions, written, data)
-        if not _testing():
+        if self._routing_transactions():
             # One unit: the take-backs, their followers and log rows, and the notes to the
             # previous salespeople and leaders (a run killed later loses none of them; the
             # next run's digest lists the leads). Committed before the digests mark the rows

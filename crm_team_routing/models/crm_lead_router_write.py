@@ -30,7 +30,6 @@ from .crm_lead_router import (
     LOCK_WAIT_SECONDS,
     ROUTING_BATCH_SIZE,
     RoutingBatch,
-    _testing,
 )
 
 _logger = logging.getLogger(__name__)
@@ -54,7 +53,7 @@ class CrmLeadRouterWrite(models.AbstractModel):
         groups = engine.LeadGroups(decisions)
         batches = self._batches(decisions, groups, reason, data['company_of'],
                                 data.get('team_of', {}), scores)
-        if _testing():
+        if not self._routing_transactions():
             # Tests never commit: the batches are written in the test's transaction.
             for batch in batches:
                 self._write_batch(batch, subscriptions, now)

@@ -27,5 +27,6 @@ from . import test_ui_leader
 from . import test_filter_text
 from . import test_team_members
 from . import test_ui_team
+from . import test_transactions
 from . import test_boundary_routing
 from . import test_boundary_absence
