@@ -27,3 +27,4 @@ from . import test_ui_leader
 from . import test_filter_text
 from . import test_team_members
 from . import test_ui_team
+from . import test_private_messages
