@@ -123,7 +123,8 @@ env.cr.execute("""
      WHERE lead_id = ANY(%s) AND kind = 'member' AND NOT notified
 """, (leads.ids,))
 assert env.cr.fetchone()[0] == 0, "leads left out of the digests"
-digests = env['mail.message'].search([('model', '=', 'crm.team'), ('res_id', '=', team.id),
+# Private messages (attached to no document), one per salesperson.
+digests = env['mail.message'].search([('model', '=', False), ('res_id', '=', False),
                                       ('partner_ids', 'in', [u.partner_id.id for u in users])])
 by_partner = Counter(partner.id for message in digests for partner in message.partner_ids)
 for user in users[1:]:

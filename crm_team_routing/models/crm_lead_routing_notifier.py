@@ -61,6 +61,7 @@ class CrmLeadRoutingNotifier(models.AbstractModel):
 
     @api.model
     def _lead_list_body(self, user, title, rows, count, base_url):
+        """The title, a link per listed lead, and how many more when some are not listed."""
         lines = ''.join(
             '<li><a href="%s/web#id=%d&amp;model=crm.lead&amp;view_type=form">%s</a></li>'
             % (html_escape(base_url), lead_id, html_escape(shorten(name or '')))

@@ -4,6 +4,8 @@ addressed to their recipients only. Nobody else (a colleague, the team's leader,
 without Sales rights) can find or read them, in the ORM as that user or over XML-RPC; the
 recipient finds them in their Inbox and, by their preference, in a queued e-mail. Notes on
 invalid filters stay on the team, each distinct problem once."""
+import importlib.util
+import os
 from xmlrpc.client import Fault
 
 from odoo.exceptions import AccessError
@@ -49,6 +51,15 @@ class TestPrivateMessages(RoutingCase):
                              outsider.login)
             with self.assertRaisesFor(AccessError, outsider.login):
                 theirs.browse(message.id).read(['body'])
+            # Nor its queued e-mail (core lets every user read and write every mail.mail).
+            mails = self.env['mail.mail'].sudo(outsider)
+            self.assertFalse(mails.search([('mail_message_id', '=', message.id)]),
+                             outsider.login)
+            for mail in self.env['mail.mail'].search([('mail_message_id', '=', message.id)]):
+                with self.assertRaisesFor(AccessError, outsider.login):
+                    mails.browse(mail.id).read(['body_html'])
+                with self.assertRaisesFor(AccessError, outsider.login):
+                    mails.browse(mail.id).write({'recipient_ids': [(4, outsider.partner_id.id)]})
 
     def test_digests_reach_their_recipient_alone(self):
         leads = self.create_leads(4, prefix='Private digest')
@@ -88,6 +99,9 @@ class TestPrivateMessages(RoutingCase):
         self.assertTrue(mail.email_from)
         self.assertEqual(mail.subject, by_email.subject)
         self.assertFalse(self.env['mail.mail'].search([('mail_message_id', '=', in_inbox.id)]))
+        self.assertEqual(self.env['mail.mail'].sudo(self.sales[0]).search(
+            [('mail_message_id', '=', by_email.id)]).read(['body_html'])[0]['body_html'],
+            mail.body_html, "the recipient may read their own mail")
         for message, user in ((by_email, self.sales[0]), (in_inbox, self.sales[1])):
             self.assertTrue(message.sudo(user).needaction, "in the Inbox of %s" % user.login)
             self.assertEqual(message.author_id, user.company_id.partner_id,
@@ -169,6 +183,37 @@ class TestPrivateMessages(RoutingCase):
         self.assertEqual(set(notes.mapped('message_type')), {'notification'})
         self.assertTrue(all(note.subtype_id == self.env.ref('mail.mt_note') for note in notes))
 
+    def test_upgrade_detaches_earlier_digests_from_the_team(self):
+        """Before 11.0.1.2.0 digests and take-back notes were notes on the team: the upgrade
+        makes them private; people's notes on the team stay."""
+        path = os.path.join(os.path.dirname(os.path.dirname(__file__)), 'migrations',
+                            '11.0.1.2.0', 'post-migration.py')
+        spec = importlib.util.spec_from_file_location('crm_team_routing_migration_1_2', path)
+        migration = importlib.util.module_from_spec(spec)
+        spec.loader.exec_module(migration)
+        lead = self.create_leads(1, prefix='Earlier digest')
+        body = ('<p>New leads for %s (1):</p><ul><li><a href="http://x/web#id=%d&amp;'
+                'model=crm.lead&amp;view_type=form">%s</a></li></ul>' % (
+                    self.sales[1].name, lead.id, lead.name))
+        note = self.env.ref('mail.mt_note')
+
+        def on_team(body, partners):
+            return self.Message.create({
+                'model': 'crm.team', 'res_id': self.team.id, 'message_type': 'comment',
+                'subtype_id': note.id, 'body': body, 'author_id': self.manager.partner_id.id,
+                'email_from': self.manager.email,
+                'partner_ids': [(6, 0, partners.ids)]})
+        earlier = on_team(body, self.sales[1].partner_id)
+        two_people = on_team(body, self.sales[0].partner_id | self.sales[1].partner_id)
+        plain = on_team('<p>Team meeting on Monday</p>', self.sales[1].partner_id)
+        self.Message.invalidate_cache()
+        self.assertIn(earlier, self.Message.sudo(self.employee).search([]), "readable before")
+        self.assertEqual(migration.make_routing_messages_private(self.env.cr), 1)
+        self.Message.invalidate_cache()
+        self.assertPrivate(earlier, self.sales[1], [self.sales[0], self.employee])
+        for kept in (two_people, plain):
+            self.assertEqual((kept.model, kept.res_id), ('crm.team', self.team.id))
+
 
 @common.at_install(False)
 @common.post_install(True)
@@ -204,6 +249,9 @@ class TestPrivateMessagesXmlRpc(common.HttpCase):
         self.digest = env['mail.message'].search([
             ('id', '>', before), ('partner_ids', 'in', self.seller.partner_id.id)])
         self.assertEqual(len(self.digest), 1)
+        # Notified by e-mail (the default): a mail is queued too.
+        self.mail = env['mail.mail'].search([('mail_message_id', '=', self.digest.id)])
+        self.assertEqual(len(self.mail), 1)
         self.db = common.get_db_name()
 
     def call(self, login, model, method, *args, **kwargs):
@@ -226,4 +274,10 @@ class TestPrivateMessagesXmlRpc(common.HttpCase):
                                        [('body', 'ilike', 'Rpc private lead')]), 0, login)
             with self.assertRaises(Fault) as caught:
                 self.call(login, 'mail.message', 'read', [self.digest.id], ['body'])
+            self.assertEqual(caught.exception.faultCode, 4, "AccessError for %s" % login)
+            self.assertEqual(self.call(login, 'mail.mail', 'search_read',
+                                       [('mail_message_id', '=', self.digest.id)],
+                                       fields=['body_html']), [], login)
+            with self.assertRaises(Fault) as caught:
+                self.call(login, 'mail.mail', 'read', [self.mail.id], ['body_html'])
             self.assertEqual(caught.exception.faultCode, 4, "AccessError for %s" % login)
