@@ -10,6 +10,7 @@ from . import crm_lead_router_sla
 from . import crm_lead_router_owner
 from . import crm_lead_router_filters
 from . import crm_lead_assignment_log
+from . import crm_lead_routing_notifier
 from . import crm_team
 from . import crm_team_member
 from . import crm_lead

@@ -1,20 +1,12 @@
 # License LGPL-3.0 or later (https://www.gnu.org/licenses/lgpl).
 import logging
-from collections import Counter
 from datetime import timedelta
 
 from odoo import _, api, fields, models
-from odoo.tools import html_escape
 
 from ..routing import reasons
 
 _logger = logging.getLogger(__name__)
-
-# A digest line shows at most this many characters of a lead's name (DESIGN.md).
-DIGEST_NAME_MAX = 200
-# Bus notifications per sendmany: a channel takes up to about 100 bytes of the NOTIFY payload
-# (PostgreSQL's limit: 8,000 bytes).
-BUS_CHANNELS_PER_NOTIFY = 50
 
 LOG_KINDS = [
     ('team', 'Entered a team'),
@@ -35,11 +27,6 @@ LOG_RULES = [
 ]
 # The rule of a row when its writer gives none: ordinary routing balances, the SLA takes back.
 DEFAULT_RULE = {'team': 'balance', 'member': 'balance', 'sla': 'sla'}
-
-
-def shorten(name):
-    """A lead's name as a digest line shows it."""
-    return name if len(name) <= DIGEST_NAME_MAX else name[:DIGEST_NAME_MAX - 1] + '…'
 
 
 class CrmLeadAssignmentLog(models.Model):
@@ -210,25 +197,20 @@ class CrmLeadAssignmentLog(models.Model):
     @api.model
     def _routing_pending_digests(self, max_lines):
         """What the digests say, for the rows not notified yet (this run's, and those a killed
-        run left): ({user_id: (count, team_id, [(lead_id, lead_name)])}, last row id) with the
-        team of most of the user's rows (the first one on a tie; None when all their teams were
-        deleted since) and their first ``max_lines`` leads, oldest first. Two queries, whatever
-        the number of rows. The caller holds the routing lock: no other transaction adds such
-        rows meanwhile."""
+        run left): ({user_id: (count, [(lead_id, lead_name)])}, last row id) with each user's
+        first ``max_lines`` leads, oldest first. Two queries, whatever the number of rows. The
+        caller holds the routing lock: no other transaction adds such rows meanwhile."""
         cr = self.env.cr
         cr.execute("""
-            SELECT user_id, team_id, count(*), min(id), max(id) FROM crm_lead_assignment_log
+            SELECT user_id, count(*), max(id) FROM crm_lead_assignment_log
              WHERE NOT notified AND user_id IS NOT NULL
-             GROUP BY user_id, team_id
+             GROUP BY user_id
         """)
-        best = {}  # user_id: (has a team, count, -first row id, team_id)
-        totals = Counter()
+        totals = {}
         last_id = 0
-        for user_id, team_id, count, first, last in cr.fetchall():
+        for user_id, count, last in cr.fetchall():
             last_id = max(last_id, last)
-            totals[user_id] += count
-            best[user_id] = max(best.get(user_id, (False, 0, 0, None)),
-                                (bool(team_id), count, -first, team_id))
+            totals[user_id] = count
         if not totals:
             return {}, 0
         cr.execute("""
@@ -244,7 +226,7 @@ class CrmLeadAssignmentLog(models.Model):
         lines = {}
         for user_id, lead_id, name in cr.fetchall():
             lines.setdefault(user_id, []).append((lead_id, name))
-        return {user_id: (total, best[user_id][3], lines.get(user_id, []))
+        return {user_id: (total, lines.get(user_id, []))
                 for user_id, total in totals.items()}, last_id
 
     @api.model
@@ -279,15 +261,11 @@ class CrmLeadAssignmentLog(models.Model):
 
     @api.model
     def _routing_send_digests(self, max_lines):
-        """One message per salesperson listing their new leads (and those a killed run left).
-
-        An internal note on the team, addressed to the salesperson and delivered as they chose:
-        an inbox notification, or an email queued for the mail cron. ``message_post`` would
-        cost about 0.1 s a message (core renders its email layout anew for each); the digests
-        of a run are written together instead: the messages, their recipients and
-        notifications, the queued mails, in a few statements whatever the number of people.
-        The caller holds the routing lock, and calls this as the system.
-        """
+        """One private message per salesperson listing their new leads (and those a killed run
+        left), through the notifier (``crm.lead.routing.notifier``): addressed to them alone,
+        in their Inbox and, by their preference, their e-mail; all written together in a few
+        statements whatever the number of people. The caller holds the routing lock, and calls
+        this as the system."""
         pending, last_id = self._routing_pending_digests(max_lines)
         if not pending:
             return
@@ -296,16 +274,10 @@ class CrmLeadAssignmentLog(models.Model):
         # its fields inherited from the partner, user by user.
         for user in self.env['res.users'].with_context(prefetch_fields=False).browse(
                 sorted(pending)):
-            count, team_id, rows = pending[user.id]
-            if not team_id:
-                # Their teams were deleted since: there is no team to post the note on.
-                _logger.warning("Lead routing: no digest for %s, whose %d leads came from "
-                                "teams deleted since", user.login, count)
-                continue
-            notes.append((self.env['crm.team'].browse(team_id), user,
-                          self.with_context(lang=user.lang)._routing_digest_title(user, count),
-                          rows, count))
-        self._routing_post_notes(notes)
+            count, rows = pending[user.id]
+            notes.append((user, self.with_context(lang=user.lang)._routing_digest_title(
+                user, count), rows, count))
+        self.env['crm.lead.routing.notifier']._send_lead_lists(notes)
         self._routing_mark_notified(last_id)
 
     @api.model
@@ -321,120 +293,8 @@ class CrmLeadAssignmentLog(models.Model):
 
     @api.model
     def _routing_post_notes(self, notes):
-        """Post internal notes on teams, each addressed to one person and listing leads:
-        ``notes`` is [(team, user, title, [(lead_id, lead name)], total number of leads)].
-        Delivered as each person chose (an inbox notification, or an email queued for the
-        mail cron), all written together in a few statements (see the digests)."""
-        if not notes:
-            return
-        # Notes are system messages on teams their readers cannot write to.
-        Message = self.env['mail.message'].sudo()
-        base_url = self.env['ir.config_parameter'].sudo().get_param('web.base.url', '')
-        email_from = Message._get_default_from()
-        reply_to = {}
-        digests = []  # (message_id, team, subject, body, partner, by email)
-        for team, user, subject, rows, count in notes:
-            if team not in reply_to:
-                reply_to[team] = Message._get_reply_to(
-                    {'model': team._name, 'res_id': team.id, 'email_from': email_from})
-            lines = ''.join(
-                '<li><a href="%s/web#id=%d&amp;model=crm.lead&amp;view_type=form">%s</a></li>'
-                % (html_escape(base_url), lead_id, html_escape(shorten(name or '')))
-                for lead_id, name in rows)
-            more = ''
-            if count > len(rows):
-                more = '<p>%s</p>' % html_escape(self.with_context(
-                    lang=user.lang)._routing_more_text(count - len(rows)))
-            body = '<p>%s</p><ul>%s</ul>%s' % (html_escape(subject), lines, more)
-            digests.append((
-                Message._get_message_id({'model': team._name, 'res_id': team.id}), team,
-                subject, body, user.partner_id.id,
-                user.notification_type == 'email' and bool(user.partner_id.email)))
-        message_of = self._routing_insert_digests(digests, email_from, reply_to)
-        inbox = Message.browse([message_of[digest[0]] for digest in digests if not digest[5]])
-        if inbox:
-            # The inbox counter of connected users moves at once, as core's notification does.
-            partner_of = {message_of[digest[0]]: digest[4] for digest in digests}
-            notifications = [
-                [(self.env.cr.dbname, 'ir.needaction', partner_of[values['id']]), values]
-                for values in inbox.message_format()]
-            # Each sendmany wakes the listeners with one NOTIFY naming all its channels once
-            # committed, and PostgreSQL refuses a payload over 8,000 bytes: a run giving leads
-            # to hundreds of inbox users sends them a few dozen at a time.
-            for start in range(0, len(notifications), BUS_CHANNELS_PER_NOTIFY):
-                self.env['bus.bus'].sendmany(
-                    notifications[start:start + BUS_CHANNELS_PER_NOTIFY])
-
-    def _routing_insert_digests(self, digests, email_from, reply_to):
-        """Insert the digest messages with their recipient, notification and, for people
-        notified by email, the queued mail. Returns {message_id (the header): mail.message id}.
-        """
-        cr = self.env.cr
-        now = fields.Datetime.now()
-        uid = self.env.uid
-        cr.execute("""
-            INSERT INTO mail_message (model, res_id, record_name, message_type, subtype_id,
-                                      subject, body, author_id, email_from, reply_to, message_id,
-                                      date, create_uid, create_date, write_uid, write_date)
-            SELECT %(model)s, d.res_id, d.record_name, 'comment', %(subtype)s, d.subject, d.body,
-                   %(author)s, %(email_from)s, d.reply_to, d.message_id,
-                   %(now)s, %(uid)s, %(now)s, %(uid)s, %(now)s
-              FROM unnest(%(res_ids)s::int[], %(names)s::varchar[], %(subjects)s::varchar[],
-                          %(bodies)s::text[], %(reply_tos)s::varchar[], %(message_ids)s::varchar[])
-                   AS d(res_id, record_name, subject, body, reply_to, message_id)
-         RETURNING message_id, id
-        """, {
-            'model': 'crm.team',
-            'subtype': self.env.ref('mail.mt_note').id,
-            'author': self.env.user.partner_id.id,
-            'email_from': email_from,
-            'now': now,
-            'uid': uid,
-            'res_ids': [digest[1].id for digest in digests],
-            'names': [digest[1].name for digest in digests],
-            'subjects': [digest[2] for digest in digests],
-            'bodies': [digest[3] for digest in digests],
-            'reply_tos': [reply_to[digest[1]] for digest in digests],
-            'message_ids': [digest[0] for digest in digests],
-        })
-        message_of = dict(cr.fetchall())
-        ids = [message_of[digest[0]] for digest in digests]
-        partners = [digest[4] for digest in digests]
-        by_email = [digest[5] for digest in digests]
-        cr.execute("""
-            INSERT INTO mail_message_res_partner_rel (mail_message_id, res_partner_id)
-            SELECT * FROM unnest(%s::int[], %s::int[])
-        """, (ids, partners))
-        # Handled by email: not in the inbox (is_read), as core's notification does.
-        cr.execute("""
-            INSERT INTO mail_message_res_partner_needaction_rel
-                   (mail_message_id, res_partner_id, is_read, is_email, email_status)
-            SELECT message, partner, by_email, by_email, 'ready'
-              FROM unnest(%s::int[], %s::int[], %s::bool[]) AS n(message, partner, by_email)
-        """, (ids, partners, by_email))
-        emailed = [index for index, flag in enumerate(by_email) if flag]
-        if emailed:
-            # Queued for the mail cron, never sent from here.
-            cr.execute("""
-                WITH queued AS (
-                    INSERT INTO mail_mail (mail_message_id, body_html, notification, auto_delete,
-                                           state, create_uid, create_date, write_uid, write_date)
-                    SELECT message, body, TRUE, TRUE, 'outgoing', %(uid)s, %(now)s, %(uid)s,
-                           %(now)s
-                      FROM unnest(%(messages)s::int[], %(bodies)s::text[]) AS q(message, body)
-                 RETURNING id, mail_message_id
-                )
-                INSERT INTO mail_mail_res_partner_rel (mail_mail_id, res_partner_id)
-                SELECT queued.id, r.partner
-                  FROM queued
-                  JOIN unnest(%(messages)s::int[], %(partners)s::int[]) AS r(message, partner)
-                    ON r.message = queued.mail_message_id
-            """, {
-                'uid': uid,
-                'now': now,
-                'messages': [ids[index] for index in emailed],
-                'bodies': [digests[index][3] for index in emailed],
-                'partners': [partners[index] for index in emailed],
-            })
-        self.env['mail.message'].invalidate_cache()
-        return message_of
+        """Send private messages listing leads, each to one person: ``notes`` is [(team, user,
+        title, [(lead_id, lead name)], total number of leads)]; the team is the one the note
+        is about, never where it is posted (see ``crm.lead.routing.notifier``)."""
+        return self.env['crm.lead.routing.notifier']._send_lead_lists(
+            [(user, title, rows, count) for _team, user, title, rows, count in notes])

@@ -1,13 +1,13 @@
 # License LGPL-3.0 or later (https://www.gnu.org/licenses/lgpl).
-"""Stage 6, notify: the messages a run sends.
+"""Stage 6, notify: the messages a run sends, all through ``crm.lead.routing.notifier``.
 
-Digests to salespeople, take-back notes to the previous salesperson and the leader, and
-notes on invalid filters.
+Digests to salespeople, take-back notes to the previous salesperson and the leader (private
+messages to each of them alone), and notes on invalid filters (on the team's chatter, each
+distinct problem once).
 """
 import logging
 
 from odoo import _, models
-from odoo.tools import html_escape
 
 from .crm_lead_router import DIGEST_MAX_LINES
 
@@ -28,16 +28,12 @@ class CrmLeadRouterNotify(models.AbstractModel):
 
     def _report_error(self, team, message, result, write):
         """A bad filter skips its team or member: say so in the server log and, when the run
-        writes, in the team's chatter (once, not at every run)."""
+        writes, in the team's chatter (each distinct problem once, not at every run)."""
         _logger.error("Lead routing: %s", message)
         result.errors.append(message)
         if not write:
             return
-        body = html_escape(message)
-        last = self.env['mail.message'].search(
-            [('model', '=', team._name), ('res_id', '=', team.id)], limit=1, order='id desc')
-        if last.body != '<p>%s</p>' % body:
-            team.message_post(body=body, subtype='mail.mt_note')
+        self.env['crm.lead.routing.notifier']._post_team_note(team, message)
 
     def _sla_note_title(self, previous, team):
         """The first line of a take-back note, in the language of the context (its reader's):
@@ -48,8 +44,8 @@ class CrmLeadRouterNotify(models.AbstractModel):
             'user': previous.name, 'hours': '%g' % team.assignment_sla_hours}
 
     def _notify_sla(self, teams, decisions, written, data):
-        """One note per run to each previous salesperson listing the leads taken back from
-        them, and one to each team leader listing the leads newly left to them."""
+        """One private message per run to each previous salesperson listing the leads taken
+        back from them, and one to each team leader listing the leads newly left to them."""
         by_team = {team.id: team for team in teams}
         taken, told = {}, {}
         for decision in decisions:
@@ -70,15 +66,15 @@ class CrmLeadRouterNotify(models.AbstractModel):
         notes = []
         for (user_id, team_id), lead_ids in sorted(taken.items()):
             user = users[user_id]
-            notes.append((by_team[team_id], user, self.with_context(
+            notes.append((user, self.with_context(
                 lang=user.lang)._sla_note_title(user, by_team[team_id]),
                 [(lead_id, names[lead_id]) for lead_id in lead_ids[:DIGEST_MAX_LINES]],
                 len(lead_ids)))
         for team_id, lead_ids in sorted(told.items()):
             team = by_team[team_id]
             if team.user_id:
-                notes.append((team, team.user_id, self.with_context(
+                notes.append((team.user_id, self.with_context(
                     lang=team.user_id.lang)._sla_note_title(None, team),
                     [(lead_id, names[lead_id]) for lead_id in lead_ids[:DIGEST_MAX_LINES]],
                     len(lead_ids)))
-        self.env['crm.lead.assignment.log']._routing_post_notes(notes)
+        self.env['crm.lead.routing.notifier']._send_lead_lists(notes)

@@ -30,3 +30,4 @@ from . import test_ui_team
 from . import test_transactions
 from . import test_boundary_routing
 from . import test_boundary_absence
+from . import test_private_messages

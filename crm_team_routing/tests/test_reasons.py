@@ -121,7 +121,7 @@ class TestReasonLanguage(RoutingCase):
         before = self.env['mail.message'].search([], order='id desc', limit=1).id
         self.Team._cron_assign_leads()
         digest = self.env['mail.message'].search([
-            ('id', '>', before), ('model', '=', 'crm.team'), ('res_id', '=', self.team.id),
+            ('id', '>', before), ('model', '=', False),
             ('partner_ids', 'in', self.binh.partner_id.id)])
         self.assertEqual(len(digest), 1)
         self.assertIn('Khách hàng tiềm năng mới của %s (2):' % self.binh.name, digest.body)
@@ -134,7 +134,7 @@ class TestReasonLanguage(RoutingCase):
         before = self.env['mail.message'].search([], order='id desc', limit=1).id
         self.Team._cron_assign_leads()
         digest = self.env['mail.message'].search([
-            ('id', '>', before), ('model', '=', 'crm.team'),
+            ('id', '>', before), ('model', '=', False),
             ('partner_ids', 'in', self.binh.partner_id.id)])
         self.assertIn(long_name[:199] + '…', digest.body)
         self.assertNotIn(long_name[:200], digest.body)

@@ -247,17 +247,21 @@ class TestRouting(RoutingCase):
             self.assertTrue(member_row.notified)
             self.assertIn('Digest', member_row.reason)
         new_messages = self.env['mail.message'].search([]) - messages_before
-        digests = new_messages.filtered(lambda m: m.model == 'crm.team' and m.res_id == team.id)
+        digests = new_messages.filtered(lambda m: not m.model and not m.res_id)
         self.assertEqual(len(digests), 2, "one message per salesperson, not one per lead")
+        self.assertEqual(new_messages, digests, "private messages: none on the team's chatter")
         for user in self.sales[:2]:
             digest = digests.filtered(lambda m: user.partner_id in m.partner_ids)
             self.assertEqual(len(digest), 1)
+            self.assertEqual(digest.partner_ids, user.partner_id, "addressed to them alone")
             for lead in leads.filtered(lambda lead: lead.user_id == user):
                 self.assertIn(lead.name, digest.body)
         by_email = digests.filtered(lambda m: self.sales[0].partner_id in m.partner_ids)
         mail = self.env['mail.mail'].search([('mail_message_id', '=', by_email.id)])
         self.assertEqual(mail.recipient_ids, self.sales[0].partner_id, "queued for the mail cron")
         self.assertEqual(mail.state, 'outgoing')
+        self.assertEqual(by_email.sudo(self.sales[0]).needaction, True,
+                         "in their Odoo inbox too (the one place without a mail server)")
         in_inbox = digests.filtered(lambda m: self.sales[1].partner_id in m.partner_ids)
         self.assertFalse(self.env['mail.mail'].search([('mail_message_id', '=', in_inbox.id)]))
         self.assertEqual(in_inbox.sudo(self.sales[1]).needaction, True, "in their Odoo inbox")
@@ -293,8 +297,9 @@ class TestRouting(RoutingCase):
         self.route(main | side)
         digest = self.env['mail.message'].search([]) - messages_before
         self.assertEqual(len(digest), 1, "one message for the salesperson of both teams")
-        self.assertEqual((digest.model, digest.res_id), ('crm.team', main.id),
-                         "posted on the team most of the leads came from")
+        self.assertEqual((digest.model, digest.res_id, digest.partner_ids),
+                         (False, 0, self.sales[0].partner_id),
+                         "a private message to them, on neither team")
         self.assertIn('(%d)' % (DIGEST_MAX_LINES + 3), digest.subject)
         listed = (side_leads | main_leads).filtered(
             lambda lead: '#id=%d&amp;' % lead.id in digest.body)

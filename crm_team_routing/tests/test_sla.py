@@ -47,8 +47,9 @@ class TestSla(RoutingCase):
         self.env['crm.lead'].invalidate_cache()
 
     def notes_to(self, user):
+        """Private messages to ``user`` (attached to no document): digests and notes."""
         return self.env['mail.message'].search([
-            ('model', '=', 'crm.team'), ('res_id', '=', self.team.id),
+            ('model', '=', False), ('res_id', '=', False),
             ('partner_ids', 'in', user.partner_id.ids)])
 
     def test_untouched_lead_taken_back(self):

@@ -368,7 +368,7 @@ class TestRoutingUi(RoutingUiCase):
         self.assertTrue(all('bộ lọc thành viên Tất cả tiềm năng' in reason for reason in reasons),
                         reasons)
         digest = self.env['mail.message'].search([
-            ('id', '>', before), ('model', '=', 'crm.team'),
+            ('id', '>', before), ('model', '=', False),
             ('partner_ids', 'in', self.sales_lan.partner_id.id)])
         self.assertEqual(len(digest), 1, "one digest for the run")
         self.assertIn('Khách hàng tiềm năng mới của %s' % self.sales_lan.name, digest.body)

@@ -105,7 +105,7 @@ class TestLeaderUi(test_ui.BrowserCase):
         # One digest per salesperson for the whole action, counting all their leads.
         for person in (self.binh, self.giang):
             digest = self.env['mail.message'].search([
-                ('id', '>', before), ('model', '=', 'crm.team'),
+                ('id', '>', before), ('model', '=', False),
                 ('partner_ids', 'in', person.partner_id.id)])
             self.assertEqual(len(digest), 1, person.name)
             self.assertIn('(%d):' % (BULK // 2), digest.body)

@@ -200,7 +200,7 @@ def check_run(data, before):
     env.cr.execute("""
         SELECT p.res_partner_id, count(*) FROM mail_message m
           JOIN mail_message_res_partner_rel p ON p.mail_message_id = m.id
-         WHERE m.id > %s AND m.model = 'crm.team' GROUP BY p.res_partner_id
+         WHERE m.id > %s AND m.model IS NULL GROUP BY p.res_partner_id
     """, (before['message_id'],))
     digests = dict(env.cr.fetchall())
     partners = set(env['res.users'].browse(sorted({row[2] for row in assigned}))
