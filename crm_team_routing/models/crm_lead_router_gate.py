@@ -76,6 +76,10 @@ class CrmLeadRouterGate(models.AbstractModel):
             'absence_not_yours': _("You may only record absences for yourself, the members of "
                                    "the teams you lead or, as a sales manager, the routing "
                                    "members of your companies."),
+            'hand_back_leader_only': _("Only team leaders and sales managers can hand back "
+                                       "a salesperson's leads."),
+            'hand_back_not_led': _("You can only hand back the leads of members of the teams "
+                                   "you lead; %(team)s is not one of them."),
         }
         raise AccessError(messages[refusal.code] % values)
 
