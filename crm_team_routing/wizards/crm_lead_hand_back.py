@@ -16,7 +16,6 @@ class CrmLeadHandBack(models.TransientModel):
 
     member_id = fields.Many2one(
         comodel_name='crm.team.member',
-        string="Member",
         required=True,
         ondelete='cascade',
         default=lambda self: self._default_member_id(),
@@ -31,7 +30,6 @@ class CrmLeadHandBack(models.TransientModel):
              "touched (stage, message, activity done) nor been given in the last N days.",
     )
     days = fields.Integer(
-        string="Days",
         default=7,
         help="Not touched in the last N days: the last follow-up, else the assignment, is "
              "older than this.",
