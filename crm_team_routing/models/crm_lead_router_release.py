@@ -65,11 +65,11 @@ class CrmLeadRouterRelease(models.AbstractModel):
     # ------------------------------------------------------------------------------------------
 
     @api.model
-    def _hand_back_refusal(self, member):
-        """The ``routing.policy.Refusal`` of the current user handing back ``member``'s leads
-        (None: allowed)."""
+    def _hand_back_refusal(self, member, person=None):
+        """The ``routing.policy.Refusal`` of the current user (or ``person``) handing back
+        ``member``'s leads (None: allowed)."""
         member = member.sudo()
-        return policy.check_hand_back(self._routing_person(), member.team_id.id,
+        return policy.check_hand_back(person or self._routing_person(), member.team_id.id,
                                       member.team_id.company_id.id)
 
     @api.model

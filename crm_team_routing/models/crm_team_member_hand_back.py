@@ -1,11 +1,25 @@
 # License LGPL-3.0 or later (https://www.gnu.org/licenses/lgpl).
 """A member who leaves: "Hand back leads" on the member card and form, and archiving a
 membership hands back its open leads (``crm.lead.router._hand_back_archived``)."""
-from odoo import _, api, models
+from odoo import _, api, fields, models
 
 
 class CrmTeamMemberHandBack(models.Model):
     _inherit = 'crm.team.member'
+
+    hand_back_allowed = fields.Boolean(
+        string="May Hand Back Leads",
+        compute='_compute_hand_back_allowed',
+        help="Whether you may hand back this member's open leads (managers; the leader of the "
+             "team).",
+    )
+
+    def _compute_hand_back_allowed(self):
+        router = self.env['crm.lead.router']
+        person = router._routing_person()
+        for member in self:
+            member.hand_back_allowed = bool(member.id) and not router._hand_back_refusal(
+                member, person=person)
 
     @api.multi
     def write(self, vals):
