@@ -221,8 +221,13 @@ class TestHandBack(RoutingCase):
                 member.sudo(user).action_hand_back_leads()
         self.Lead.invalidate_cache()
         self.assertEqual(leads.mapped('user_id'), self.binh)
-        # The leader of the team may.
+        # The leader of the team may; the card and the form show the door to them only.
         self.assertEqual(self.wizard(self.leader_north, member).lead_ids, leads)
+        member.invalidate_cache()
+        self.assertTrue(member.sudo(self.leader_north).hand_back_allowed)
+        self.assertTrue(member.sudo(self.manager).hand_back_allowed)
+        self.assertFalse(member.sudo(self.leader_south).hand_back_allowed)
+        self.assertFalse(member.sudo(self.sales[1]).hand_back_allowed)
 
 
 @common.at_install(False)
