@@ -148,7 +148,8 @@ class TestHandBack(RoutingCase):
         stale = self.owned(self.binh, self.north, 4, 'Stale', days_ago=10)
         fresh = self.owned(self.binh, self.north, 3, 'Fresh', days_ago=2)
         touched = self.owned(self.binh, self.north, 2, 'Touched', days_ago=10)
-        touched.sudo(self.binh).message_post(body='Called', message_type='comment')
+        for lead in touched:
+            lead.sudo(self.binh).message_post(body='Called', message_type='comment')
         won = self.owned(self.binh, self.north, 1, 'Won', days_ago=10)
         won.action_set_won()
         elsewhere = self.owned(self.binh, self.south, 2, 'South', days_ago=10)
