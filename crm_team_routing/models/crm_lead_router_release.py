@@ -92,15 +92,27 @@ class CrmLeadRouterRelease(models.AbstractModel):
         now = fields.Datetime.from_string(fields.Datetime.now())
         return fields.Datetime.to_string(now - timedelta(days=max(idle_days, 0)))
 
-    @api.model
-    def _hand_back_rows(self, members, idle_days=None):
-        """The open leads (active, not won) of each member's salesperson in the member's team,
-        all or only those not touched in the last ``idle_days`` days (the later of the last
-        follow-up and the assignment, else the creation, older than that): [(lead_id,
-        user_id, team_id)] by id. One query for all the members. The preview and the release
-        use this same selection; the release checks it again (``_write_release``)."""
+    @staticmethod
+    def _hand_back_pairs(members, pairs=()):
+        """[(team, user)] of ``members`` (crm.team.member), then ``pairs``, each once."""
         members = members.sudo().with_context(active_test=False)
-        pairs = [(member.team_id.id, member.user_id.id) for member in members]
+        result, seen = [], set()
+        for team, user in [(member.team_id, member.user_id) for member in members] \
+                + list(pairs):
+            if (team.id, user.id) not in seen:
+                seen.add((team.id, user.id))
+                result.append((team, user))
+        return result
+
+    @api.model
+    def _hand_back_rows(self, members, idle_days=None, pairs=()):
+        """The open leads (active, not won) of each member's salesperson in the member's team
+        (and of each user in each team of ``pairs``), all or only those not touched in the
+        last ``idle_days`` days (the later of the last follow-up and the assignment, else the
+        creation, older than that): [(lead_id, user_id, team_id)] by id. One query for all of
+        them. The preview and the release use this same selection; the release checks it
+        again (``_write_release``)."""
+        pairs = [(team.id, user.id) for team, user in self._hand_back_pairs(members, pairs)]
         if not pairs:
             return []
         self.env.cr.execute("""
@@ -118,8 +130,10 @@ class CrmLeadRouterRelease(models.AbstractModel):
         return self.env.cr.fetchall()
 
     @api.model
-    def _hand_back(self, members, idle_days=None, route_now=False, actor=None, left=False):
-        """Hand back the open leads of ``members`` (see ``_hand_back_rows``), as the system:
+    def _hand_back(self, members, idle_days=None, route_now=False, actor=None, left=False,
+                   pairs=()):
+        """Hand back the open leads of ``members`` (and of ``pairs``: (team, user), see
+        ``_hand_back_rows``), as the system:
         the caller checked the rights (``_check_hand_back``) or is the archive of a user or a
         membership. One statement per batch, a ``release`` row per lead, one note to each team
         leader listing the leads; with ``route_now`` they are routed once this transaction is
@@ -130,19 +144,18 @@ class CrmLeadRouterRelease(models.AbstractModel):
         :return: {lead_id: (team_id, company_id)} of the leads handed back
         """
         self = self.sudo()
-        members = members.sudo().with_context(active_test=False)
-        rows = self._hand_back_rows(members, idle_days)
+        pairs = self._hand_back_pairs(members, pairs)
+        rows = self._hand_back_rows(members.browse(), idle_days, pairs)
         if not rows:
             return {}
-        names = {user.id: user.name for user in members.mapped('user_id')}
-        teams = {team.id: team for team in members.mapped('team_id')}
+        teams = {team.id: team for team, _user in pairs}
         by = actor.name if actor else self.env.user.name
         nodes = {}
-        for member in members:
-            key = (member.team_id.id, member.user_id.id)
-            user = names[member.user_id.id]
+        for team, person in pairs:
+            key = (team.id, person.id)
+            user = person.name
             if left:
-                nodes[key] = reason_text('release_left', user=user, team=member.team_id.name)
+                nodes[key] = reason_text('release_left', user=user, team=team.name)
             elif idle_days is not None:
                 nodes[key] = reason_text('release_untouched', user=user, by=by,
                                          days=max(idle_days, 0))
@@ -167,19 +180,24 @@ class CrmLeadRouterRelease(models.AbstractModel):
     def _hand_back_archived(self, users=None, members=None):
         """Archiving users or memberships hands back their open leads in routing teams, when
         ``crm_team_routing.hand_back_on_archive`` is true (the default): the leads of each
-        user in the teams they are a routing member of (not opted out), the leads of each
-        membership in its team. As the system: the archive itself passed its rights."""
+        user in the routing teams and in the teams they are a routing member of (active, not
+        opted out), the leads of each membership in its team. As the system: the archive
+        itself passed its rights."""
         if not self._param_bool('crm_team_routing.hand_back_on_archive', True):
             return {}
         Member = self.env['crm.team.member'].sudo().with_context(active_test=False)
         members = Member.browse(members.ids if members else [])
+        pairs = []
         if users:
             members |= Member.search([('user_id', 'in', users.ids)])
+            Team = self.env['crm.team'].sudo()
+            routing_teams = Team.search(Team._get_routing_team_domain())
+            pairs = [(team, user) for user in users.sudo() for team in routing_teams]
         members = members.filtered(lambda member: member.team_id.active
                                    and not member.team_id.assignment_optout)
-        if not members:
+        if not members and not pairs:
             return {}
-        return self._hand_back(members, left=True)
+        return self._hand_back(members, left=True, pairs=pairs)
 
     @api.model
     def _hand_back_note_title(self, user, count, left):

@@ -37,7 +37,7 @@ class TestHandBack(RoutingCase):
         ago."""
         leads = self.create_leads(count, prefix=prefix, **values)
         self.env['crm.lead.router']._write_leads(
-            {}, {lead_id: (team.id, user.id) for lead_id in leads.ids},
+            {}, {lead_id: (team.id or None, user.id) for lead_id in leads.ids},
             '2000-01-01 00:00:00', force=True)
         self.env.cr.execute("""
             UPDATE crm_lead SET assignment_date = now() at time zone 'UTC' - %s * interval '1 day'
@@ -131,9 +131,14 @@ class TestHandBack(RoutingCase):
             member.sudo(self.manager).write({'active': True})
         Param.set_param('crm_team_routing.hand_back_on_archive', '1')
         leads = self.owned(self.binh, self.north, 2, 'Handed back')
+        # A routing team Bình is no member of: handed back too; a lead in no team stays.
+        other = self.create_team('Other', members=[(self.sales[3], 30)])
+        elsewhere = self.owned(self.binh, other, 1, 'Elsewhere')
+        no_team = self.owned(self.binh, self.Team, 1, 'No team')
         self.binh.sudo(self.admin_user).toggle_active()
         self.Lead.invalidate_cache()
-        self.assertFalse(leads.mapped('user_id'))
+        self.assertFalse((leads | elsewhere).mapped('user_id'))
+        self.assertEqual(no_team.user_id, self.binh)
 
     # ------------------------------------------------------------------------------------------
     # The wizard
