@@ -301,8 +301,10 @@ class CrmLeadRouterWrite(models.AbstractModel):
                 [(row[0], written[row[0]][0], None, 'release', row[4], written[row[0]][1],
                   rule) for row in batch if row[0] in written], now, previous=previous)
             self.env['crm.lead'].browse(list(written))._routing_unfollow_previous(previous)
+        # Every field of the leads, for all leads at once (as ``_write_leads``): per lead it
+        # would cost fields x leads dictionary entries.
         Lead = self.env['crm.lead']
-        Lead.invalidate_cache(list(Lead._fields), list(released))
+        Lead.invalidate_cache(list(Lead._fields))
         return released
 
     @api.model
