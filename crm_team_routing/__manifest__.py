@@ -38,11 +38,13 @@
         'views/res_config_settings_views.xml',
         'wizards/crm_team_routing_preview_views.xml',
         'wizards/crm_lead_mass_assign_views.xml',
+        'wizards/crm_lead_hand_back_views.xml',
         'views/crm_team_routing_menus.xml',
         'views/assets.xml',
     ],
     'demo': [
         'demo/crm_team_routing_demo.xml',
+        'demo/base_automation_demo.xml',
     ],
     'uninstall_hook': 'uninstall_hook',
     'installable': True,

@@ -15,6 +15,7 @@ LOG_KINDS = [
     ('share', 'Shared'),
     ('unassigned', 'Waiting'),
     ('sla', 'Taken back (not followed up)'),
+    ('release', 'Handed back'),
 ]
 
 # How the team or salesperson of a decision was chosen (empty on unassigned, manual, share rows).
@@ -24,6 +25,10 @@ LOG_RULES = [
     ('fallback_team', 'Overflow team'),
     ('fallback_user', 'Fallback salesperson'),
     ('sla', 'Take-back'),
+    # Why a lead was released (``release`` rows): its salesperson left or a person handed it
+    # back; it changed after routing and is routed again.
+    ('hand_back', 'Handed back'),
+    ('reroute', 'Re-routed'),
 ]
 # The rule of a row when its writer gives none: ordinary routing balances, the SLA takes back.
 DEFAULT_RULE = {'team': 'balance', 'member': 'balance', 'sla': 'sla'}
@@ -113,6 +118,12 @@ class CrmLeadAssignmentLog(models.Model):
         self.env.cr.execute("""
             CREATE INDEX IF NOT EXISTS crm_lead_assignment_log_unnotified_idx
                 ON crm_lead_assignment_log (user_id) WHERE NOT notified
+        """)
+        # Leads handed back: kept from who they were taken from until assigned again, and out
+        # of that person's 30-day load; re-routes counted for the loop guard.
+        self.env.cr.execute("""
+            CREATE INDEX IF NOT EXISTS crm_lead_assignment_log_release_idx
+                ON crm_lead_assignment_log (lead_id, date) WHERE kind = 'release'
         """)
         # Take-backs count in the previous salesperson's 30-day load.
         self.env.cr.execute("""

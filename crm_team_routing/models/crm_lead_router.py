@@ -2,7 +2,8 @@
 """The one place a routing run is put together: the entry, the modes and the run.
 
 Every entry point (the scheduled actions, the team buttons and preview, the mass assignment
-wizard, the "Route leads" server action, route-on-create) calls ``_route(teams, leads, mode)``.
+wizard, the "Route leads" and "Re-route leads" server actions, route-on-create, the hand-back
+wizard) calls ``_route(teams, leads, mode)``.
 A run goes through fixed stages, each an overridable method:
 
     gate -> lock -> read -> decide -> write -> notify
@@ -77,6 +78,10 @@ MODES = {
     'wizard': RoutingMode('wizard', 'own', 'raise', False, True),
     'server_action': RoutingMode('writable', 'after_commit', 'leave', False, True),
     'create': RoutingMode('created', 'after_commit', 'leave', False, True),
+    # Leads just handed back (crm.lead.hand.back, "route now"): the release is written in the
+    # caller's transaction, so they are routed once it is committed; the wizard's rights
+    # (policy.check_hand_back) ran before the release.
+    'hand_back': RoutingMode('wizard', 'after_commit', 'leave', False, True),
 }
 
 # One batch of decisions as plain data: {lead_id: team_id}, {lead_id: (team_id, user_id)},

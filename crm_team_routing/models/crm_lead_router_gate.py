@@ -80,6 +80,10 @@ class CrmLeadRouterGate(models.AbstractModel):
                                       "(an employee's resource, shared with HR), not one sales "
                                       "routing made: you may not change them. Ask an HR "
                                       "officer or an administrator."),
+            'hand_back_leader_only': _("Only team leaders and sales managers can hand back "
+                                       "a salesperson's leads."),
+            'hand_back_not_led': _("You can only hand back the leads of members of the teams "
+                                   "you lead; %(team)s is not one of them."),
         }
         raise AccessError(messages[refusal.code] % values)
 

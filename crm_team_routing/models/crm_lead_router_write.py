@@ -4,9 +4,10 @@
 Every change of a lead's team or salesperson that routing, the SLA or the mass assignment makes
 goes through one SQL builder (``_write_leads``) with its guard: routing writes a lead only if it
 is still active, not won, still in the team it was decided for and still without salesperson; a
-take-back only if the lead is still with the salesperson, as assigned then, and untouched. A
-lead a person changed meanwhile is left alone, without error and without stopping the run (the
-next run sees it).
+take-back only if the lead is still with the salesperson, as assigned then, and untouched; a
+release (``_write_release``: leads handed back or re-routed) only if the lead is still with that
+salesperson, in that team, active and not won. A lead a person changed meanwhile is left alone,
+without error and without stopping the run (the next run sees it).
 
 Decisions are written in batches of plain data (leads, followers, scores, log rows). Outside
 tests each batch is written and committed on a connection of its own in READ COMMITTED: the
@@ -240,6 +241,70 @@ class CrmLeadRouterWrite(models.AbstractModel):
         Lead = self.env['crm.lead']
         Lead.invalidate_cache(list(Lead._fields), list(written))
         return written
+
+    @api.model
+    def _write_release(self, rows, now, rule, untouched=False, idle_before=None):
+        """Release leads from their salesperson, guarded: the lead is still with that
+        salesperson (still without one when none is given), still in the team it was read in,
+        active and not won; with ``untouched``, not followed up since it was assigned; with
+        ``idle_before`` (a datetime string), not touched nor assigned since then. One statement
+        per batch; then a ``release`` log row per lead released (``previous_user_id``, ``rule``
+        'hand_back' or 'reroute'), and the previous salesperson stops following it (followers
+        follow the rights). A released lead leaves its salesperson's 30-day count with them.
+
+        :param rows: (lead_id, salesperson as read or None, team as read or None, clear the
+            team too (bool), reason: a ``routing.reasons`` node)
+        :return: {lead_id: (team_id as it was, company_id)} of the leads released
+        """
+        cr = self.env.cr
+        released = {}
+        for start in range(0, len(rows), ROUTING_BATCH_SIZE):
+            batch = rows[start:start + ROUTING_BATCH_SIZE]
+            cr.execute("""
+                UPDATE crm_lead AS lead
+                   SET user_id = NULL,
+                       team_id = CASE WHEN v.clear_team THEN NULL ELSE lead.team_id END,
+                       assignment_date = NULL,
+                       write_uid = %(uid)s,
+                       write_date = %(now)s::timestamp
+                  FROM unnest(%(ids)s::int[], %(users)s::int[], %(teams)s::int[],
+                              %(clear)s::bool[]) AS v(id, user_id, team_id, clear_team)
+                 WHERE lead.id = ANY(%(ids)s) AND lead.id = v.id
+                   AND lead.user_id IS NOT DISTINCT FROM v.user_id
+                   AND lead.team_id IS NOT DISTINCT FROM v.team_id
+                   AND lead.active AND coalesce(lead.probability, 0) < 100
+                   AND (NOT %(untouched)s OR lead.user_id IS NULL
+                        OR lead.last_followup_date IS NULL
+                        OR lead.last_followup_date < lead.assignment_date)
+                   AND (%(before)s::timestamp IS NULL
+                        OR coalesce(greatest(lead.last_followup_date, lead.assignment_date),
+                                    lead.create_date) < %(before)s::timestamp)
+             RETURNING lead.id, v.team_id, lead.company_id
+            """, {
+                'now': now,
+                'uid': self.env.uid,
+                'ids': [row[0] for row in batch],
+                'users': [row[1] or None for row in batch],
+                'teams': [row[2] or None for row in batch],
+                'clear': [bool(row[3]) for row in batch],
+                'untouched': bool(untouched),
+                'before': idle_before or None,
+            })
+            written = {lead_id: (team_id, company_id)
+                       for lead_id, team_id, company_id in cr.fetchall()}
+            if not written:
+                continue
+            released.update(written)
+            previous = {row[0]: row[1] for row in batch if row[0] in written and row[1]}
+            self.env['crm.lead.assignment.log']._routing_insert(
+                [(row[0], written[row[0]][0], None, 'release', row[4], written[row[0]][1],
+                  rule) for row in batch if row[0] in written], now, previous=previous)
+            self.env['crm.lead'].browse(list(written))._routing_unfollow_previous(previous)
+        # Every field of the leads, for all leads at once (as ``_write_leads``): per lead it
+        # would cost fields x leads dictionary entries.
+        Lead = self.env['crm.lead']
+        Lead.invalidate_cache(list(Lead._fields))
+        return released
 
     @api.model
     def _write_scores(self, scores):

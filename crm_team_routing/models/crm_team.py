@@ -310,7 +310,10 @@ class CrmTeam(models.Model):
         """{(team_id, user_id): (30-day count, last assignment date)} for the teams of ``self``.
 
         Archived leads count too: whatever was given in the window uses the capacity. So do
-        the leads the SLA took back from the salesperson: inaction does not free a place.
+        the leads the SLA took back from the salesperson: inaction does not free a place. A
+        lead handed back (a ``release`` row) leaves the count of whoever it was taken from:
+        the release clears its salesperson, and a take-back from that same person before it
+        no longer counts either.
         """
         team_ids = tuple(team_id for team_id in self.ids if isinstance(team_id, int))
         if not team_ids:
@@ -323,9 +326,14 @@ class CrmTeam(models.Model):
                      WHERE team_id IN %(teams)s AND user_id IS NOT NULL
                        AND assignment_date >= %(since)s
                     UNION ALL
-                    SELECT team_id, previous_user_id, NULL FROM crm_lead_assignment_log
+                    SELECT team_id, previous_user_id, NULL FROM crm_lead_assignment_log sla
                      WHERE kind = 'sla' AND user_id IS NOT NULL AND team_id IN %(teams)s
-                       AND date >= %(since)s) AS given
+                       AND date >= %(since)s
+                       AND NOT EXISTS (SELECT 1 FROM crm_lead_assignment_log released
+                                        WHERE released.kind = 'release'
+                                          AND released.lead_id = sla.lead_id
+                                          AND released.previous_user_id = sla.previous_user_id
+                                          AND released.date >= sla.date)) AS given
              GROUP BY team_id, user_id
         """, {'teams': team_ids, 'since': since})
         # Odoo 11 reads timestamps as strings, which sort like the dates they hold.

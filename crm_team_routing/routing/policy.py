@@ -270,3 +270,25 @@ def member_calendar_writer(person, routing_resource, resource_company_id, resour
             and not _foreign(person, [resource_company_id]):
         return None
     return Refusal('calendar_not_routing', {'user': resource_user_id})
+
+
+# ---------------------------------------------------------------------------------------------
+# People who leave: handing back a member's leads
+# ---------------------------------------------------------------------------------------------
+
+
+def check_hand_back(person, team_id, team_company_id):
+    """May ``person`` hand back the open leads of a member of team ``team_id`` (the wizard
+    ``crm.lead.hand.back``)? Managers: members of teams of their companies; leaders (and All
+    Documents users): members of the teams they lead. Archiving a user or a membership hands
+    back as the system, after the archive itself passed its own rights."""
+    if person.role == SYSTEM:
+        return None
+    if person.role >= MANAGER:
+        foreign = _foreign(person, [team_company_id])
+        return Refusal('foreign_company', {'company': foreign}) if foreign else None
+    if person.role >= LEADER and team_id in person.led_team_ids:
+        return None
+    if person.role < LEADER:
+        return Refusal('hand_back_leader_only', {})
+    return Refusal('hand_back_not_led', {'team': team_id})

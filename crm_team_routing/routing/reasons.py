@@ -117,6 +117,17 @@ TEMPLATES = {
                     "%(salesperson)s."),
     'share': _("Shared read-only with %(users)s."),
     'share_rule': _("Shared read-only with %(users)s by share rule %(rule)s."),
+    # People who leave, leads that change (release rows, the re-route loop guard)
+    'release_left': _("Handed back: %(user)s left the team %(team)s."),
+    'release_hand_back': _("Handed back from %(user)s by %(by)s."),
+    'release_untouched': _("Handed back from %(user)s by %(by)s: not touched in the last "
+                           "%(days)s days."),
+    'release_reroute': _("Re-routed: the lead changed after routing gave it to %(user)s; it is "
+                         "routed again."),
+    'release_reroute_team': _("Re-routed: the lead changed after routing put it in team "
+                              "%(team)s; it is routed again."),
+    'reroute_limit': _("Not re-routed: already re-routed %(count)s times in 24 hours; it stays "
+                       "with %(holder)s."),
 }
 
 FILTER = '=filter'

@@ -31,3 +31,5 @@ from . import test_transactions
 from . import test_boundary_routing
 from . import test_boundary_absence
 from . import test_private_messages
+from . import test_hand_back
+from . import test_reroute

@@ -1,0 +1,121 @@
+# Run through 'bin/odoo shell' (env is given) on a throwaway database with the module installed:
+# handing back 10,000 leads of one salesperson and routing them in the same action (the wizard
+# crm.lead.hand.back, "route now"), against a routing run of the same 10,000 leads measured in
+# the same invocation (issue #24: within 1.5x). It commits its data.
+#   bin/odoo shell -d DB --no-http < scripts/bench_hand_back.py
+# Prints 'BENCH-HAND-BACK run=... seconds=... queries=...' per measure, then the ratio.
+import os
+import time
+
+N = int(os.environ.get('BENCH_HAND_BACK_LEADS', '10000'))
+MEMBERS = int(os.environ.get('BENCH_HAND_BACK_MEMBERS', '10'))
+LIMIT = float(os.environ.get('BENCH_HAND_BACK_LIMIT', '1.5'))
+ctx = dict(env.context, tracking_disable=True, no_reset_password=True)
+company = env.ref('base.main_company')
+env.cr.execute("UPDATE crm_lead SET active = FALSE WHERE user_id IS NULL")
+env.cr.execute("UPDATE crm_team SET assignment_on_create = FALSE")
+env.cr.execute("UPDATE crm_team_member SET active = FALSE")
+Users = env['res.users'].with_context(ctx)
+
+
+def user(login, group):
+    return Users.create({'name': login.title(), 'login': login, 'email': login + '@example.com',
+                         'groups_id': [(6, 0, [env.ref(group).id])],
+                         'company_id': company.id, 'company_ids': [(6, 0, [company.id])]})
+
+
+manager = user('bench_hb_manager', 'sales_team.group_sale_manager')
+leader = user('bench_hb_leader', 'crm_team_routing.group_sale_team_leader')
+sales = [user('bench_hb_sales_%d' % index, 'sales_team.group_sale_salesman')
+         for index in range(MEMBERS)]
+team = env['crm.team'].with_context(ctx).create({
+    'name': 'Bench Hand Back', 'user_id': leader.id, 'company_id': company.id})
+members = [env['crm.team.member'].create({'team_id': team.id, 'user_id': person.id,
+                                          'assignment_max': 2 * N}) for person in sales]
+env.cr.execute("""
+    INSERT INTO crm_lead (name, type, active, team_id, company_id, probability, share_state,
+                          score, sla_reassign_count, create_date, write_date, create_uid,
+                          write_uid)
+    SELECT 'Bench hand back lead ' || g, 'lead', TRUE, %s, %s, 10, 'none', 0, 0,
+           now() at time zone 'UTC', now() at time zone 'UTC', 1, 1
+      FROM generate_series(1, %s) g
+""", (team.id, company.id, N))
+env.cr.commit()
+env['crm.lead'].invalidate_cache()  # the whole cache, in 11.0
+
+
+def waiting():
+    """Every bench lead back in the team without salesperson, its history gone."""
+    env.cr.execute("DELETE FROM crm_lead_assignment_log WHERE lead_id IN (SELECT id FROM "
+                   "crm_lead WHERE name LIKE 'Bench hand back lead%%')")
+    env.cr.execute("DELETE FROM mail_followers WHERE res_model = 'crm.lead' AND res_id IN "
+                   "(SELECT id FROM crm_lead WHERE name LIKE 'Bench hand back lead%%')")
+    env.cr.execute("UPDATE crm_lead SET user_id = NULL, assignment_date = NULL, team_id = %s "
+                   "WHERE name LIKE 'Bench hand back lead%%'", (team.id,))
+    env.cr.commit()
+    env['crm.lead'].invalidate_cache()
+
+
+def count(condition, *params):
+    env.cr.execute("SELECT count(*) FROM crm_lead WHERE name LIKE 'Bench hand back lead%%' "
+                   "AND " + condition, params)
+    return env.cr.fetchone()[0]
+
+
+def measure(name, function):
+    profile = None
+    if os.environ.get('BENCH_HAND_BACK_PROFILE') and name == 'hand_back':
+        import cProfile
+        profile = cProfile.Profile()
+        profile.enable()
+    queries, start = env.cr.sql_log_count, time.time()
+    function()
+    called = time.time()
+    # The hand-back routes once the transaction is committed: the commit is part of it.
+    env.cr.commit()
+    end = time.time()
+    if profile:
+        import pstats
+        profile.disable()
+        pstats.Stats(profile).sort_stats('cumulative').print_stats(40)
+    seconds, queries = end - start, env.cr.sql_log_count - queries
+    env['crm.lead'].invalidate_cache()
+    print('BENCH-HAND-BACK run=%s leads=%d seconds=%.2f (call %.2f, commit %.2f) queries=%d '
+          'assigned=%d' % (name, N, seconds, called - start, end - called, queries,
+                           count('user_id IS NOT NULL')))
+    return seconds
+
+
+def route():
+    """A routing run of the N waiting leads, as a manager presses "Assign now"."""
+    team.sudo(manager).action_assign_leads()
+
+
+def hand_back():
+    """The leader hands back every open lead of one salesperson, routed at once."""
+    action = members[0].sudo(leader).action_hand_back_leads()
+    wizard = env['crm.lead.hand.back'].sudo(leader).with_context(**action['context']).create(
+        {'scope': 'all', 'route_now': True})
+    wizard.action_confirm()
+
+
+waiting()
+first = measure('routing', route)
+# Every lead with one salesperson, given a day ago by routing (its log row).
+env.cr.execute("""
+    UPDATE crm_lead SET user_id = %s, assignment_date = now() at time zone 'UTC' - interval '1 day'
+     WHERE name LIKE 'Bench hand back lead%%'
+""", (sales[0].id,))
+env.cr.commit()
+env['crm.lead'].invalidate_cache()
+handed = measure('hand_back', hand_back)
+kept = count('user_id = %s', sales[0].id)
+waiting()
+second = measure('routing', route)
+reference = min(first, second)
+ratio = handed / reference if reference else 0.0
+correct = kept == 0 and count('user_id IS NULL') == 0
+print('BENCH-HAND-BACK leads=%d hand_back_s=%.2f routing_s=%.2f ratio=%.2f limit=%.1f '
+      'back_to_leaver=%d correct=%s within=%s'
+      % (N, handed, reference, ratio, LIMIT, kept, 'yes' if correct else 'no',
+         'yes' if ratio <= LIMIT else 'no'))
