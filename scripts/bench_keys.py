@@ -1,4 +1,4 @@
-# License LGPL-3.0 or later (https://www.gnu.org/licenses/lgpl).
+# Run by hand through 'bin/odoo shell' (env is given), see below. License LGPL-3.0 or later.
 """Time the install-time fill of the existing account's keys (``vat_key``, ``company_name_key``,
 ``email_domain`` on crm.lead and res.partner; DESIGN.md revision 3, issue #25). Run it in the
 Odoo shell of a database where crm_team_routing is installed; everything is rolled back:
@@ -19,7 +19,6 @@ LEADS = int(os.environ.get('BENCH_KEYS_LEADS', 100000))
 PARTNERS = int(os.environ.get('BENCH_KEYS_PARTNERS', 20000))
 KEYS = ('vat_key', 'company_name_key', 'email_domain')
 
-env = env  # noqa: F821 (given by the Odoo shell)
 cr = env.cr
 company_id = env.ref('base.main_company').id
 

@@ -32,7 +32,6 @@ class CrmLead(models.Model):
              "routing recognises the customer with that tax ID.",
     )
     company_name_key = fields.Char(
-        string="Company Name Key",
         compute='_compute_company_name_key',
         store=True,
         index=True,
@@ -42,7 +41,6 @@ class CrmLead(models.Model):
              "known company.",
     )
     email_domain = fields.Char(
-        string="Email Domain",
         compute='_compute_email_domain',
         store=True,
         index=True,
@@ -136,7 +134,7 @@ class CrmLead(models.Model):
         name key or corporate email domain (never a free-mail one)."""
         self.ensure_one()
         domain = super(CrmLead, self)._get_same_customer_domain()
-        account = [[(name, '=', value)] for name, value in (
+        account = [(name, '=', value) for name, value in (
             ('vat_key', self.vat_key),
             ('company_name_key', self.company_name_key),
             ('email_domain', keys.corporate_domain(
@@ -144,11 +142,13 @@ class CrmLead(models.Model):
         ) if value]
         if not account:
             return domain
-        account = expression.AND([
+        # Odoo 11's expression.OR does not normalise its operands: done here.
+        account = expression.normalize_domain(
             [('id', '!=', self.id), ('probability', '<', 100),
-             ('company_id', '=', self.company_id.id)],
-            expression.OR(account)])
-        return expression.OR([domain, account]) if domain else account
+             ('company_id', '=', self.company_id.id)] + ['|'] * (len(account) - 1) + account)
+        if not domain:
+            return account
+        return ['|'] + expression.normalize_domain(domain) + account
 
     @api.depends('vat', 'partner_name')
     def _compute_same_customer_count(self):

@@ -74,7 +74,6 @@ class ResPartner(models.Model):
              "routing recognises a known company in a new lead.",
     )
     company_name_key = fields.Char(
-        string="Company Name Key",
         compute='_compute_company_name_key',
         store=True,
         index=True,
@@ -84,7 +83,6 @@ class ResPartner(models.Model):
              "known company in a new lead.",
     )
     email_domain = fields.Char(
-        string="Email Domain",
         compute='_compute_email_domain',
         store=True,
         index=True,
