@@ -27,12 +27,12 @@ company_id = env.ref('base.main_company').id
 cr.execute("""
     INSERT INTO res_partner (name, display_name, is_company, vat, email, active, customer,
                              supplier, employee, type, company_id, create_date, write_date)
-    SELECT CASE WHEN i % 2 = 0 THEN (ARRAY['CÔNG TY TNHH ', 'Công ty Cổ phần ', 'Cty '])[i % 3 + 1]
-                                    || 'Khách Hàng ' || i
+    SELECT CASE WHEN i %% 2 = 0 THEN (ARRAY['CÔNG TY TNHH ', 'Công ty Cổ phần ', 'Cty '])
+                                    [i %% 3 + 1] || 'Khách Hàng ' || i
                 ELSE 'Người ' || i END,
-           'Partner ' || i, i % 2 = 0,
-           CASE WHEN i % 2 = 0 THEN 'VN' || lpad((100000000 + i)::text, 10, '0') END,
-           'contact' || i || '@' || CASE WHEN i % 3 = 0 THEN 'gmail.com'
+           'Partner ' || i, i %% 2 = 0,
+           CASE WHEN i %% 2 = 0 THEN 'VN' || lpad((100000000 + i)::text, 10, '0') END,
+           'contact' || i || '@' || CASE WHEN i %% 3 = 0 THEN 'gmail.com'
                                          ELSE 'khachhang' || (i / 2) || '.vn' END,
            TRUE, TRUE, FALSE, FALSE, 'contact', %s, now(), now()
       FROM generate_series(1, %s) AS i
@@ -42,17 +42,17 @@ cr.execute("""
 # email on 90% (a third free-mail).
 cr.execute("""
     INSERT INTO crm_lead (name, type, active, share_state, score, sla_reassign_count,
-                          probability, partner_name, vat, email_from, company_id,
-                          create_date, write_date)
-    SELECT 'Lead ' || i, 'lead', TRUE, 'none', 0, 0, 10,
-           CASE WHEN i % 10 < 7 THEN (ARRAY['Công ty TNHH ', 'CTY CP ', '', 'Cty TNHH MTV '])
-                                     [i % 4 + 1] || 'Khách Hàng ' || (i % 20000)
-                                     || CASE WHEN i % 4 = 2 THEN ' Co., Ltd' ELSE '' END END,
-           CASE WHEN i % 10 < 3 THEN '0' || (100000000 + i % 20000)::text
-                                     || CASE WHEN i % 20 = 0 THEN '-001' ELSE '' END END,
-           CASE WHEN i % 10 < 9 THEN 'Lead ' || i || ' <lead' || i || '@'
-                                     || CASE WHEN i % 3 = 0 THEN 'gmail.com'
-                                             ELSE 'khachhang' || (i % 10000) || '.vn' END
+                          probability, priority, color, opt_out, message_bounce,
+                          partner_name, vat, email_from, company_id, create_date, write_date)
+    SELECT 'Lead ' || i, 'lead', TRUE, 'none', 0, 0, 10, '0', 0, FALSE, 0,
+           CASE WHEN i %% 10 < 7 THEN (ARRAY['Công ty TNHH ', 'CTY CP ', '', 'Cty TNHH MTV '])
+                                     [i %% 4 + 1] || 'Khách Hàng ' || (i %% 20000)
+                                     || CASE WHEN i %% 4 = 2 THEN ' Co., Ltd' ELSE '' END END,
+           CASE WHEN i %% 10 < 3 THEN '0' || (100000000 + i %% 20000)::text
+                                     || CASE WHEN i %% 20 = 0 THEN '-001' ELSE '' END END,
+           CASE WHEN i %% 10 < 9 THEN 'Lead ' || i || ' <lead' || i || '@'
+                                     || CASE WHEN i %% 3 = 0 THEN 'gmail.com'
+                                             ELSE 'khachhang' || (i %% 10000) || '.vn' END
                                      || '>' END,
            %s, now(), now()
       FROM generate_series(1, %s) AS i

@@ -171,6 +171,18 @@ def choose_seat(seats, company_id, lead_id, preferred_team_id, fits):
     return open_seats[0], None
 
 
+def crowded_keys(keys_of, company_of):
+    """{(company_id, key_kind, key)}: the keys of a kind the stoplist applies to that more than
+    STOPLIST_RECORDS candidates of the run share (a web form's default address, a lead
+    vendor's domain, a list of leads imported with one company name): nobody owns them yet, but
+    they say no more of who the customer is than a stoplisted key, so candidates do not follow
+    each other through them."""
+    counts = Counter((company_of.get(lead_id), key_kind, key)
+                     for lead_id, lead_keys in keys_of.items()
+                     for key_kind, key, _label in lead_keys if key_kind in STOPLIST_KINDS)
+    return {ident for ident, count in counts.items() if count > STOPLIST_RECORDS}
+
+
 def follow_groups(ordered, keys_of, company_of, owned):
     """Same-run stickiness: candidates linked by keys nobody owns yet form groups; each group
     follows its first candidate (best first).
@@ -307,7 +319,7 @@ def route(leads, phase1_ids, teams, members, now, company_of, matches, keys_of, 
             take(row, match)
 
     # 2. Phases 1 and 2 for the others, except the followers of a better candidate.
-    owned = set(stoplist)
+    owned = set(stoplist) | crowded_keys(keys_of, company_of)
     for lead_id, lead_matches in matches.items():
         company_id = company_of.get(lead_id)
         owned.update((company_id, match.key_kind, match.key) for match in lead_matches

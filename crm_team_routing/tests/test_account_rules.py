@@ -120,3 +120,22 @@ class TestAccountLevels(unittest.TestCase):
                    2: [('company_name', 'abc', 'Công ty TNHH ABC')]}
         followers = owner.follow_groups(engine.best_first(rows), keys_of, {1: 1, 2: 1}, set())
         self.assertEqual(followers, {2: (1, 'company_name', 'Công ty TNHH ABC')})
+
+    def test_a_key_of_more_than_21_candidates_glues_nobody(self):
+        rows = [(lead_id, None, 0.0, '2026-11-28 10:00:00') for lead_id in range(1, 23)]
+        keys_of = {row[0]: [('email_domain', 'vendor.vn', 'vendor.vn')] for row in rows}
+        keys_of[1].append(('vat', '0101234567', '0101234567'))
+        keys_of[2].append(('vat', '0101234567', '0101234567'))
+        company_of = dict.fromkeys(keys_of, 1)
+        self.assertEqual(owner.crowded_keys(keys_of, company_of),
+                         {(1, 'email_domain', 'vendor.vn')})
+        self.assertEqual(owner.crowded_keys({1: keys_of[1], 2: keys_of[2]}, company_of), set())
+        team = engine.TeamState(1, 1, 60, 0, set(keys_of), set(keys_of))
+        members = [engine.MemberState(11, 1, 100, 30, 0, None),
+                   engine.MemberState(12, 1, 101, 30, 0, None)]
+        seats = {member.user_id: [owner.Seat(1, 1, 1, member)] for member in members}
+        outcome = owner.route(rows, set(keys_of), [team], members, '2026-11-29 09:00:00',
+                              company_of, {}, keys_of, set(), seats)
+        self.assertEqual(set(outcome.placed), {2}, "only the same tax ID glues")
+        self.assertEqual(sum(member.count for member in members), 22)
+        self.assertEqual(min(member.count for member in members), 10, "shared, not glued")
