@@ -17,6 +17,7 @@ from . import crm_team_member
 from . import crm_team_member_hand_back
 from . import crm_lead
 from . import crm_lead_reroute
+from . import crm_lead_account
 from . import crm_lead_scoring_rule
 from . import crm_lead_share_rule
 from . import ir_rule

@@ -5,7 +5,7 @@ A lead from a customer someone already has goes back to them (step 0, before the
 """
 from odoo import api, models
 
-from ..routing import owner
+from ..routing import keys as account_keys, owner
 from ..routing.reasons import join, text as reason_text
 
 
@@ -34,9 +34,10 @@ class CrmLeadRouterOwner(models.AbstractModel):
         # Level 1 and the keys: the partner's salesperson (an archived partner has none), else
         # its commercial entity's; partners of another company are none of this lead's.
         cr.execute("""
-            SELECT l.id, l.email_normalized, l.phone_sanitized,
-                   p.id, p.display_name, CASE WHEN p.active THEN p.user_id END,
-                   cp.id, cp.display_name, CASE WHEN cp.active THEN cp.user_id END
+            SELECT l.id, p.id, p.display_name, CASE WHEN p.active THEN p.user_id END,
+                   cp.id, cp.display_name, CASE WHEN cp.active THEN cp.user_id END,
+                   l.email_normalized, l.phone_sanitized, l.vat_key, l.company_name_key,
+                   l.partner_name, l.email_domain
               FROM crm_lead l
               LEFT JOIN res_partner p ON p.id = l.partner_id
                         AND (p.company_id IS NULL OR p.company_id = l.company_id)
@@ -45,55 +46,68 @@ class CrmLeadRouterOwner(models.AbstractModel):
              WHERE l.id = ANY(%s)
         """, (lead_ids,))
         candidates = cr.fetchall()
-        keys = {'partner': set(), 'email': set(), 'phone': set()}
-        for lead_id, email, phone, _p, _pn, _pu, partner_id, _cn, _cu in candidates:
-            company_id = company_of[lead_id]
-            for kind, key in (('partner', partner_id), ('email', email), ('phone', phone)):
-                if key:
-                    keys[kind].add((company_id, key))
+        free_domains = self.env['res.partner']._routing_free_email_domains()
+        # {lead_id: [(key_kind, key, label)]}: what the lead may match through, in the order
+        # of ``owner.KEY_KINDS``; a free-mail domain is no key.
+        keys_of = {}
+        keys = {kind: set() for kind in owner.KEY_KINDS}
+        for row in candidates:
+            lead_id, commercial_id, commercial_name = row[0], row[4], row[5]
+            email, phone, vat, company_name, partner_name = row[7:12]
+            domain = account_keys.corporate_domain(row[12], free_domains)
+            lead_keys = [(kind, key, label) for kind, key, label in (
+                ('partner', commercial_id, commercial_name), ('email', email, email),
+                ('phone', phone, phone), ('vat', vat, account_keys.vat_label(vat)),
+                ('company_name', company_name, partner_name),
+                ('email_domain', domain, domain)) if key]
+            keys_of[lead_id] = lead_keys
+            for kind, key, _label in lead_keys:
+                keys[kind].add((company_of[lead_id], key))
         found = self._read_owner_records(keys)
         # A key nobody owns cannot have two owners: only owned keys may be stoplisted.
         stoplist = self._read_owner_stoplist({kind: {(company_id, key) for company_id, key
                                                      in keys[kind] if (kind, company_id, key)
                                                      in found} for kind in keys})
-        matches, keys_of = {}, {}
-        for lead_id, email, phone, partner_id, partner_name, partner_user, commercial_id, \
-                commercial_name, commercial_user in candidates:
+        matches = {}
+        for row in candidates:
+            lead_id, partner_id, partner_name, partner_user, commercial_id, commercial_name, \
+                commercial_user = row[:7]
             company_id = company_of[lead_id]
-            lead_matches, lead_keys = [], []
+            lead_matches = []
             if partner_user or commercial_user:
                 record_id, name, user_id = (partner_id, partner_name, partner_user) \
                     if partner_user else (commercial_id, commercial_name, commercial_user)
                 lead_matches.append(owner.Match(1, 0, 'partner', record_id, name, user_id, None,
                                                 '', None, None, None))
-            for kind, key, label in (('partner', commercial_id, commercial_name),
-                                     ('email', email, email), ('phone', phone, phone)):
-                if not key:
-                    continue
-                lead_keys.append((kind, key, label))
-                for level, rank, record, row in found.get((kind, company_id, key), ()):
-                    lead_matches.append(owner.Match(level, rank, record, row[0], row[1], row[2],
-                                                    row[3], row[4] or '', kind, key, label))
+            for kind, key, label in keys_of[lead_id]:
+                for level, rank, record, record_row, record_label in found.get(
+                        (kind, company_id, key), ()):
+                    lead_matches.append(owner.Match(
+                        level, rank, record, record_row[0], record_row[1], record_row[2],
+                        record_row[3], record_row[4] or '', kind, key, record_label or label))
             if lead_matches:
                 matches[lead_id] = lead_matches
-            keys_of[lead_id] = lead_keys
+        users = {match.user_id for lead_matches in matches.values() for match in lead_matches}
         return {
             'matches': matches,
             'keys_of': keys_of,
             'stoplist': stoplist,
-            'seats': self._read_owner_seats(owner_teams, data),
+            'seats': self._read_owner_seats(owner_teams, data, owner_ids=users),
         }
 
     def _read_owner_records(self, keys):
         """{(key_kind, company_id, key): [(level, rank, record, (id, name, user_id, team_id,
-        date))]}: for each key of the run, the record of each level that gives its owner (the
-        most recently assigned, then the highest id). Five queries; won (probability 100) and
-        lost (archived) records never match, nor records of another company."""
+        date), label)]}: for each key of the run, the record of each level that gives its
+        owner (the most recently assigned, then the highest id); ``label``: how the reason names
+        the key when the record says it better than the candidate (the record's company name,
+        the tax ID it was found by), else None. A fixed number of queries (the kinds of key of
+        the run, two each at most); won (probability 100) and lost (archived) records never
+        match, nor records of another company."""
         cr = self.env.cr
         found = {}
 
-        def add(key, level, rank, record, row):
-            found.setdefault(key, []).append((level, rank, record, row))
+        def add(key, level, rank, record, row, label=None):
+            found.setdefault(key, []).append((level, rank, record, row, label))
 
         open_lead = "l.active AND l.probability < 100 AND l.user_id IS NOT NULL " \
                     "AND l.company_id IS NOT DISTINCT FROM k.company_id"
@@ -110,55 +124,108 @@ class CrmLeadRouterOwner(models.AbstractModel):
             """.format(open_lead=open_lead), (list(companies), list(partners)))
             for row in cr.fetchall():
                 add(('partner', row[0], row[1]), 2, 0, 'opportunity', row[2:])
-        for kind, column, rank in (('email', 'email_normalized', 1),
-                                   ('phone', 'phone_sanitized', 2)):
+        if keys['vat']:
+            for company_id, key, row, matched in self._read_owner_vat(keys['vat']):
+                add(('vat', company_id, key), 1, 1, 'partner', row + (None, ''),
+                    account_keys.vat_label(matched))
+        for kind, (levels, column, label) in sorted(self._owner_shared_keys().items()):
             if not keys[kind]:
                 continue
             companies, values = map(list, zip(*keys[kind]))
-            # Open opportunities (level 2) and open leads (level 3) with the key.
+            # Open opportunities and open leads with the key.
             cr.execute("""
                 SELECT DISTINCT ON (k.company_id, k.key, l.type)
-                       k.company_id, k.key, l.type,
+                       k.company_id, k.key, l.type, {label},
                        l.id, l.name, l.user_id, l.team_id, l.assignment_date
                   FROM unnest(%s::int[], %s::varchar[]) AS k(company_id, key)
                   JOIN crm_lead l ON l.{column} = k.key
                  WHERE {open_lead}
                  ORDER BY k.company_id, k.key, l.type, l.assignment_date DESC NULLS LAST,
                           l.id DESC
-            """.format(column=column, open_lead=open_lead), (companies, values))
+            """.format(column=column, open_lead=open_lead,
+                       label='l.partner_name' if label else 'NULL'), (companies, values))
             for row in cr.fetchall():
-                if row[2] == 'opportunity':
-                    add((kind, row[0], row[1]), 2, rank, 'opportunity', row[3:])
-                else:
-                    add((kind, row[0], row[1]), 3, 0, 'lead', row[3:])
-            # Customers with a salesperson (level 4): no assignment date, the newest wins.
+                record = 'opportunity' if row[2] == 'opportunity' else 'lead'
+                add((kind, row[0], row[1]), levels[record][0], levels[record][1], record,
+                    row[4:], row[3])
+            # Customers with a salesperson: no assignment date, the newest wins.
             cr.execute("""
                 SELECT DISTINCT ON (k.company_id, k.key)
-                       k.company_id, k.key, p.id, p.display_name, p.user_id
+                       k.company_id, k.key, {label}, p.id, p.display_name, p.user_id
                   FROM unnest(%s::int[], %s::varchar[]) AS k(company_id, key)
                   JOIN res_partner p ON {partner_key} = k.key
                  WHERE p.active AND p.user_id IS NOT NULL
                    AND (p.company_id IS NULL OR p.company_id = k.company_id)
                  ORDER BY k.company_id, k.key, p.id DESC
-            """.format(partner_key=self._owner_partner_key(kind)), (companies, values))
+            """.format(partner_key=self._owner_partner_key(kind),
+                       label='p.name' if label else 'NULL'), (companies, values))
             for row in cr.fetchall():
-                add((kind, row[0], row[1]), 4, 0, 'customer', row[2:] + (None, ''))
+                level, rank = levels['customer']
+                add((kind, row[0], row[1]), level, rank, 'customer', row[3:] + (None, ''),
+                    row[2])
         return found
+
+    def _read_owner_vat(self, keys):
+        """[(company_id, key, (partner_id, name, user_id), matched key)]: for each tax ID key
+        of the run, the customer with that tax ID who has a salesperson (level 1): the
+        commercial entity before its contacts, then the newest. A Vietnamese branch's key
+        (13 digits) finds its head office's (10) when no partner of the company has the
+        branch's own. One query."""
+        rows = []
+        for company_id, key in keys:
+            rows.append((company_id, key, key, True))
+            head = account_keys.vat_head_office(key)
+            if head:
+                rows.append((company_id, key, head, False))
+        companies, values, lookups, exact = map(list, zip(*rows))
+        self.env.cr.execute("""
+            WITH found AS (
+                SELECT k.company_id, k.key, k.exact, p.id, p.display_name, p.user_id,
+                       p.vat_key, p.id = p.commercial_partner_id AS commercial
+                  FROM unnest(%s::int[], %s::varchar[], %s::varchar[], %s::bool[])
+                       AS k(company_id, key, lookup, exact)
+                  JOIN res_partner p ON p.vat_key = k.lookup
+                 WHERE p.active AND (p.company_id IS NULL OR p.company_id = k.company_id))
+            SELECT DISTINCT ON (f.company_id, f.key)
+                   f.company_id, f.key, f.id, f.display_name, f.user_id, f.vat_key
+              FROM found f
+             WHERE f.user_id IS NOT NULL
+               AND (f.exact OR NOT EXISTS (SELECT 1 FROM found own
+                                            WHERE own.exact AND own.key = f.key
+                                              AND own.company_id IS NOT DISTINCT FROM
+                                                  f.company_id))
+             ORDER BY f.company_id, f.key, f.exact DESC, f.commercial DESC, f.id DESC
+        """, (companies, values, lookups, exact))
+        return [(row[0], row[1], row[2:5], row[5]) for row in self.env.cr.fetchall()]
+
+    @api.model
+    def _owner_shared_keys(self):
+        """{key_kind: (levels, lead column, labelled by the record)} of the keys several
+        customers may share, hence on the stoplist: ``levels`` is ``owner.KEY_LEVELS[kind]``;
+        a company name is named as the matched record writes it."""
+        return {
+            'email': (owner.KEY_LEVELS['email'], 'email_normalized', False),
+            'phone': (owner.KEY_LEVELS['phone'], 'phone_sanitized', False),
+            'company_name': (owner.KEY_LEVELS['company_name'], 'company_name_key', True),
+            'email_domain': (owner.KEY_LEVELS['email_domain'], 'email_domain', False),
+        }
 
     @api.model
     def _owner_partner_key(self, kind):
         """The SQL expression of a partner's key, as its index has it."""
-        return {'email': 'lower(p.email)', 'phone': 'p.phone_sanitized'}[kind]
+        return {'email': 'lower(p.email)', 'phone': 'p.phone_sanitized',
+                'company_name': 'p.company_name_key', 'email_domain': 'p.email_domain'}[kind]
 
     def _read_owner_stoplist(self, keys):
-        """{(company_id, key_kind, key)}: the emails and phones among ``keys`` shared by too many
-        records with several owners (``owner.is_stoplisted``): a hotline, an info@ address.
-        Records: open leads and opportunities (the candidate itself not counted) and customers
-        with a salesperson, of the key's company. One query per kind of key."""
+        """{(company_id, key_kind, key)}: the keys among ``keys`` (emails, phones, company
+        names, email domains) shared by too many records with several owners
+        (``owner.is_stoplisted``): a hotline, an info@ address, a group's domain. Records: open
+        leads and opportunities (the candidate itself not counted) and customers with a
+        salesperson, of the key's company. One query per kind of key."""
         cr = self.env.cr
         stoplist = set()
-        for kind, column in (('email', 'email_normalized'), ('phone', 'phone_sanitized')):
-            if not keys[kind]:
+        for kind, (_levels, column, _label) in sorted(self._owner_shared_keys().items()):
+            if not keys.get(kind):
                 continue
             companies, values = map(list, zip(*keys[kind]))
             cr.execute("""
@@ -183,11 +250,13 @@ class CrmLeadRouterOwner(models.AbstractModel):
                             in cr.fetchall() if owner.is_stoplisted(records, owners))
         return stoplist
 
-    def _read_owner_seats(self, owner_teams, data):
+    def _read_owner_seats(self, owner_teams, data, owner_ids=()):
         """{user_id: [owner.Seat]}: the active memberships in the run's teams that route to
         existing owners, ordered by team sequence then id (an archived user's are blocked).
-        One query; what kept a member out of this run (paused, absent, quota used up) comes
-        from ``_read_states``."""
+        An archived user among ``owner_ids`` (the matched records' salespeople) with no such
+        membership gets one blocked seat of no team, so that the reason says "archived"
+        rather than "not a member". One query; what kept a member out of this run (paused,
+        absent, quota used up) comes from ``_read_states``."""
         self.env.cr.execute("""
             SELECT m.id, m.team_id, m.user_id, m.assignment_optout, m.assignment_max,
                    t.company_id, t.sequence, u.active,
@@ -196,7 +265,13 @@ class CrmLeadRouterOwner(models.AbstractModel):
               JOIN crm_team t ON t.id = m.team_id
               JOIN res_users u ON u.id = m.user_id
              WHERE m.active AND m.team_id = ANY(%s)
-        """, (owner_teams.ids,))
+            UNION ALL
+            SELECT NULL, NULL, u.id, FALSE, 0, NULL, 0, FALSE, NULL
+              FROM res_users u
+             WHERE u.id = ANY(%s) AND NOT u.active
+               AND NOT EXISTS (SELECT 1 FROM crm_team_member m
+                                WHERE m.user_id = u.id AND m.active AND m.team_id = ANY(%s))
+        """, (owner_teams.ids, list(owner_ids), owner_teams.ids))
         rows = self.env.cr.fetchall()
         states = {state.id: state for state in data['member_states']}
         left_out = {member.id: cause for entries in data.get('skipped', {}).values()
@@ -221,9 +296,10 @@ class CrmLeadRouterOwner(models.AbstractModel):
                 blocked = None
             seats.setdefault(user_id, []).append(owner.Seat(
                 team_id, company_id, sequence or 0, state, blocked,
-                user_company_ids=frozenset(user_companies)))
+                user_company_ids=frozenset(user_companies) if user_companies is not None
+                else None))
         for user_seats in seats.values():
-            user_seats.sort(key=lambda seat: (seat.sequence, seat.team_id))
+            user_seats.sort(key=lambda seat: (seat.sequence, seat.team_id or 0))
         return seats
 
     def _decide_owners(self, data):

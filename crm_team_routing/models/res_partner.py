@@ -12,6 +12,8 @@ _logger = logging.getLogger(__name__)
 
 # Rows read and written per statement when the keys of existing records are filled.
 KEYS_FILL_BATCH = 20000
+# The keys of the existing account, on partners and leads alike.
+ACCOUNT_KEYS = ('vat_key', 'company_name_key', 'email_domain')
 
 
 def fill_keys(cr, table, select, compute, columns):
@@ -61,16 +63,50 @@ class ResPartner(models.Model):
              "the customer whatever the way the number was typed; empty when it is not valid.",
     )
 
+    # The existing account (DESIGN.md revision 3): the keys crm.lead has too.
+    vat_key = fields.Char(
+        string="Tax ID Key",
+        compute='_compute_vat_key',
+        store=True,
+        index=True,
+        copy=False,
+        help="The digits of the tax ID (country prefix, blanks, dots and dashes dropped): how "
+             "routing recognises a known company in a new lead.",
+    )
+    company_name_key = fields.Char(
+        compute='_compute_company_name_key',
+        store=True,
+        index=True,
+        copy=False,
+        help="A company's name lower-cased, without accents, punctuation and legal forms "
+             "(\"CÔNG TY TNHH ABC\" and \"Cty ABC\" give \"abc\"): how routing recognises a "
+             "known company in a new lead.",
+    )
+    email_domain = fields.Char(
+        compute='_compute_email_domain',
+        store=True,
+        index=True,
+        copy=False,
+        help="The domain of the email address; free-mail domains (system parameter "
+             "crm_team_routing.free_email_domains) never match.",
+    )
+
     @api.model_cr_context
     def _auto_init(self):
-        # A new column is filled here, in SQL batches, before the ORM would compute it record by
-        # record (and before its index exists: building it once is cheaper than maintaining it).
+        # New columns are filled here, in SQL batches, before the ORM would compute them record
+        # by record (and before their indexes exist: building one once is cheaper than
+        # maintaining it).
         cr = self.env.cr
         new = not tools.column_exists(cr, self._table, 'phone_sanitized')
         if new:
             tools.create_column(cr, self._table, 'phone_sanitized', 'varchar',
                                 self._fields['phone_sanitized'].string)
             self._routing_fill_keys()
+        new = [name for name in ACCOUNT_KEYS if not tools.column_exists(cr, self._table, name)]
+        for name in new:
+            tools.create_column(cr, self._table, name, 'varchar', self._fields[name].string)
+        if new:
+            self._routing_fill_account_keys()
         return super(ResPartner, self)._auto_init()
 
     @api.model_cr
@@ -117,3 +153,43 @@ class ResPartner(models.Model):
         """, lambda row: (keys.sanitize_phones(
             [row[1], row[0]], keys.region_code(row[2], row[3], default)),), ['phone_sanitized'])
         self.invalidate_cache(['phone_sanitized'])
+
+    @api.depends('vat')
+    def _compute_vat_key(self):
+        for partner in self:
+            partner.vat_key = keys.vat_key(partner.vat) or False
+
+    @api.depends('name', 'is_company')
+    def _compute_company_name_key(self):
+        for partner in self:
+            partner.company_name_key = partner.is_company \
+                and keys.company_name_key(partner.name) or False
+
+    @api.depends('email')
+    def _compute_email_domain(self):
+        for partner in self:
+            partner.email_domain = keys.email_domain(keys.normalize_email(partner.email)) or False
+
+    @api.model
+    def _routing_fill_account_keys(self):
+        """``vat_key``, ``company_name_key`` and ``email_domain`` of every partner, in SQL
+        batches (install, upgrade)."""
+        fill_keys(self.env.cr, 'res_partner', """
+            SELECT id, vat, name, is_company, email FROM res_partner
+             WHERE id > %(after)s
+               AND (vat IS NOT NULL OR is_company OR email IS NOT NULL)
+             ORDER BY id LIMIT %(limit)s
+        """, lambda row: (
+            keys.vat_key(row[0]),
+            keys.company_name_key(row[1]) if row[2] else '',
+            keys.email_domain(keys.normalize_email(row[3])),
+        ), list(ACCOUNT_KEYS))
+        self.invalidate_cache(list(ACCOUNT_KEYS))
+
+    @api.model
+    def _routing_free_email_domains(self):
+        """The free-mail domains, never matched (system parameter
+        ``crm_team_routing.free_email_domains``, comma-separated; default ``keys``'s list)."""
+        # A system parameter, which plain users may not read.
+        return keys.free_email_domains(self.env['ir.config_parameter'].sudo().get_param(
+            'crm_team_routing.free_email_domains'))

@@ -9,10 +9,12 @@ calls :func:`route`, which:
 1. gives each candidate, best first, the owner of its first match: the first level with a match
    whose key is not on the stoplist, and within that level the most recently assigned record,
    then the highest id. Levels: (1) the salesperson of the lead's customer or of its commercial
-   entity; (2) an open opportunity of the same commercial entity, then the same email, then the
-   same phone; (3) an open lead with the same email or phone; (4) a customer (a partner with a
-   salesperson) with the same email or phone. The owner takes the lead when they hold a seat
-   that can take it (:func:`choose_seat`); otherwise the lead is routed as usual and
+   entity, then of the customer with the lead's tax ID; (2) an open opportunity of the same
+   commercial entity, then the same email, then the same phone; (3) an open lead with the same
+   email or phone; (4) a customer (a partner with a salesperson) with the same email or phone;
+   (5) an open opportunity, then an open lead, then a customer with the same company name;
+   (6) the same, with the same corporate email domain. The owner takes the lead when they hold
+   a seat that can take it (:func:`choose_seat`); otherwise the lead is routed as usual and
    :attr:`Outcome.skipped` says why the owner was skipped;
 2. routes the other candidates through ``engine.route`` (phases 1 and 2), with the counts the
    owner step left, except those that share a key nobody owns yet with a better candidate of the
@@ -37,20 +39,36 @@ OWNER = 'owner'
 STOPLIST_RECORDS = 21
 STOPLIST_OWNERS = 2
 
-# Keys the stoplist applies to: shared contact points. A customer (the commercial entity) is
-# one customer, however many opportunities and salespeople it has.
-STOPLIST_KINDS = ('email', 'phone')
+# The kinds of key a candidate matches through: its commercial entity ('partner'), email,
+# phone, tax ID ('vat', level 1), company name and corporate email domain (the existing
+# account, DESIGN.md revision 3).
+KEY_KINDS = ('partner', 'email', 'phone', 'vat', 'company_name', 'email_domain')
+
+# Keys the stoplist applies to: shared contact points, and names and domains several
+# customers may share. A customer (the commercial entity, the tax ID) is one customer, however
+# many opportunities and salespeople it has.
+STOPLIST_KINDS = ('email', 'phone', 'company_name', 'email_domain')
+
+# (level, rank) of a record matched through a key several records may share, by kind of key and
+# kind of record: within a level, the lower rank wins before the assignment date.
+KEY_LEVELS = {
+    'email': {'opportunity': (2, 1), 'lead': (3, 0), 'customer': (4, 0)},
+    'phone': {'opportunity': (2, 2), 'lead': (3, 0), 'customer': (4, 0)},
+    'company_name': {'opportunity': (5, 0), 'lead': (5, 1), 'customer': (5, 2)},
+    'email_domain': {'opportunity': (6, 0), 'lead': (6, 1), 'customer': (6, 2)},
+}
 
 # A record whose salesperson may take a candidate.
-#   level: 1 to 4 (module docstring); rank: order of the key inside level 2 (customer 0,
-#          email 1, phone 2), 0 elsewhere
-#   record: 'partner' (level 1), 'opportunity' (2), 'lead' (3), 'customer' (4), or 'run' (a
-#           candidate of the same run, for stickiness)
+#   level: 1 to 6 (module docstring); rank: order inside the level (``KEY_LEVELS``; level 1:
+#          the lead's customer 0, the tax ID 1)
+#   record: 'partner' (level 1), 'opportunity', 'lead', 'customer', or 'run' (a candidate of
+#           the same run, for stickiness)
 #   record_id, name: the record, which the reason names
 #   user_id: its salesperson; team_id: its team (None for partners)
 #   date: its assignment date as a string, '' when none (the most recent wins)
-#   key_kind: 'partner', 'email' or 'phone' (None on level 1); key: the key's value (the
-#             commercial entity's id, the email, the phone); label: the key as the reason shows it
+#   key_kind: one of KEY_KINDS (None for the lead's own customer on level 1); key: the key's
+#             value (the commercial entity's id, the email, the phone, the tax ID's digits...);
+#             label: the key as the reason shows it
 Match = namedtuple('Match', 'level rank record record_id name user_id team_id date key_kind key '
                             'label')
 
@@ -151,6 +169,18 @@ def choose_seat(seats, company_id, lead_id, preferred_team_id, fits):
         if lead_id in fits.get(seat.team_id, ()):
             return seat, None
     return open_seats[0], None
+
+
+def crowded_keys(keys_of, company_of):
+    """{(company_id, key_kind, key)}: the keys of a kind the stoplist applies to that more than
+    STOPLIST_RECORDS candidates of the run share (a web form's default address, a lead
+    vendor's domain, a list of leads imported with one company name): nobody owns them yet, but
+    they say no more of who the customer is than a stoplisted key, so candidates do not follow
+    each other through them."""
+    counts = Counter((company_of.get(lead_id), key_kind, key)
+                     for lead_id, lead_keys in keys_of.items()
+                     for key_kind, key, _label in lead_keys if key_kind in STOPLIST_KINDS)
+    return {ident for ident, count in counts.items() if count > STOPLIST_RECORDS}
 
 
 def follow_groups(ordered, keys_of, company_of, owned):
@@ -289,7 +319,7 @@ def route(leads, phase1_ids, teams, members, now, company_of, matches, keys_of, 
             take(row, match)
 
     # 2. Phases 1 and 2 for the others, except the followers of a better candidate.
-    owned = set(stoplist)
+    owned = set(stoplist) | crowded_keys(keys_of, company_of)
     for lead_id, lead_matches in matches.items():
         company_id = company_of.get(lead_id)
         owned.update((company_id, match.key_kind, match.key) for match in lead_matches

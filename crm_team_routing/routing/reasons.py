@@ -96,6 +96,27 @@ TEMPLATES = {
                          "given to %(user)s"),
     'match_run_phone': _("lead '%(record)s' with the same phone %(key)s in this run, "
                          "given to %(user)s"),
+    # The existing account: tax ID (level 1), company name (5), corporate email domain (6)
+    'match_partner_vat': _("same tax ID %(key)s as customer %(record)s, whose salesperson "
+                           "is %(user)s"),
+    'match_opportunity_company_name': _("open opportunity '%(record)s' owned by %(user)s, "
+                                        "same company name as %(key)s"),
+    'match_lead_company_name': _("open lead '%(record)s' owned by %(user)s, same company "
+                                 "name as %(key)s"),
+    'match_customer_company_name': _("same company name as customer %(record)s, whose "
+                                     "salesperson is %(user)s"),
+    'match_opportunity_email_domain': _("open opportunity '%(record)s' owned by %(user)s, "
+                                        "same email domain %(key)s"),
+    'match_lead_email_domain': _("open lead '%(record)s' owned by %(user)s, same email "
+                                 "domain %(key)s"),
+    'match_customer_email_domain': _("customer %(record)s, whose salesperson is %(user)s, "
+                                     "same email domain %(key)s"),
+    'match_run_vat': _("lead '%(record)s' with the same tax ID %(key)s in this run, given "
+                       "to %(user)s"),
+    'match_run_company_name': _("lead '%(record)s' with the same company name %(key)s in "
+                                "this run, given to %(user)s"),
+    'match_run_email_domain': _("lead '%(record)s' with the same email domain %(key)s in "
+                                "this run, given to %(user)s"),
     # SLA take-back
     'sla_moved': _("Not followed up within %(hours)s h by %(user)s, assigned %(date)s; "
                    "take-back %(number)s of %(max)s, given to %(new)s."),

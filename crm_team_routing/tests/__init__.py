@@ -33,3 +33,5 @@ from . import test_boundary_absence
 from . import test_private_messages
 from . import test_hand_back
 from . import test_reroute
+from . import test_account_rules
+from . import test_account
