@@ -247,3 +247,48 @@ def check_absence(person, resource_user_id, resource_leader_ids, resource_compan
             and (not resource_company_id or resource_company_id in person.company_ids):
         return None
     return Refusal('absence_not_yours', {})
+
+
+# ---------------------------------------------------------------------------------------------
+# Leads written by people: owner, team's company, sharing, followers, rules applied by hand
+# ---------------------------------------------------------------------------------------------
+
+def check_create_owner(person, owner_id):
+    """A plain salesperson creates leads owned by themselves only."""
+    if person.role == SALESPERSON and owner_id != person.uid:
+        return Refusal('own_leads_only', {})
+    return None
+
+
+def check_team_company(person, team_id, team_company_id):
+    """A lead enters a team (created or written) only by who works for the team's company."""
+    if person.role == SYSTEM or not team_company_id or team_company_id in person.company_ids:
+        return None
+    return Refusal('team_foreign_company', {'team': team_id, 'company': team_company_id})
+
+
+def check_unshare(person, lead_team_ids):
+    """Removing shared users: whoever may share these leads (``check_share``)."""
+    return check_share(person, lead_team_ids, (), ())
+
+
+def check_follower(user_id, may_write):
+    """An internal user follows a lead only while they may write it: a reader never does."""
+    return None if may_write else Refusal('follower_not_writer', {'user': user_id})
+
+
+def check_post(is_shared_reader):
+    """A user a lead is shared with, who may not write it, reads it and posts nothing."""
+    return Refusal('reader_no_post', {}) if is_shared_reader else None
+
+
+def check_rules_apply(person, code, rule_company_ids):
+    """Applying share rules or recomputing scores by hand: sales managers, on rules of their
+    companies (``code``: the refusal of the others). Rules without a company apply to the
+    leads of ``run_companies(person, 'manager')`` only."""
+    if person.role == SYSTEM:
+        return None
+    if person.role < MANAGER:
+        return Refusal(code, {})
+    foreign = _foreign(person, rule_company_ids)
+    return Refusal('foreign_rule', {'company': foreign}) if foreign else None

@@ -27,3 +27,7 @@ from . import test_ui_leader
 from . import test_filter_text
 from . import test_team_members
 from . import test_ui_team
+from . import test_boundary_fields
+from . import test_boundary_sharing
+from . import test_boundary_followers
+from . import test_boundary_rpc
