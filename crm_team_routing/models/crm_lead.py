@@ -255,8 +255,8 @@ class CrmLead(models.Model):
         # the RPC layer retries a call after a serialization failure, it passes the same dict
         # again and the creation fails ("partner cannot follow twice"). Give it a copy.
         vals = dict(vals)
-        if vals.get('user_id'):
-            vals.setdefault('assignment_date', fields.Datetime.now())
+        if vals.get('user_id') and not vals.get('assignment_date'):
+            vals['assignment_date'] = fields.Datetime.now()
         lead = super(CrmLead, self).create(vals)
         if vals.get('shared_user_ids') and lead.shared_user_ids \
                 and vals.get('share_state', 'none') == 'none':

@@ -69,15 +69,24 @@ class CrmLeadRights(models.Model):
             router._routing_refuse(policy.check_system_fields(
                 person, guarded, vals.get('share_state'), teams))
         added, removed = self._routing_share_changes(vals.get('shared_user_ids'), person)
+        self._routing_check_share_changes(person, added, removed)
         vals = self._routing_team_company(vals, person)
         result = super(CrmLeadRights, self).write(vals)
-        # Checked on the leads as written (their teams, their companies); an error undoes all.
+        if (added or removed) and ('team_id' in vals or 'company_id' in vals):
+            # Again on the leads as written (their new teams and companies).
+            self._routing_check_share_changes(person, added, removed)
+        return result
+
+    @api.multi
+    def _routing_check_share_changes(self, person, added, removed):
+        """The one sharing policy for users ``added`` to these leads; removing shares
+        (``removed``): whoever may share them."""
+        router = self.env['crm.lead.router']
         if removed:
             _companies, teams = router._routing_lead_facts(self)
             router._routing_refuse(policy.check_unshare(person, teams))
         if added:
             router._check_share(self, self.env['res.users'].browse(added))
-        return result
 
     @api.multi
     def _routing_team_company(self, vals, person):
@@ -227,13 +236,16 @@ class CrmLeadRights(models.Model):
                           force=True):
         """Only someone who may write a lead adds followers to it, themselves included, and
         only people who may write it follow it: a user the lead is shared with reads it and
-        nothing more (followers may post)."""
-        if (partner_ids or channel_ids) \
-                and self.env['crm.lead.router']._routing_person().role != policy.SYSTEM:
-            self.check_access_rights('write')
-            self.check_access_rule('write')
-            partner_ids = self._routing_check_followers(
-                partner_ids, quiet=self.env.context.get(QUIET))
+        nothing more (followers may post). Core's own subscriptions leave such people out,
+        also when the system makes them (an email of a reader through the mail gateway)."""
+        quiet = self.env.context.get(QUIET)
+        if partner_ids or channel_ids:
+            if self.env['crm.lead.router']._routing_person().role != policy.SYSTEM:
+                self.check_access_rights('write')
+                self.check_access_rule('write')
+                partner_ids = self._routing_check_followers(partner_ids, quiet=quiet)
+            elif quiet:
+                partner_ids = self._routing_check_followers(partner_ids, quiet=True)
         return super(CrmLeadRights, self).message_subscribe(
             partner_ids=partner_ids, channel_ids=channel_ids, subtype_ids=subtype_ids,
             force=force)

@@ -78,6 +78,16 @@ class TestBoundaryFollowers(RoutingCase):
         # The owner still posts.
         self.lead.sudo(self.sales[0]).message_post(body='Called', message_type='comment')
 
+    def test_reader_email_through_the_gateway_does_not_subscribe(self):
+        """The mail gateway posts as the system with the sender as author; core then makes the
+        author a follower: not a reader."""
+        self.lead.sudo().message_post(body='By email', message_type='email',
+                                      author_id=self.reader.partner_id.id)
+        self.assertFalse(self.follows(self.reader))
+        self.lead.sudo().message_post(body='By email', message_type='email',
+                                      author_id=self.leader_north.partner_id.id)
+        self.assertTrue(self.follows(self.leader_north), "who may write it follows it")
+
     def test_team_followers_who_may_not_write_are_left_out(self):
         """Core subscribes a team's followers to the leads entering it: only those who may
         write the lead follow it, and the move succeeds."""

@@ -13,6 +13,8 @@ class TestBoundarySharing(RoutingCase):
     def setUpClass(cls):
         super(TestBoundarySharing, cls).setUpClass()
         cls.create_north_south(south_sales=cls.sales[2:3])
+        # North's leader also works in South (a lead of theirs stays there), without leading it.
+        cls.Member.create({'team_id': cls.south.id, 'user_id': cls.leader_north.id})
         cls.create_company_b()
         cls.sales_b = cls.create_user('routing_sharing_b', 'sales_team.group_sale_salesman',
                                       company_id=cls.company_b.id,
