@@ -2,9 +2,15 @@
 """Revision 3, Boundaries: fields only the system writes, the same salesperson rewritten, the
 log written by the system only and read by the leaders of the lead's team now, a lead entering
 a team of another company."""
+import importlib.util
+import os
+
 from odoo.exceptions import AccessError
 
 from .common import RoutingCase
+
+MIGRATION = os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(__file__))),
+                         'migrations', '11.0.1.2.0', 'post-migration.py')
 
 PAST = '2026-11-01 08:00:00'
 SYSTEM_VALUES = {
@@ -160,6 +166,20 @@ class TestBoundaryFields(RoutingCase):
                          "the lead left North: its history went with it")
         self.assertEqual(len(Log.sudo(self.leader_south).search(domain)), 1,
                          "South's leader reads the row written while it was in North")
+
+    def test_migration_writes_the_leader_log_rule(self):
+        """The rule is noupdate data: existing databases get its new domain from the
+        migration, the same as a new install's."""
+        spec = importlib.util.spec_from_file_location('crm_team_routing_migration_1_2', MIGRATION)
+        migration = importlib.util.module_from_spec(spec)
+        spec.loader.exec_module(migration)
+        rule = self.env.ref('crm_team_routing.crm_lead_assignment_log_rule_team_leader')
+        self.assertEqual(rule.domain_force, migration.LOG_LEADER_DOMAIN)
+        rule.write({'domain_force': "['|', ('team_id.user_id', '=', user.id), "
+                                    "('lead_id.team_id.user_id', '=', user.id)]"})
+        migration.migrate(self.env.cr, '11.0.1.1.0')
+        rule.invalidate_cache()
+        self.assertEqual(rule.domain_force, migration.LOG_LEADER_DOMAIN)
 
     # ------------------------------------------------------------------------------------------
     # A team of another company
