@@ -18,10 +18,12 @@ from . import crm_team_member_hand_back
 from . import crm_lead
 from . import crm_lead_reroute
 from . import crm_lead_account
+from . import crm_lead_rights
 from . import crm_lead_scoring_rule
 from . import crm_lead_share_rule
 from . import ir_rule
 from . import mail_followers
+from . import mail_message
 from . import resource_resource
 from . import resource_calendar_leaves
 from . import res_partner

@@ -5,9 +5,9 @@ from datetime import timedelta
 from psycopg2.extras import execute_values
 
 from odoo import _, api, fields, models, tools
-from odoo.exceptions import AccessError, ValidationError
+from odoo.exceptions import ValidationError
 
-from ..routing import keys
+from ..routing import keys, policy
 from ..routing.reasons import text as reason_text
 from .mail_followers import LEAD_FOLLOWER_FIELDS
 from .res_partner import fill_keys
@@ -144,26 +144,7 @@ class CrmLead(models.Model):
 
     @api.depends('shared_user_ids')
     def _compute_routing_shared_readonly(self):
-        """True on the leads shared with the current user that they may not write: two
-        queries for all the records (the shared rows, then the writable ones among them)."""
-        lead_ids = [lead_id for lead_id in self.ids if isinstance(lead_id, int)]
-        readonly = set()
-        if lead_ids and not self.env.user._is_superuser():
-            self.env.cr.execute("""
-                SELECT lead_id FROM crm_lead_shared_user_rel
-                 WHERE user_id = %s AND lead_id = ANY(%s)
-            """, (self.env.uid, lead_ids))
-            shared = [row[0] for row in self.env.cr.fetchall()]
-            if shared:
-                readonly = set(shared)
-                if self.check_access_rights('write', raise_exception=False):
-                    # The leads among them the record rules let the user write.
-                    query = self._where_calc([('id', 'in', shared)], active_test=False)
-                    self._apply_ir_rules(query, 'write')
-                    from_clause, where_clause, params = query.get_sql()
-                    self.env.cr.execute('SELECT "crm_lead".id FROM %s WHERE %s' % (
-                        from_clause, where_clause or 'TRUE'), params)
-                    readonly -= {row[0] for row in self.env.cr.fetchall()}
+        readonly = self._routing_shared_readonly_ids()
         for lead in self:
             lead.routing_shared_readonly = lead.id in readonly
 
@@ -269,16 +250,17 @@ class CrmLead(models.Model):
 
     @api.model
     def create(self, vals):
-        self._check_create_owner(vals)
         # Core's mail.thread.create adds the creator's follower to the dict it is given: when
         # the RPC layer retries a call after a serialization failure, it passes the same dict
         # again and the creation fails ("partner cannot follow twice"). Give it a copy.
         vals = dict(vals)
-        if vals.get('user_id'):
-            vals.setdefault('assignment_date', fields.Datetime.now())
+        if vals.get('user_id') and not vals.get('assignment_date'):
+            vals['assignment_date'] = fields.Datetime.now()
         lead = super(CrmLead, self).create(vals)
-        if vals.get('shared_user_ids') and lead.shared_user_ids and 'share_state' not in vals:
-            lead.share_state = 'shared'
+        if vals.get('shared_user_ids') and lead.shared_user_ids \
+                and vals.get('share_state', 'none') == 'none':
+            # The care status is the system's: the sharing itself was checked (crm_lead_rights).
+            lead.sudo().write({'share_state': 'shared'})
         rules = self.env['crm.lead.scoring.rule'].sudo()
         # Scoring rules and teams are configuration the creator may not read: sudo to apply them.
         score = rules._routing_scores([('id', '=', lead.id)],
@@ -306,26 +288,18 @@ class CrmLead(models.Model):
             self.env['crm.lead.router']._route(teams.sudo(self.env.uid), leads=self,
                                                mode='create')
 
-    def _check_create_owner(self, vals):
-        """A plain salesperson creates leads owned by themselves only. The record rule refuses
-        the others too, but only after core's constraints failed reading them: say it clearly."""
-        user = self.env.user
-        if user._is_superuser() or user.has_group('crm_team_routing.group_sale_team_leader') \
-                or not user.has_group('sales_team.group_sale_salesman'):
-            return
-        owner = vals['user_id'] if 'user_id' in vals \
-            else self.default_get(['user_id']).get('user_id')
-        if owner != user.id:
-            raise AccessError(_("You can only create leads for which you are the salesperson."))
-
     @api.multi
     def write(self, vals):
         if 'user_id' in vals:
+            # Only the leads whose salesperson changes are (re)assigned: rewriting the same one
+            # neither restarts the SLA clock nor writes a 'manual' row.
             previous = {lead.id: lead.user_id.id for lead in self}
-            vals = dict(vals, assignment_date=fields.Datetime.now() if vals['user_id'] else False)
+            changed = self.filtered(lambda lead: lead.user_id.id != (vals['user_id'] or False))
             res = super(CrmLead, self).write(vals)
-            self._routing_log_manual(previous)
-            self._routing_unfollow_previous(previous)
+            if changed:
+                changed._routing_set_assignment_date(vals['user_id'])
+                changed._routing_log_manual(previous)
+                changed._routing_unfollow_previous(previous)
         else:
             res = super(CrmLead, self).write(vals)
         if 'stage_id' in vals or 'type' in vals:
@@ -333,9 +307,18 @@ class CrmLead(models.Model):
         if 'shared_user_ids' in vals and 'share_state' not in vals:
             for state, leads in (('shared', self.filtered('shared_user_ids')),
                                  ('none', self.filtered(lambda lead: not lead.shared_user_ids))):
-                leads.filtered(lambda lead: lead.share_state != state).write(
+                # The care status is the system's: the sharing itself was checked.
+                leads.filtered(lambda lead: lead.share_state != state).sudo().write(
                     {'share_state': state})
         return res
+
+    @api.multi
+    def _routing_set_assignment_date(self, user_id):
+        """The leads were given to ``user_id`` (False: taken from their salesperson) by hand: a
+        system field, written in one statement after the caller's values were checked."""
+        self.env.cr.execute("UPDATE crm_lead SET assignment_date = %s WHERE id = ANY(%s)",
+                            (fields.Datetime.now() if user_id else None, self.ids))
+        self.invalidate_cache(['assignment_date', 'sla_deadline'], self.ids)
 
     @api.constrains('shared_user_ids', 'company_id')
     def _check_shared_user_ids(self):
@@ -367,24 +350,12 @@ class CrmLead(models.Model):
     def _routing_touch(self):
         """The lead's own salesperson followed it up: one statement, no tracking, no
         ``write_date``. Other people, crons and incoming emails (the superuser) touch nothing."""
-        if not self.ids or self.env.user._is_superuser():
+        if not self.ids or self.env['crm.lead.router']._routing_person().role == policy.SYSTEM:
             return
         self.env.cr.execute("""
             UPDATE crm_lead SET last_followup_date = %s WHERE id = ANY(%s) AND user_id = %s
         """, (fields.Datetime.now(), self.ids, self.env.uid))
         self.invalidate_cache(['last_followup_date', 'sla_deadline'], self.ids)
-
-    @api.multi
-    def message_subscribe(self, partner_ids=None, channel_ids=None, subtype_ids=None,
-                          force=True):
-        """Only someone who may write a lead adds followers to it, themselves included: a user
-        the lead is shared with reads it and nothing more (followers may post)."""
-        if (partner_ids or channel_ids) and not self.env.user._is_superuser():
-            self.check_access_rights('write')
-            self.check_access_rule('write')
-        return super(CrmLead, self).message_subscribe(
-            partner_ids=partner_ids, channel_ids=channel_ids, subtype_ids=subtype_ids,
-            force=force)
 
     def _routing_log_manual(self, previous):
         """A ``manual`` row per lead: its salesperson was changed by hand, from ``previous``
@@ -473,9 +444,10 @@ class CrmLead(models.Model):
     @api.multi
     def _routing_unfollow_previous(self, previous):
         """Followers follow the rights: once a lead changed salesperson, the previous one
-        (``previous``: {lead_id: user_id}) stops following it, unless they still may read it
-        another way: leader of its team, 'All Documents' user or manager, shared with them.
-        One statement for all the leads (10,000 SLA take-backs included)."""
+        (``previous``: {lead_id: user_id}) stops following it, unless they still may write it:
+        leader of its team, 'All Documents' user or manager (a user it is shared with only
+        reads it, and readers never follow). One statement for all the leads (10,000 SLA
+        take-backs included)."""
         ids = set(self.ids)
         pairs = [(lead_id, user_id) for lead_id, user_id in previous.items()
                  if user_id and lead_id in ids]
@@ -492,15 +464,13 @@ class CrmLead(models.Model):
                AND follower.partner_id = person.partner_id
                AND lead.user_id IS DISTINCT FROM v.user_id
                AND team.user_id IS DISTINCT FROM v.user_id
-               AND NOT EXISTS (SELECT 1 FROM crm_lead_shared_user_rel shared
-                                WHERE shared.lead_id = v.lead_id AND shared.user_id = v.user_id)
                AND NOT EXISTS (SELECT 1 FROM res_groups_users_rel member
                                 WHERE member.uid = v.user_id AND member.gid = %(all_leads)s)
          RETURNING follower.res_id
         """, {
             'leads': [pair[0] for pair in pairs],
             'users': [pair[1] for pair in pairs],
-            'all_leads': self.env.ref('sales_team.group_sale_salesman_all_leads').id,
+            'all_leads': self.env.ref(policy.READ_ALL_GROUP).id,
         })
         lead_ids = [row[0] for row in self.env.cr.fetchall()]
         if lead_ids:
@@ -527,12 +497,13 @@ class CrmLead(models.Model):
 
     @api.multi
     def action_share_with_users(self, users):
-        """Share these leads read-only with ``users``: whoever may write the leads, with
-        internal users of their companies (the wizard restricts team leaders further)."""
+        """Share these leads read-only with ``users``, by the one sharing policy
+        (``crm.lead.router._check_share``): leaders share leads of the teams they lead with
+        their people, nobody shares with a user outside the leads' companies."""
         users = self.env['res.users'].browse(getattr(users, 'ids', users))
         if not users:
             return True
-        self.env['crm.lead.router']._check_targets(self, users)
+        self.env['crm.lead.router']._check_share(self, users)
         # Checked above: the shared rows and the log are written as the system.
         self.sudo()._routing_share(users.sudo(), reason_text(
             'share', users=', '.join(users.sudo().mapped('name'))))

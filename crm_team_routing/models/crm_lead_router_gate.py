@@ -84,6 +84,18 @@ class CrmLeadRouterGate(models.AbstractModel):
                                        "a salesperson's leads."),
             'hand_back_not_led': _("You can only hand back the leads of members of the teams "
                                    "you lead; %(team)s is not one of them."),
+            'own_leads_only': _("You can only create leads for which you are the salesperson."),
+            'team_foreign_company': _("The team %(team)s belongs to %(company)s, a company you "
+                                      "do not work for."),
+            'share_existing_users': _("Leads are shared with existing users only: choose them, "
+                                      "do not create or change users from a lead."),
+            'follower_not_writer': _("%(user)s may not change this lead, so cannot follow it: "
+                                     "a lead's followers are the people who may change it."),
+            'reader_no_post': _("This lead is shared with you to read: you cannot post on it "
+                                "or follow it."),
+            'share_rules_manager_only': _("Only sales managers can apply share rules."),
+            'scores_manager_only': _("Only sales managers can recompute the lead scores."),
+            'foreign_rule': _("You cannot apply the rules of %(company)s."),
         }
         raise AccessError(messages[refusal.code] % values)
 

@@ -1,9 +1,9 @@
 # License LGPL-3.0 or later (https://www.gnu.org/licenses/lgpl).
 import logging
 
-from odoo import _, api, fields, models
-from odoo.exceptions import AccessError
+from odoo import api, fields, models
 
+from ..routing import policy
 from ..routing.filters import parse_domain
 
 _logger = logging.getLogger(__name__)
@@ -86,11 +86,16 @@ class CrmLeadScoringRule(models.Model):
 
     @api.multi
     def action_recompute_scores(self):
-        """Recompute the score of every open lead of the manager's companies, in batches."""
-        if not self.env.user.has_group('sales_team.group_sale_manager'):
-            raise AccessError(_("Only sales managers can recompute the lead scores."))
-        domain = [('probability', '<', 100), '|', ('company_id', '=', False),
-                  ('company_id', 'in', self.env.user.company_ids.ids)]
+        """Recompute the score of every open lead of the manager's companies, in batches: a
+        rule without a company scores only the leads of those companies."""
+        router = self.env['crm.lead.router']
+        person = router._routing_person()
+        router._routing_refuse(policy.check_rules_apply(
+            person, 'scores_manager_only', self.sudo().mapped('company_id').ids))
+        domain = [('probability', '<', 100)]
+        companies = policy.run_companies(person, 'manager')
+        if companies is not None:
+            domain += ['|', ('company_id', '=', False), ('company_id', 'in', sorted(companies))]
         # Checked: a manager rescores the leads of their companies, which they may all write.
         Lead = self.env['crm.lead'].sudo()
         rows = Lead._routing_select(domain, ['id', 'score', 'company_id'])

@@ -2,8 +2,9 @@
 import logging
 
 from odoo import _, api, fields, models
-from odoo.exceptions import AccessError, ValidationError
+from odoo.exceptions import ValidationError
 
+from ..routing import policy
 from ..routing.filters import parse_domain
 from ..routing.reasons import text as reason_text
 
@@ -98,13 +99,13 @@ class CrmLeadShareRule(models.Model):
 
     @api.multi
     def action_apply(self):
-        """Button: apply these rules now (sales managers, rules of their companies)."""
-        if not self.env.user.has_group('sales_team.group_sale_manager'):
-            raise AccessError(_("Only sales managers can apply share rules."))
-        foreign = self.sudo().mapped('company_id') - self.env.user.company_ids
-        if foreign:
-            raise AccessError(_("You cannot apply the share rules of %s.") % foreign[0].name)
-        self._apply_share_rules(companies=self.env.user.company_ids)
+        """Button: apply these rules now (sales managers, rules of their companies; a rule
+        without a company only to the leads of the manager's companies)."""
+        router = self.env['crm.lead.router']
+        person = router._routing_person()
+        router._routing_refuse(policy.check_rules_apply(
+            person, 'share_rules_manager_only', self.sudo().mapped('company_id').ids))
+        self._apply_share_rules(companies=policy.run_companies(person, 'manager'))
         return {
             'type': 'ir.actions.client',
             'tag': 'reload',
@@ -112,26 +113,41 @@ class CrmLeadShareRule(models.Model):
 
     @api.multi
     def _apply_share_rules(self, companies=None):
-        """Share the 'to share' leads of each rule's campaign (of ``companies`` only, when
-        given): one search and a few set-based statements per rule, whatever the number of
-        leads. Returns the number of leads shared. The callers checked who may apply them."""
-        Lead = self.env['crm.lead'].sudo()
+        """Share the 'to share' leads of each rule's campaign with those of the rule's users
+        who work for each lead's company (leads of ``companies`` only, when given: a person's
+        run, checked by the one sharing policy as them): one search and a few set-based
+        statements per rule and company, whatever the number of leads. Returns the number of
+        leads shared. The callers checked who may apply the rules."""
+        router = self.env['crm.lead.router']
+        # A person's run reads the leads with their rights; the cron reads them all.
+        Lead = self.env['crm.lead'] if companies is not None else self.env['crm.lead'].sudo()
         total = 0
         for rule in self.sudo().filtered(lambda r: r.active and r.user_ids):
             domain = [('campaign_id', '=', rule.campaign_id.id), ('share_state', '=', 'to_share')]
             if rule.company_id:
                 domain.append(('company_id', '=', rule.company_id.id))
             if companies is not None:
-                domain += ['|', ('company_id', '=', False), ('company_id', 'in', companies.ids)]
+                domain += ['|', ('company_id', '=', False), ('company_id', 'in', sorted(companies))]
             try:
                 with self.env.cr.savepoint():
-                    lead_ids = Lead._routing_select(domain + parse_domain(rule.domain), ['id'],
-                                                    flat=True)
+                    rows = Lead._routing_select(domain + parse_domain(rule.domain),
+                                                ['id', 'company_id'])
             except Exception as error:
                 _logger.error("Share rule %s skipped: invalid filter (%s)", rule.name, error)
                 continue
             reason = reason_text('share_rule', users=', '.join(rule.user_ids.mapped('name')),
                                  rule=rule.name)
-            Lead.browse(lead_ids)._routing_share(rule.user_ids, reason)
-            total += len(lead_ids)
+            by_company = {}
+            for lead_id, company_id in rows:
+                by_company.setdefault(company_id or None, []).append(lead_id)
+            for company_id, lead_ids in sorted(by_company.items(), key=lambda item: item[0] or 0):
+                # Nobody is shared a lead of a company they do not work for.
+                users = rule.user_ids.filtered(lambda user: policy.may_receive(
+                    user.active, user.share, user.company_ids.ids, company_id))
+                if not users:
+                    continue
+                if companies is not None:
+                    router._check_share(Lead.browse(lead_ids), users.sudo(self.env.uid))
+                Lead.sudo().browse(lead_ids)._routing_share(users, reason)
+                total += len(lead_ids)
         return total

@@ -1,6 +1,8 @@
 # License LGPL-3.0 or later (https://www.gnu.org/licenses/lgpl).
 from odoo import api, models
 
+from ..routing import policy
+
 # Lead fields that read the followers: stale in the cache once followers are inserted in SQL.
 LEAD_FOLLOWER_FIELDS = ['message_follower_ids', 'message_partner_ids', 'message_channel_ids',
                         'message_is_follower']
@@ -11,7 +13,8 @@ class MailFollowers(models.Model):
 
     @api.model
     def create(self, vals):
-        self._check_lead_write(vals.get('res_model'), [vals.get('res_id')])
+        self._check_lead_follower(vals.get('res_model'), [vals.get('res_id')],
+                                  [vals.get('partner_id')])
         return super(MailFollowers, self).create(vals)
 
     @api.multi
@@ -19,17 +22,44 @@ class MailFollowers(models.Model):
         lead_ids = self.filtered(lambda follower: follower.res_model == 'crm.lead').mapped('res_id')
         if vals.get('res_id') and vals.get('res_model', 'crm.lead') == 'crm.lead':
             lead_ids.append(vals['res_id'])
-        self._check_lead_write('crm.lead', lead_ids)
+        partner_ids = [vals['partner_id']] if vals.get('partner_id') \
+            else self.mapped('partner_id').ids
+        self._check_lead_follower('crm.lead', lead_ids, partner_ids)
         return super(MailFollowers, self).write(vals)
 
-    def _check_lead_write(self, res_model, res_ids):
-        """Only someone who may write a lead changes who follows it (core subscribes people
-        as the system, which passes)."""
-        if res_model != 'crm.lead' or self.env.user._is_superuser():
+    def _check_lead_follower(self, res_model, res_ids, partner_ids):
+        """Only someone who may write a lead changes who follows it, and only people who may
+        write it follow it (core subscribes people as the system, which passes)."""
+        if res_model != 'crm.lead' or not any(res_ids) \
+                or self.env['crm.lead.router']._routing_person().role == policy.SYSTEM:
             return
         leads = self.env['crm.lead'].browse([res_id for res_id in res_ids if res_id])
         leads.check_access_rights('write')
         leads.check_access_rule('write')
+        leads._routing_check_followers([partner_id for partner_id in partner_ids if partner_id])
+
+    @api.model
+    def _apply_ir_rules(self, query, mode='read'):
+        """Follower rows of a lead are visible to who may read the lead (11.0 has no record
+        rule on followers: every employee could list who follows every lead). One correlated
+        condition on the lead's own record rules, whatever the number of rows; nothing for
+        whom the lead rules restrict nothing (the superuser)."""
+        super(MailFollowers, self)._apply_ir_rules(query, mode)
+        Lead = self.env['crm.lead'].with_context(active_test=False)
+        table = '"%s"' % self._table
+        if not Lead.check_access_rights('read', raise_exception=False):
+            condition, params = '%s."res_model" != %%s' % table, []
+        else:
+            lead_query = Lead._where_calc([], active_test=False)
+            Lead._apply_ir_rules(lead_query, 'read')
+            if not lead_query.where_clause:
+                return
+            from_clause, where_clause, params = lead_query.get_sql()
+            condition = '(%s."res_model" != %%s OR EXISTS (SELECT 1 FROM %s WHERE ' \
+                        '"crm_lead"."id" = %s."res_id" AND %s))' % (
+                            table, from_clause, table, where_clause)
+        query.where_clause.append(condition)
+        query.where_clause_params.extend(['crm.lead'] + list(params))
 
     @api.model
     def _routing_subscriptions(self, team_ids, user_ids):

@@ -292,3 +292,49 @@ def check_hand_back(person, team_id, team_company_id):
     if person.role < LEADER:
         return Refusal('hand_back_leader_only', {})
     return Refusal('hand_back_not_led', {'team': team_id})
+
+
+# ---------------------------------------------------------------------------------------------
+# Leads written by people: owner, team's company, sharing, followers, rules applied by hand
+# ---------------------------------------------------------------------------------------------
+
+
+def check_create_owner(person, owner_id):
+    """A plain salesperson creates leads owned by themselves only."""
+    if person.role == SALESPERSON and owner_id != person.uid:
+        return Refusal('own_leads_only', {})
+    return None
+
+
+def check_team_company(person, team_id, team_company_id):
+    """A lead enters a team (created or written) only by who works for the team's company."""
+    if person.role == SYSTEM or not team_company_id or team_company_id in person.company_ids:
+        return None
+    return Refusal('team_foreign_company', {'team': team_id, 'company': team_company_id})
+
+
+def check_unshare(person, lead_team_ids):
+    """Removing shared users: whoever may share these leads (``check_share``)."""
+    return check_share(person, lead_team_ids, (), ())
+
+
+def check_follower(user_id, may_write):
+    """An internal user follows a lead only while they may write it: a reader never does."""
+    return None if may_write else Refusal('follower_not_writer', {'user': user_id})
+
+
+def check_post(is_shared_reader):
+    """A user a lead is shared with, who may not write it, reads it and posts nothing."""
+    return Refusal('reader_no_post', {}) if is_shared_reader else None
+
+
+def check_rules_apply(person, code, rule_company_ids):
+    """Applying share rules or recomputing scores by hand: sales managers, on rules of their
+    companies (``code``: the refusal of the others). Rules without a company apply to the
+    leads of ``run_companies(person, 'manager')`` only."""
+    if person.role == SYSTEM:
+        return None
+    if person.role < MANAGER:
+        return Refusal(code, {})
+    foreign = _foreign(person, rule_company_ids)
+    return Refusal('foreign_rule', {'company': foreign}) if foreign else None

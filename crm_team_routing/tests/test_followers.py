@@ -104,12 +104,15 @@ class TestFollowers(RoutingCase):
         self.assertFollows(self.sales[0], lead)
         self.assertFollows(self.leader_north, lead)
 
-    def test_previous_salesperson_shared_with_keeps_following(self):
+    def test_previous_salesperson_shared_with_stops_following(self):
+        """Revision 3: followers are the people who may write the lead; one it is shared with
+        reads it and does not follow it."""
         lead = self.create_lead(self.sales[0], 'Follow still shared')
         self.share(lead, self.sales[0])
         self.reassign_by_hand(lead, self.sales[1])
         self.assertFollows(self.sales[1], lead)
-        self.assertFollows(self.sales[0], lead)
+        self.assertFollows(self.sales[0], lead, False)
+        self.assertSees(self.sales[0], lead, lead)
 
     def test_previous_salesperson_with_all_documents_keeps_following(self):
         lead = self.create_lead(self.all_leads, 'Follow all documents')

@@ -102,8 +102,9 @@ class TestGate(RoutingCase):
     # ------------------------------------------------------------------------------------------
 
     def test_share_rule_apply_managers_only(self):
-        lead = self.Lead.sudo(self.sales[0]).create({
-            'name': 'Gate to share', 'campaign_id': self.campaign.id, 'share_state': 'to_share'})
+        lead = self.Lead.sudo(self.manager).create({
+            'name': 'Gate to share', 'campaign_id': self.campaign.id, 'share_state': 'to_share',
+            'user_id': self.sales[0].id})
         for user in self.non_managers + (self.employee,):
             with self.assertRaisesFor(AccessError, user.login):
                 self.share_rule.sudo(user).action_apply()

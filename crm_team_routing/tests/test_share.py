@@ -18,7 +18,8 @@ class TestShare(RoutingCase):
         })
 
     def test_share_rule_moves_to_share_to_shared_once(self):
-        owned = self.Lead.sudo(self.sales[0])
+        # 'To share' is set by who may share (a manager here), never by a plain salesperson.
+        owned = self.Lead.sudo(self.manager).with_context(default_user_id=self.sales[0].id)
         to_share = owned.create({'name': 'Tet A', 'campaign_id': self.campaign.id,
                                  'share_state': 'to_share'}) | owned.create(
             {'name': 'Tet B', 'campaign_id': self.campaign.id, 'share_state': 'to_share'})
@@ -48,7 +49,7 @@ class TestShare(RoutingCase):
 
     def test_extra_filter(self):
         self.rule.domain = "[('planned_revenue', '>=', 1000)]"
-        Lead = self.Lead.sudo(self.sales[0])
+        Lead = self.Lead.sudo(self.manager).with_context(default_user_id=self.sales[0].id)
         big = Lead.create({'name': 'Big', 'campaign_id': self.campaign.id,
                            'share_state': 'to_share', 'planned_revenue': 5000})
         small = Lead.create({'name': 'Small', 'campaign_id': self.campaign.id,
@@ -59,7 +60,8 @@ class TestShare(RoutingCase):
         self.assertEqual(small.share_state, 'to_share')
 
     def test_sharing_by_hand_sets_state(self):
-        lead = self.Lead.sudo(self.sales[0]).create({'name': 'By hand'})
+        # Sharing is for who may share: a plain salesperson may not (test_boundary_sharing).
+        lead = self.Lead.sudo(self.sales[0]).create({'name': 'By hand'}).sudo(self.manager)
         lead.write({'shared_user_ids': [(4, self.sales[3].id)]})
         self.assertEqual(lead.share_state, 'shared')
         self.assertSees(self.sales[3], lead, lead)
@@ -68,7 +70,7 @@ class TestShare(RoutingCase):
         self.assertSees(self.sales[3], lead, self.Lead)
 
     def test_share_action_logs(self):
-        lead = self.Lead.sudo(self.sales[0]).create({'name': 'Action share'})
+        lead = self.Lead.sudo(self.sales[0]).create({'name': 'Action share'}).sudo(self.manager)
         lead.action_share_with_users(self.sales[2] | self.sales[3])
         self.assertEqual(lead.shared_user_ids, self.sales[2] | self.sales[3])
         self.assertEqual(lead.share_state, 'shared')
@@ -79,7 +81,7 @@ class TestShare(RoutingCase):
         write it, false for its owner and for a shared user who may write it anyway."""
         lead = self.Lead.sudo(self.sales[0]).create({'name': 'Read only for Sales 2'})
         own = self.Lead.sudo(self.sales[1]).create({'name': 'Her own lead'})
-        self.share(lead, self.sales[1], self.all_leads)
+        self.share(lead.sudo(self.manager), self.sales[1], self.all_leads)
         as_shared = self.Lead.sudo(self.sales[1]).browse((lead | own).ids)
         self.assertEqual([(record.name, record.routing_shared_readonly) for record in as_shared],
                          [('Read only for Sales 2', True), ('Her own lead', False)])

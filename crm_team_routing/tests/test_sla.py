@@ -152,10 +152,19 @@ class TestSla(RoutingCase):
 
     def test_manual_assignment_exempt(self):
         lead = self.given_to(self.sales[0])
-        lead.sudo(self.leader_north).write({'user_id': self.sales[0].id})
+        lead.sudo(self.leader_north).write({'user_id': self.sales[1].id})
         self.age(lead, 30)
         self.take_back()
-        self.assertEqual(lead.user_id, self.sales[0], "a person's choice is not taken back")
+        self.assertEqual(lead.user_id, self.sales[1], "a person's choice is not taken back")
+
+    def test_same_salesperson_written_again_keeps_the_clock(self):
+        """Revision 3: writing the same salesperson again is no new choice: no 'manual' row,
+        the assignment date stays, the SLA still takes the lead back."""
+        lead = self.given_to(self.sales[0])
+        for user in (self.sales[0], self.leader_north):
+            lead.sudo(user).write({'user_id': self.sales[0].id})
+        self.take_back()
+        self.assertEqual(lead.user_id, self.sales[1])
 
     def test_touch_between_read_and_write_is_left_alone(self):
         lead = self.given_to(self.sales[0])

@@ -1,5 +1,6 @@
 # License LGPL-3.0 or later (https://www.gnu.org/licenses/lgpl).
-"""11.0.1.2.0: the boundaries of revision 3 on existing databases."""
+"""11.0.1.2.0: the boundaries of revision 3 on existing databases. Record rules are noupdate
+data: a changed rule gets its new domain here."""
 from odoo import SUPERUSER_ID, api
 
 # Absences: sales managers get the leaves of the routing members of their companies and the
@@ -66,6 +67,19 @@ def make_routing_messages_private(cr):
     return cr.rowcount
 
 
+# A leader reads the log rows of the leads now in the teams they lead (not of a lead moved out).
+LOG_LEADER_RULE = 'crm_lead_assignment_log_rule_team_leader'
+LOG_LEADER_DOMAIN = "[('lead_id.team_id.user_id', '=', user.id)]"
+
+
+def update_log_leader_rule(cr):
+    cr.execute("""
+        UPDATE ir_rule SET domain_force = %s
+         WHERE id = (SELECT res_id FROM ir_model_data
+                      WHERE module = 'crm_team_routing' AND name = %s AND model = 'ir.rule')
+    """, (LOG_LEADER_DOMAIN, LOG_LEADER_RULE))
+
+
 def migrate(cr, version):
     if not version:
         return
@@ -76,3 +90,4 @@ def migrate(cr, version):
     migrate_absence_rules(cr)
     migrate_routing_resources(cr)
     make_routing_messages_private(cr)
+    update_log_leader_rule(cr)
