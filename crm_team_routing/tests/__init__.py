@@ -28,3 +28,4 @@ from . import test_filter_text
 from . import test_team_members
 from . import test_ui_team
 from . import test_boundary_routing
+from . import test_rpc_doors
