@@ -292,14 +292,14 @@ class CrmTeam(models.Model):
         }
         if result.errors:
             message += '\n' + '\n'.join(result.errors)
-        return self.env['crm.team.routing.preview'].create_from_result(
+        return self.env['crm.team.routing.preview']._create_from_result(
             result, self, title=_("Assignment done"), summary=message)
 
     @api.multi
     def action_preview_assignment(self):
         """Button: show what routing would do for these teams, writing nothing."""
         result = self._action_assign_leads(mode='preview')
-        return self.env['crm.team.routing.preview'].create_from_result(
+        return self.env['crm.team.routing.preview']._create_from_result(
             result, self, title=_("Assignment preview"))
 
     # ------------------------------------------------------------------------------------------

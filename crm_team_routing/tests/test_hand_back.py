@@ -51,7 +51,7 @@ class TestHandBack(RoutingCase):
 
     def notes_to(self, user, before):
         return self.env['mail.message'].search([
-            ('id', '>', before), ('model', '=', 'crm.team'),
+            ('id', '>', before), ('model', '=', False),
             ('partner_ids', 'in', user.partner_id.ids)])
 
     def last_message_id(self):

@@ -172,16 +172,15 @@ class TestRpcDoors(common.HttpCase):
         self.assertEqual(done.name, 'Assignment done')
         self.assertIn('0 leads assigned to salespeople', done.summary)
 
-    def test_preview_create_from_result(self):
-        """A run's result object cannot travel over RPC: the call fails, creating nothing."""
+    def test_preview_maker_is_not_a_door(self):
+        """The preview is made from a run's result object, which RPC cannot pass: the method
+        that makes it is private, so no call over RPC reaches it."""
         Preview = self.env['crm.team.routing.preview'].sudo()
         before = Preview.search_count([])
-        self.assertFault(APPLICATION_ERROR, 'AttributeError', self.manager,
-                         'crm.team.routing.preview', 'create_from_result', {}, [self.north.id],
-                         'Forged')
-        self.assertFault(APPLICATION_ERROR, 'AttributeError', self.seller,
-                         'crm.team.routing.preview', 'create_from_result', {}, [self.north.id],
-                         'Forged')
+        for user in (self.manager, self.seller):
+            self.assertFault(ACCESS_ERROR, 'cannot be called remotely', user,
+                             'crm.team.routing.preview',
+                             '_create_from_result', {}, [self.north.id], 'Forged')
         self.assertEqual(Preview.search_count([]), before)
 
     # ------------------------------------------------------------------------------------------
@@ -293,9 +292,14 @@ class TestRpcDoors(common.HttpCase):
         self.assertAccessError('', self.outsider, 'crm.lead', 'message_post', [self.own.id],
                                body='Not mine', message_type='comment')
 
+        # A lead's followers are the people who may change it: the leader adds themselves, not
+        # a colleague who may not write it.
         self.assertTrue(self.call(self.leader, 'crm.lead', 'message_subscribe', [self.own.id],
-                                  [self.mate.partner_id.id]))
-        self.assertIn(self.mate.partner_id, self.own.message_partner_ids)
+                                  [self.leader.partner_id.id]))
+        self.assertIn(self.leader.partner_id, self.own.message_partner_ids)
+        self.assertAccessError('may not change this lead', self.leader, 'crm.lead',
+                               'message_subscribe', [self.own.id], [self.mate.partner_id.id])
+        self.assertNotIn(self.mate.partner_id, self.own.message_partner_ids)
         self.assertAccessError('', self.outsider, 'crm.lead', 'message_subscribe',
                                [self.shared.id], [self.outsider.partner_id.id])
         self.assertAccessError('', self.outsider, 'mail.followers', 'create', {
@@ -303,19 +307,20 @@ class TestRpcDoors(common.HttpCase):
             'partner_id': self.outsider.partner_id.id})
         self.assertNotIn(self.outsider.partner_id, self.shared.message_partner_ids)
 
-        # mail.followers directly: its rows of a lead are made and changed by who may write it.
-        follower_id = self.call(self.leader, 'mail.followers', 'create', {
+        # mail.followers directly: its rows of a lead are made and changed by who may write it,
+        # for people who may write it (a sales manager here; not a colleague who may not).
+        self.assertAccessError('', self.leader, 'mail.followers', 'create', {
             'res_model': 'crm.lead', 'res_id': self.twin.id,
             'partner_id': self.mate.partner_id.id})
-        self.assertIn(self.mate.partner_id, self.twin.message_partner_ids)
+        follower_id = self.call(self.leader, 'mail.followers', 'create', {
+            'res_model': 'crm.lead', 'res_id': self.twin.id,
+            'partner_id': self.manager.partner_id.id})
+        self.assertIn(self.manager.partner_id, self.twin.message_partner_ids)
         self.assertAccessError('', self.outsider, 'mail.followers', 'write', [follower_id],
                                {'partner_id': self.outsider.partner_id.id})
         self.assertAccessError('', self.leader, 'mail.followers', 'write', [follower_id],
                                {'res_id': self.south_lead.id})
-        self.assertTrue(self.call(self.leader, 'mail.followers', 'write', [follower_id],
-                                  {'res_id': self.big.id}))
-        self.assertIn(self.mate.partner_id, self.big.message_partner_ids)
-        self.assertNotIn(self.mate.partner_id, self.south_lead.message_partner_ids)
+        self.assertNotIn(self.manager.partner_id, self.south_lead.message_partner_ids)
 
     def test_shared_reader_cannot_post(self):
         """DESIGN rev 3, Followers (and Rights: shared users cannot post): a shared reader
@@ -344,15 +349,11 @@ class TestRpcDoors(common.HttpCase):
                                context=context)
         self.assertAccessError('', self.seller, 'ir.actions.server', 'run', [action.id],
                                context=context)
-        cr = self.registry.test_cr
-        self.assertFalse(getattr(cr, '_crm_team_routing_pending', None))
+        # An HttpCase's requests never commit: the run that production starts after the
+        # commit happens in the request's transaction here (tests/test_transactions.py runs the
+        # real after-commit path on committed cursors).
         self.assertFalse(self.call(self.manager, 'ir.actions.server', 'run', [action.id],
                                    context=context))
-        # The test cursor never really commits: run what its commit would run.
-        pending = getattr(cr, '_crm_team_routing_pending', {})
-        self.assertEqual([sorted(ids) for ids in pending.values()], [[self.waiting.id]])
-        for func in cr._pop_event_handlers()['commit']:
-            func()
         self.env.cache.invalidate()
         self.assertIn(self.waiting.user_id, self.seller | self.mate)
 
@@ -408,7 +409,8 @@ class TestRpcDoors(common.HttpCase):
         self.assertEqual((self.own | self.twin).mapped('user_id'), self.seller | self.outsider)
         # Run routing on leads that wait for nothing: a run that writes would hang here (see
         # test_team_assign_and_preview); the gate and the run's report are what is tested.
-        wizard_id = self.wizard(self.leader, self.own, mode='route')
+        # A leader may not run routing on a lead outside the teams they lead.
+        wizard_id = self.wizard(self.leader, self.south_lead, mode='route')
         self.assertAccessError('', self.leader, 'crm.lead.mass.assign', 'action_apply',
                                [wizard_id])
         wizard_id = self.wizard(self.manager, self.own | self.twin, mode='route')

@@ -66,7 +66,7 @@ class CrmTeamRoutingPreview(models.TransientModel):
                 for index, value in enumerate(row)) for row in rows))
 
     @api.model
-    def create_from_result(self, result, teams, title, summary=None):
+    def _create_from_result(self, result, teams, title, summary=None):
         """Store ``result`` (a RoutingResult) and return the action that shows it."""
         totals = self._totals_html(result, teams)
         if result.errors:
