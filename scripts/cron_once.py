@@ -10,13 +10,10 @@ last on success. The module's tests then run on that database (scripts/test.sh).
 Usage: cron_once.py PORT DATABASE LOGFILE    (system python3; standard library only)
 """
 import datetime
-import re
 import sys
-import time
-import xmlrpc.client
 
 from dbmanager_check import (
-    JOB_STARTED, LOGIN, PASSWORD, CheckFailed, Server, call, wait_for, xmlid,
+    JOB_STARTED, LOGIN, PASSWORD, CheckFailed, call, check_no_error, main, wait_for, xmlid,
 )
 
 
@@ -51,27 +48,8 @@ def run(server):
     skipped = 'Skipping database %s because of modules' % server.database
     if skipped in server.log_text():
         raise CheckFailed('the cron thread skipped the database: %s' % skipped)
-    errors = re.findall(r'^\S+ \S+ \d+ (?:ERROR|CRITICAL) .*$', server.log_text(), re.MULTILINE)
-    if errors:
-        raise CheckFailed('%d ERROR lines in the server log, the first: %s' % (
-            len(errors), errors[0][:300]))
-
-
-def main():
-    port, database, logfile = int(sys.argv[1]), sys.argv[2], sys.argv[3]
-    server = Server(port, database, logfile)
-    started = time.monotonic()
-    try:
-        run(server)
-    except (CheckFailed, OSError, xmlrpc.client.Error) as error:
-        say('FAILED: %s (server log: %s)' % (error, logfile))
-        return 1
-    finally:
-        server.stop()
-    say('done in %.0f s' % (time.monotonic() - started))
-    print('CRON-ONCE ok')
-    return 0
+    check_no_error(server)
 
 
 if __name__ == '__main__':
-    sys.exit(main())
+    sys.exit(main(run, 'CRON-ONCE ok', say))

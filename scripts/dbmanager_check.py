@@ -220,25 +220,33 @@ def run(server):
     server.start()
     uid = server.rpc('common').authenticate(server.database, LOGIN, PASSWORD, {})  # loads it
     route_through_cron(server, uid, team_id, 'after a restart', 2)
+    check_no_error(server)
+
+
+def check_no_error(server):
+    """The server log holds no ERROR or CRITICAL line."""
     errors = re.findall(r'^\S+ \S+ \d+ (?:ERROR|CRITICAL) .*$', server.log_text(), re.MULTILINE)
     if errors:
         raise CheckFailed('%d ERROR lines in the server log, the first: %s' % (
             len(errors), errors[0][:300]))
 
 
-def main():
+def main(check=None, marker='DBMANAGER-CHECK ok', report=None):
+    """Run ``check`` (default: this file's) on the server of PORT DATABASE LOGFILE (the command
+    line), stop the server, print ``marker`` on success; 0 or 1."""
+    check, report = check or run, report or say
     port, database, logfile = int(sys.argv[1]), sys.argv[2], sys.argv[3]
     server = Server(port, database, logfile)
     started = time.monotonic()
     try:
-        run(server)
+        check(server)
     except (CheckFailed, OSError, xmlrpc.client.Error) as error:
-        say('FAILED: %s (server log: %s)' % (error, logfile))
+        report('FAILED: %s (server log: %s)' % (error, logfile))
         return 1
     finally:
         server.stop()
-    say('done in %.0f s' % (time.monotonic() - started))
-    print('DBMANAGER-CHECK ok')
+    report('done in %.0f s' % (time.monotonic() - started))
+    print(marker)
     return 0
 
 
