@@ -38,9 +38,19 @@ def import_timing(admin, sql, setup, log):
     admin.call('crm.team', 'write', [team_id], {'assignment_on_create': True})
     mark = log.mark()
     with_ids, with_s = import_leads(admin, 'on')
+    # Route-on-create runs once the import is committed, on the server's dispatcher thread:
+    # the import's request does not wait for it. Wait for it here (at most 60 s).
+    deadline = time.time() + 60
+    while True:
+        routed = sql.value("SELECT count(*) FROM crm_lead WHERE id = ANY(%s) "
+                           "AND user_id IS NOT NULL", (with_ids,))
+        if routed >= IMPORT_LEADS or time.time() > deadline:
+            break
+        time.sleep(0.5)
+    routed_s = time.time() - deadline + 60
+    say("  routing after the import: %d of %d routed %.1f s after the import returned"
+        % (routed, IMPORT_LEADS, routed_s))
     logged_runs = log.routing_runs(mark)
-    routed = sql.value("SELECT count(*) FROM crm_lead WHERE id = ANY(%s) AND user_id IS NOT NULL",
-                       (with_ids,))
     dates = sql.value("""
         SELECT count(DISTINCT date) FROM crm_lead_assignment_log WHERE lead_id = ANY(%s)
     """, (with_ids,))
