@@ -5,7 +5,7 @@
     'summary': 'Route incoming leads to sales teams, then to salespeople, '
                'by filters, lead score and capacity; each person sees only '
                'the leads they are responsible for',
-    'version': '11.0.1.2.0',
+    'version': '11.0.1.3.0',
     'category': 'Sales',
     'author': 'crm_team_routing contributors',
     'website': 'https://example.com/crm_team_routing',
