@@ -352,10 +352,13 @@ class CrmLead(models.Model):
         ``write_date``. Other people, crons and incoming emails (the superuser) touch nothing."""
         if not self.ids or self.env['crm.lead.router']._routing_person().role == policy.SYSTEM:
             return
+        now = fields.Datetime.now()
         self.env.cr.execute("""
             UPDATE crm_lead SET last_followup_date = %s WHERE id = ANY(%s) AND user_id = %s
-        """, (fields.Datetime.now(), self.ids, self.env.uid))
+        """, (now, self.ids, self.env.uid))
         self.invalidate_cache(['last_followup_date', 'sla_deadline'], self.ids)
+        # Speed to lead: the first touch of the assignment (the routing report).
+        self.env['crm.lead.assignment.log']._routing_record_touch(self.ids, now, self.env.uid)
 
     def _routing_log_manual(self, previous):
         """A ``manual`` row per lead: its salesperson was changed by hand, from ``previous``

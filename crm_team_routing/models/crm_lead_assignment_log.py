@@ -16,6 +16,7 @@ LOG_KINDS = [
     ('unassigned', 'Waiting'),
     ('sla', 'Taken back (not followed up)'),
     ('release', 'Handed back'),
+    ('credit', 'Not counted (credited back)'),
 ]
 
 # How the team or salesperson of a decision was chosen (empty on unassigned, manual, share rows).
@@ -110,6 +111,36 @@ class CrmLeadAssignmentLog(models.Model):
         string="Company",
         readonly=True,
     )
+    # Speed to lead (assignment rows: member, sla, manual), written by the salesperson's first
+    # touch while the lead is theirs (crm.lead._routing_touch), never by a person.
+    touch_date = fields.Datetime(
+        string="First Follow-up",
+        readonly=True,
+        help="When the salesperson of this assignment first followed the lead up while it was "
+             "theirs.",
+    )
+    response_hours = fields.Float(
+        string="Response Hours",
+        readonly=True,
+        help="Hours from this assignment to the salesperson's first follow-up (wall clock).",
+    )
+    sla_hours = fields.Float(
+        string="SLA Hours Then",
+        readonly=True,
+        help="The team's follow-up delay when the lead was assigned (0: no SLA).",
+    )
+    within_sla = fields.Boolean(
+        string="Within SLA",
+        readonly=True,
+        help="Followed up within the team's delay (in working hours when the team counts "
+             "only those).",
+    )
+    taken_back = fields.Boolean(
+        string="Taken Back",
+        readonly=True,
+        help="The lead was taken back from this salesperson because they did not follow it "
+             "up in time.",
+    )
 
     @api.model_cr
     def init(self):
@@ -129,6 +160,16 @@ class CrmLeadAssignmentLog(models.Model):
         self.env.cr.execute("""
             CREATE INDEX IF NOT EXISTS crm_lead_assignment_log_sla_idx
                 ON crm_lead_assignment_log (team_id, date) WHERE kind = 'sla'
+        """)
+        # A touch finds the lead's last assignment row; credits leave the 30-day count.
+        self.env.cr.execute("""
+            CREATE INDEX IF NOT EXISTS crm_lead_assignment_log_assignment_idx
+                ON crm_lead_assignment_log (lead_id, id)
+             WHERE kind IN ('member', 'sla', 'manual')
+        """)
+        self.env.cr.execute("""
+            CREATE INDEX IF NOT EXISTS crm_lead_assignment_log_credit_idx
+                ON crm_lead_assignment_log (lead_id, user_id, date) WHERE kind = 'credit'
         """)
 
     @api.depends('reason_data')
@@ -187,23 +228,91 @@ class CrmLeadAssignmentLog(models.Model):
                  for row in rows]
         dumps = reasons.dumps
         reasons_data = [dumps(node) for node in nodes]
+        taken = [row[0] for row in rows if row[3] == 'sla' and row[2]]
+        if taken:
+            # The assignment these take-backs end was taken back (the routing report).
+            self._routing_mark_taken_back(taken)
+        # An assignment row keeps the team's SLA of that moment (the report's "within SLA").
         self.env.cr.execute("""
             INSERT INTO crm_lead_assignment_log
                    (lead_id, team_id, user_id, kind, rule, reason_data, company_id,
-                    previous_user_id, notified, date)
-            SELECT lead_id, team_id, user_id, kind, rule, reason_data, company_id,
-                   previous_user_id,
-                   user_id IS NULL OR NOT (kind = 'member' OR %s), %s
+                    previous_user_id, notified, date, sla_hours)
+            SELECT r.lead_id, r.team_id, r.user_id, r.kind, r.rule, r.reason_data,
+                   r.company_id, r.previous_user_id,
+                   r.user_id IS NULL OR NOT (r.kind = 'member' OR %s), %s,
+                   CASE WHEN r.kind IN ('member', 'sla', 'manual')
+                        THEN coalesce(team.assignment_sla_hours, 0) END
               FROM unnest(%s::int[], %s::int[], %s::int[], %s::varchar[], %s::varchar[],
                           %s::text[], %s::int[], %s::int[])
                    AS r(lead_id, team_id, user_id, kind, rule, reason_data, company_id,
                         previous_user_id)
+              LEFT JOIN crm_team team ON team.id = r.team_id
         """, (bool(notify), date, lead_ids, [team_id or None for team_id in team_ids],
               [user_id or None for user_id in user_ids], kinds, rules, reasons_data,
               [company_id or None for company_id in company_ids],
               [previous.get(lead_id) or None for lead_id in lead_ids]))
         # New rows only: no log record is stale, the leads' history is.
         self.env['crm.lead'].invalidate_cache(['assignment_log_ids'])
+
+    @api.model
+    def _routing_mark_taken_back(self, lead_ids):
+        """The last assignment row of each of ``lead_ids`` was taken back: one statement."""
+        self.env.cr.execute("""
+            UPDATE crm_lead_assignment_log log SET taken_back = TRUE
+              FROM (SELECT DISTINCT ON (lead_id) id FROM crm_lead_assignment_log
+                     WHERE lead_id = ANY(%s) AND kind IN ('member', 'sla', 'manual')
+                     ORDER BY lead_id, id DESC) last
+             WHERE log.id = last.id AND log.user_id IS NOT NULL
+        """, (list(lead_ids),))
+
+    @api.model
+    def _routing_record_touch(self, lead_ids, now, user_id):
+        """``user_id`` followed up ``lead_ids`` at ``now``: the last assignment row of each
+        lead, when it gave the lead to them and the lead is still theirs, gets its first touch,
+        response hours and whether it came within the team's SLA, in one statement (a touch by
+        someone else, or a second touch, changes nothing; a take-back starts a new row). Teams
+        counting working hours only: their rows' SLA is checked on the salesperson's clock
+        (``crm.lead.router._work_clocks``) and written in one more statement."""
+        cr = self.env.cr
+        cr.execute("""
+            UPDATE crm_lead_assignment_log log
+               SET touch_date = %(now)s,
+                   response_hours = greatest(
+                       extract(epoch FROM %(now)s::timestamp - log.date) / 3600.0, 0),
+                   within_sla = coalesce(log.sla_hours, 0) > 0 AND NOT last.working
+                                AND %(now)s::timestamp - log.date
+                                    <= log.sla_hours * interval '1 hour'
+              FROM (SELECT DISTINCT ON (row.lead_id) row.id,
+                           coalesce(team.assignment_sla_working_hours, FALSE) AS working
+                      FROM crm_lead_assignment_log row
+                      LEFT JOIN crm_team team ON team.id = row.team_id
+                     WHERE row.lead_id = ANY(%(leads)s)
+                       AND row.kind IN ('member', 'sla', 'manual')
+                     ORDER BY row.lead_id, row.id DESC) last,
+                   crm_lead lead
+             WHERE log.id = last.id AND log.touch_date IS NULL AND log.user_id = %(user)s
+               AND lead.id = log.lead_id AND lead.user_id = %(user)s
+         RETURNING log.id, log.team_id, log.date, log.sla_hours, last.working
+        """, {'now': now, 'leads': list(lead_ids), 'user': user_id})
+        counted = [row for row in cr.fetchall() if row[1] and row[3] and row[4]]
+        self.invalidate_cache(['touch_date', 'response_hours', 'within_sla'])
+        if not counted:
+            return
+        teams = {team.id: team for team in self.env['crm.team'].sudo().browse(
+            list({row[1] for row in counted}))}
+        start = min(row[2] for row in counted)
+        clocks = self.env['crm.lead.router'].sudo()._work_clocks(
+            {user_id}, teams, start, now)
+        now_dt = fields.Datetime.from_string(now)
+        within = []
+        for row_id, team_id, date, hours, _working in counted:
+            clock = clocks.get((team_id, user_id))
+            if clock and clock.seconds(fields.Datetime.from_string(date), now_dt) \
+                    <= hours * 3600:
+                within.append(row_id)
+        if within:
+            cr.execute("UPDATE crm_lead_assignment_log SET within_sla = TRUE WHERE id = ANY(%s)",
+                       (within,))
 
     @api.model
     def _routing_pending_digests(self, max_lines):
@@ -268,6 +377,8 @@ class CrmLeadAssignmentLog(models.Model):
         self.env.cr.execute("DELETE FROM crm_lead_assignment_log WHERE date < %s",
                             (fields.Datetime.to_string(limit),))
         self.invalidate_cache()
+        # The run records go with the log they explain.
+        self.env['crm.lead.routing.run'].sudo()._routing_purge(fields.Datetime.to_string(limit))
         return True
 
     @api.model
