@@ -73,6 +73,11 @@ class CrmLeadRouterGate(models.AbstractModel):
             'share_leader_only': _("Only team leaders and sales managers can share leads."),
             'not_team_member': _("%(user)s is not a member of the teams you lead."),
             'system_field': _("The field %(field)s is written by lead routing only."),
+            'credit_not_allowed': _("Only sales managers and team leaders can credit leads "
+                                    "back."),
+            'credit_not_led': _("You can only credit back leads of the teams you lead; a lead "
+                                "of %(team)s is not one of them."),
+            'credit_no_salesperson': _("Only a lead with a salesperson can be credited back."),
             'absence_not_yours': _("You may only record absences for yourself, the members of "
                                    "the teams you lead or, as a sales manager, the routing "
                                    "members of your companies."),

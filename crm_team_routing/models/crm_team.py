@@ -313,7 +313,8 @@ class CrmTeam(models.Model):
         the leads the SLA took back from the salesperson: inaction does not free a place. A
         lead handed back (a ``release`` row) leaves the count of whoever it was taken from:
         the release clears its salesperson, and a take-back from that same person before it
-        no longer counts either.
+        no longer counts either. Nor does a lead credited back to its salesperson (a ``credit``
+        row since its assignment).
         """
         team_ids = tuple(team_id for team_id in self.ids if isinstance(team_id, int))
         if not team_ids:
@@ -322,9 +323,15 @@ class CrmTeam(models.Model):
         since = fields.Datetime.to_string(now - timedelta(days=ROUTING_WINDOW_DAYS))
         self.env.cr.execute("""
             SELECT team_id, user_id, count(*), max(assignment_date)
-              FROM (SELECT team_id, user_id, assignment_date FROM crm_lead
+              FROM (SELECT team_id, user_id, assignment_date FROM crm_lead lead
                      WHERE team_id IN %(teams)s AND user_id IS NOT NULL
                        AND assignment_date >= %(since)s
+                       -- Credited back (crm.lead.action_routing_credit): not counted.
+                       AND NOT EXISTS (SELECT 1 FROM crm_lead_assignment_log credit
+                                        WHERE credit.kind = 'credit'
+                                          AND credit.lead_id = lead.id
+                                          AND credit.user_id = lead.user_id
+                                          AND credit.date >= lead.assignment_date)
                     UNION ALL
                     SELECT team_id, previous_user_id, NULL FROM crm_lead_assignment_log sla
                      WHERE kind = 'sla' AND user_id IS NOT NULL AND team_id IN %(teams)s
@@ -339,6 +346,19 @@ class CrmTeam(models.Model):
         # Odoo 11 reads timestamps as strings, which sort like the dates they hold.
         return {(team_id, user_id): (count, last)
                 for team_id, user_id, count, last in self.env.cr.fetchall()}
+
+    def _routing_member_credits(self):
+        """{(team_id, user_id): leads credited back in the last 30 days} for these teams."""
+        team_ids = tuple(team_id for team_id in self.ids if isinstance(team_id, int))
+        if not team_ids:
+            return {}
+        now = fields.Datetime.from_string(fields.Datetime.now())
+        self.env.cr.execute("""
+            SELECT team_id, user_id, count(DISTINCT lead_id) FROM crm_lead_assignment_log
+             WHERE kind = 'credit' AND team_id IN %s AND date >= %s
+             GROUP BY team_id, user_id
+        """, (team_ids, fields.Datetime.to_string(now - timedelta(days=ROUTING_WINDOW_DAYS))))
+        return {(team_id, user_id): count for team_id, user_id, count in self.env.cr.fetchall()}
 
     def _routing_waiting_counts(self):
         """{team_id: open leads waiting in the team without salesperson}."""

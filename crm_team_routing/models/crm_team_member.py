@@ -72,6 +72,12 @@ class CrmTeamMember(models.Model):
         help="Leads of this team given to this salesperson during the last 30 days, however "
              "they were assigned.",
     )
+    lead_credit_count = fields.Integer(
+        string="Credited Back (30 days)",
+        compute='_compute_lead_month_count',
+        help="Leads of the last 30 days a manager or the team leader credited back: they do "
+             "not count against this salesperson.",
+    )
     assignment_weight = fields.Float(
         string="Weight",
         default=1.0,
@@ -145,9 +151,13 @@ class CrmTeamMember(models.Model):
 
     @api.depends('team_id', 'user_id')
     def _compute_lead_month_count(self):
-        loads = self.mapped('team_id')._routing_member_loads()
+        teams = self.mapped('team_id')
+        loads = teams._routing_member_loads()
+        credits = teams._routing_member_credits()
         for member in self:
-            member.lead_month_count = loads.get((member.team_id.id, member.user_id.id), (0,))[0]
+            key = (member.team_id.id, member.user_id.id)
+            member.lead_month_count = loads.get(key, (0,))[0]
+            member.lead_credit_count = credits.get(key, 0)
 
     @api.depends('assignment_max', 'resource_id', 'team_id.assignment_absence_catchup')
     def _compute_availability(self):

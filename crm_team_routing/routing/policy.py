@@ -338,3 +338,21 @@ def check_rules_apply(person, code, rule_company_ids):
         return Refusal(code, {})
     foreign = _foreign(person, rule_company_ids)
     return Refusal('foreign_rule', {'company': foreign}) if foreign else None
+
+
+# ---------------------------------------------------------------------------------------------
+# Routing you can see: credit back
+# ---------------------------------------------------------------------------------------------
+
+def check_credit(person, lead_team_ids, lead_company_ids):
+    """Crediting leads back to their salesperson (not counted in their 30-day load): sales
+    managers, on leads of their companies; a team leader, on leads of the teams they lead."""
+    if person.role == SYSTEM:
+        return None
+    if person.role >= MANAGER:
+        foreign = _foreign(person, lead_company_ids)
+        return Refusal('foreign_company', {'company': foreign}) if foreign else None
+    if person.role < LEADER:
+        return Refusal('credit_not_allowed', {})
+    outside = [team_id for team_id in lead_team_ids if team_id not in person.led_team_ids]
+    return Refusal('credit_not_led', {'team': outside[0]}) if outside else None

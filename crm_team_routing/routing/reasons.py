@@ -137,6 +137,8 @@ TEMPLATES = {
     'mass_split': _("Split among %(count)s salespeople by %(user)s: given to "
                     "%(salesperson)s."),
     'share': _("Shared read-only with %(users)s."),
+    # Credit back (crm.lead.action_routing_credit)
+    'credit': _("Not counted against %(salesperson)s, credited back by %(user)s: %(reason)s"),
     'share_rule': _("Shared read-only with %(users)s by share rule %(rule)s."),
     # People who leave, leads that change (release rows, the re-route loop guard)
     'release_left': _("Handed back: %(user)s left the team %(team)s."),
