@@ -29,3 +29,7 @@ from . import resource_calendar_leaves
 from . import res_partner
 from . import res_config_settings
 from . import res_users
+from . import crm_lead_credit
+from . import crm_lead_routing_report
+from . import crm_lead_routing_run
+from . import crm_lead_router_runs
