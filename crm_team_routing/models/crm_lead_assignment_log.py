@@ -120,7 +120,6 @@ class CrmLeadAssignmentLog(models.Model):
              "theirs.",
     )
     response_hours = fields.Float(
-        string="Response Hours",
         readonly=True,
         help="Hours from this assignment to the salesperson's first follow-up (wall clock).",
     )
@@ -136,7 +135,6 @@ class CrmLeadAssignmentLog(models.Model):
              "only those).",
     )
     taken_back = fields.Boolean(
-        string="Taken Back",
         readonly=True,
         help="The lead was taken back from this salesperson because they did not follow it "
              "up in time.",

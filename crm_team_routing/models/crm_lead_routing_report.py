@@ -71,7 +71,6 @@ class CrmLeadRoutingReport(models.Model):
         readonly=True,
     )
     response_hours = fields.Float(
-        string="Response Hours",
         group_operator='avg',
         readonly=True,
         help="Hours from the assignment to the salesperson's first follow-up; empty until "
@@ -93,7 +92,6 @@ class CrmLeadRoutingReport(models.Model):
              "those); not when late, untouched or without SLA.",
     )
     taken_back = fields.Boolean(
-        string="Taken Back",
         readonly=True,
     )
     won = fields.Boolean(
@@ -131,8 +129,8 @@ class CrmLeadRoutingReport(models.Model):
         # and the outcome. Won or lost counts for the row of the salesperson holding the lead.
         self.env.cr.execute("""
             CREATE VIEW crm_lead_routing_report AS (
-                SELECT log.id, 1 AS assignment_count, log.date, log.lead_id, log.team_id, log.user_id,
-                       log.company_id, log.kind, log.rule,
+                SELECT log.id, 1 AS assignment_count, log.date, log.lead_id, log.team_id,
+                       log.user_id, log.company_id, log.kind, log.rule,
                        lead.source_id, lead.medium_id, lead.campaign_id, lead.country_id,
                        log.response_hours,
                        log.touch_date IS NOT NULL AS touched,

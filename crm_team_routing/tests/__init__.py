@@ -40,3 +40,7 @@ from . import test_boundary_sharing
 from . import test_boundary_followers
 from . import test_boundary_rpc
 from . import test_rpc_doors
+from . import test_routing_report
+from . import test_routing_runs
+from . import test_credit
+from . import test_ui_report

@@ -1,0 +1,65 @@
+# License LGPL-3.0 or later (https://www.gnu.org/licenses/lgpl).
+"""End-to-end test of the routing report in headless Debian chromium
+(tests/browser/report_ui.py): a sales manager, in Vietnamese, opens CRM > Reporting > Lead
+Routing; the pivot shows salespeople by month. How these tests work: see test_ui.py."""
+import logging
+import os
+import time
+
+from odoo.tests import common
+
+from . import test_ui
+
+_logger = logging.getLogger(__name__)
+
+
+@common.at_install(False)
+@common.post_install(True)
+class TestReportUi(test_ui.BrowserCase):
+    driver = os.path.join(test_ui.HERE, 'browser', 'report_ui.py')
+
+    def test_manager_opens_the_report_in_vietnamese(self):
+        start = time.time()
+        if not self.env['res.lang'].search([('code', '=', 'vi_VN')]):
+            self.env['base.language.install'].create({'lang': 'vi_VN'}).lang_install()
+        _logger.info("vi_VN loaded in %.1fs", time.time() - start)
+        manager = self.create_user('ui_manager', 'Hoa Pham', 'sales_team.group_sale_manager',
+                                   lang='vi_VN')
+        people = [self.create_user(login, name, 'sales_team.group_sale_salesman')
+                  for login, name in (('ui_sales_binh', 'Bình Trần'),
+                                      ('ui_sales_cuong', 'Cường Lê'))]
+        team = self.env['crm.team'].create({
+            'name': 'Báo cáo Hà Nội', 'user_id': manager.id, 'company_id': self.company.id,
+            'assignment_sla_hours': 4})
+        for user in people:
+            self.env['crm.team.member'].create({'team_id': team.id, 'user_id': user.id,
+                                                'assignment_max': 50})
+        Lead = self.env['crm.lead'].with_context(crm_team_routing_no_route=True)
+        leads = Lead.browse([Lead.create({'name': 'Nhà thuốc %d' % index, 'type': 'lead',
+                                          'user_id': False, 'team_id': team.id}).id
+                             for index in range(8)])
+        self.env['crm.team']._cron_assign_leads()
+        leads.invalidate_cache()
+        self.assertEqual(set(leads.mapped('user_id')), set(people))
+        # Two months of assignments, followed up in 1 to 6 hours: the first half last month.
+        self.env.cr.execute("""
+            UPDATE crm_lead_assignment_log
+               SET date = date - CASE WHEN lead_id = ANY(%(old)s) THEN interval '31 days'
+                                      ELSE interval '0 days' END - interval '6 hours'
+             WHERE lead_id = ANY(%(all)s)
+        """, {'old': leads[:4].ids, 'all': leads.ids})
+        for index, lead in enumerate(leads[:6]):
+            lead.sudo(lead.user_id).message_post(body='Đã gọi', message_type='comment')
+        result = self.run_browser('report', 'ui_manager', {
+            'screenshot': 'routing_report_vi',
+        })
+        _logger.info("report scenario read: %s", result)
+        self.assertTrue(result['lang'].startswith('vi'), result)
+        self.assertEqual(result['breadcrumb'], 'Phân bổ tiềm năng')
+        for user in people:
+            self.assertIn(user.name, result['rows'])
+        self.assertEqual(len(result['columns']), 3, "a total and two months: %s" % result)
+        self.assertIn('Giờ phản hồi', result['measures'])
+        self.assertIn('% Trong SLA', result['measures'])
+        self.assertTrue(os.path.exists(os.path.join(test_ui.screenshot_dir(),
+                                                    'routing_report_vi.png')))
