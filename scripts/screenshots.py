@@ -174,7 +174,8 @@ def as_admin_log_and_schedule(browser, options, rpc):
 
 
 def as_admin_in_vietnamese(browser, options, rpc):
-    """The Routing tab and the assignment log (reasons in the reader's language) in Vietnamese."""
+    """The Routing tab, the assignment log (reasons in the reader's language) and the routing
+    report in Vietnamese."""
     rpc('res.users', 'write', [rpc.uid], {'lang': 'vi_VN'})
     try:
         session = Session(browser, options, 'admin')
@@ -185,6 +186,11 @@ def as_admin_in_vietnamese(browser, options, rpc):
         ui.menu('crm_team_routing.crm_lead_assignment_log_menu')
         ui.visible(LEAD_ROWS)
         ui.shot('assignment_log_vi')
+        # The routing report: salespeople by month (docs/reporting.md).
+        ui.menu('crm.crm_menu_root')
+        ui.menu('crm_team_routing.crm_lead_routing_report_menu')
+        ui.visible('.o_content .o_pivot table')
+        ui.shot('routing_report_vi')
         session.close()
     finally:
         rpc('res.users', 'write', [rpc.uid], {'lang': 'en_US'})

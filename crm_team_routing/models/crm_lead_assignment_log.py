@@ -259,6 +259,7 @@ class CrmLeadAssignmentLog(models.Model):
             UPDATE crm_lead_assignment_log log SET taken_back = TRUE
               FROM (SELECT DISTINCT ON (lead_id) id FROM crm_lead_assignment_log
                      WHERE lead_id = ANY(%s) AND kind IN ('member', 'sla', 'manual')
+                       AND (user_id IS NOT NULL OR kind = 'manual')
                      ORDER BY lead_id, id DESC) last
              WHERE log.id = last.id AND log.user_id IS NOT NULL
         """, (list(lead_ids),))
@@ -286,6 +287,8 @@ class CrmLeadAssignmentLog(models.Model):
                       LEFT JOIN crm_team team ON team.id = row.team_id
                      WHERE row.lead_id = ANY(%(leads)s)
                        AND row.kind IN ('member', 'sla', 'manual')
+                       -- An SLA row giving nobody (the lead stayed) ends no assignment.
+                       AND (row.user_id IS NOT NULL OR row.kind = 'manual')
                      ORDER BY row.lead_id, row.id DESC) last,
                    crm_lead lead
              WHERE log.id = last.id AND log.touch_date IS NULL AND log.user_id = %(user)s

@@ -86,6 +86,26 @@ class TestRoutingReport(RoutingCase):
         self.assertFalse(by_lead[free].within_sla)
         self.assertTrue(by_lead[free].touched)
 
+    def test_within_sla_in_working_hours(self):
+        """A team counting working hours only: 30 wall-clock hours without a working hour
+        are within its 4 hours; with working hours all day, they are not."""
+        calendar = self.env['resource.calendar'].create({
+            'name': 'Never working', 'attendance_ids': [(5,)]})
+        team = self.create_team('Report Hours', leader=self.leader_south,
+                                members=[(self.sales[3], 30)], assignment_sla_hours=4,
+                                assignment_sla_working_hours=True)
+        team.routing_member_ids.write({'resource_calendar_id': calendar.id})
+        idle = self.given_to(self.sales[3], team, hours_ago=30)
+        self.post(self.sales[3], idle)
+        self.assertTrue(self.rows(idle).within_sla, "no working hour has passed")
+        calendar.write({'attendance_ids': [
+            (0, 0, {'name': 'All day', 'dayofweek': str(day), 'hour_from': 0, 'hour_to': 24})
+            for day in range(7)]})
+        busy = self.given_to(self.sales[3], team, hours_ago=30)
+        self.post(self.sales[3], busy)
+        self.assertFalse(self.rows(busy).within_sla, "30 working hours are late")
+        self.assertAlmostEqual(self.rows(busy).response_hours, 30.0, delta=0.1)
+
     def test_take_back_starts_a_new_row(self):
         lead = self.given_to(self.sales[0], self.north, hours_ago=30)
         self.env['crm.team']._cron_sla_reassign()

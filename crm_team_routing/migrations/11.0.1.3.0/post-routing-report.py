@@ -30,6 +30,7 @@ def migrate(cr, version):
                           AND NOT EXISTS (SELECT 1 FROM crm_lead_assignment_log between_
                                            WHERE between_.lead_id = log.lead_id
                                              AND between_.kind IN ('member', 'sla', 'manual')
+                                             AND between_.user_id IS NOT NULL
                                              AND between_.id > log.id
                                              AND between_.id < later.id))
     """)
@@ -43,6 +44,7 @@ def migrate(cr, version):
                                 <= log.sla_hours * interval '1 hour'
           FROM (SELECT DISTINCT ON (lead_id) id FROM crm_lead_assignment_log
                  WHERE kind IN ('member', 'sla', 'manual')
+                   AND (user_id IS NOT NULL OR kind = 'manual')
                  ORDER BY lead_id, id DESC) last, crm_lead lead
          WHERE log.id = last.id AND lead.id = log.lead_id AND lead.user_id = log.user_id
            AND log.touch_date IS NULL AND lead.last_followup_date >= log.date
