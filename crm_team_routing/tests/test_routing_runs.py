@@ -145,8 +145,8 @@ class TestRunsCommitted(test_transactions.TestTransactions):
         self.assertEqual(self.status(run_id), 'interrupted')
         # The next run is recorded as usual.
         with self.committed() as env:
-            self.make_leads(env, 2)
-            env['crm.team'].browse(team.id)._action_assign_leads(mode='cron')
+            leads = self.make_leads(env, 2)
+            env['crm.team'].browse(team.id)._action_assign_leads(leads=leads, mode='cron')
         with self.committed() as env:
             runs = env['crm.lead.routing.run'].search([('team_ids', 'in', team.ids)])
             self.assertEqual(runs.mapped('status'), ['done', 'interrupted'])
@@ -155,14 +155,15 @@ class TestRunsCommitted(test_transactions.TestTransactions):
     def test_crash_keeps_its_error(self):
         with self.committed() as env:
             team, _users = self.make_team(env, [10])
-            self.make_leads(env, 1)
+            lead_ids = self.make_leads(env, 1).ids
         Router = type(self.env['crm.lead.router'])
         with patch.object(Router, '_decide', side_effect=RuntimeError('boom in decide')):
             caller = self.registry.cursor()
             try:
                 env = api.Environment(caller, SUPERUSER_ID, CONTEXT)
                 with self.assertRaises(RuntimeError):
-                    env['crm.team'].browse(team.id)._action_assign_leads(mode='cron')
+                    env['crm.team'].browse(team.id)._action_assign_leads(
+                        leads=env['crm.lead'].browse(lead_ids), mode='cron')
                 caller.rollback()
             finally:
                 caller.close()
