@@ -20,6 +20,7 @@ def scenario_report(ui, data):
     result['lang'] = ui.page.evaluate(
         "(window.odoo && odoo.session_info && odoo.session_info.user_context.lang) || ''")
     ui.step('CRM > Reporting > Lead Routing')
+    ui.menu('crm.crm_menu_root')
     ui.menu(REPORT_MENU)
     ui.visible('.o_content .o_pivot table')
     ui.settle()
