@@ -41,15 +41,30 @@ class TestReportUi(test_ui.BrowserCase):
         self.env['crm.team']._cron_assign_leads()
         leads.invalidate_cache()
         self.assertEqual(set(leads.mapped('user_id')), set(people))
-        # Two months of assignments, followed up in 1 to 6 hours: the first half last month.
+        # Two months of assignments: each lead assigned some hours ago, six of them followed up
+        # now by their salesperson (the real touch), then the first half moved a month back
+        # with their follow-ups (as if all this had happened then).
+        hours = [1.5, 3, 7, 2, 0.5, 5, 9, 12]
+        self.env.cr.execute("""
+            UPDATE crm_lead_assignment_log log
+               SET date = now() at time zone 'UTC' - v.hours * interval '1 hour'
+              FROM unnest(%s::int[], %s::float[]) AS v(lead_id, hours)
+             WHERE log.lead_id = v.lead_id
+        """, (leads.ids, hours))
+        for lead in leads[:6]:
+            lead.sudo(lead.user_id).message_post(body='Đã gọi', message_type='comment')
+        leads[1].sudo(leads[1].user_id).action_set_won()
         self.env.cr.execute("""
             UPDATE crm_lead_assignment_log
-               SET date = date - CASE WHEN lead_id = ANY(%(old)s) THEN interval '31 days'
-                                      ELSE interval '0 days' END - interval '6 hours'
-             WHERE lead_id = ANY(%(all)s)
-        """, {'old': leads[:4].ids, 'all': leads.ids})
-        for index, lead in enumerate(leads[:6]):
-            lead.sudo(lead.user_id).message_post(body='Đã gọi', message_type='comment')
+               SET date = date - interval '31 days', touch_date = touch_date - interval '31 days'
+             WHERE lead_id = ANY(%s)
+        """, (leads[:4].ids,))
+        totals = self.env['crm.lead.routing.report'].sudo(manager).read_group(
+            [('team_id', '=', team.id)], ['team_id', 'within_sla_rate', 'won_count'],
+            ['team_id'])[0]
+        self.assertEqual(totals['team_id_count'], 8)
+        self.assertEqual(totals['won_count'], 1)
+        self.assertAlmostEqual(totals['within_sla_rate'], 50.0, msg="4 of 8 within 4 hours")
         result = self.run_browser('report', 'ui_manager', {
             'screenshot': 'routing_report_vi',
         })
