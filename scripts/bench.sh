@@ -15,7 +15,14 @@
 # more); BENCH_SLA_REF=F uses a figure measured earlier instead.
 # BENCH_OWNERS=1 is the existing owner variant: 50,000 existing open opportunities and
 # customers, 30% of the new leads sharing a phone or an email with one of them, "Route to the
-# existing owner" on every team (its BENCH line carries owners=1).
+# existing owner" on every team; and the existing account (issue #25): 10,000 company customers
+# with a tax ID and 10,000 open opportunities with a company name and a corporate email domain,
+# 15% of the new leads carrying a variant of one of those keys (a tax ID with blanks, dots, a
+# "VN" prefix or a "-001" branch suffix; "Cty ..." for "CÔNG TY TNHH ..."; an address at the
+# same domain). It first times the same run WITHOUT owners on a copy of the same installation
+# (as long again); its BENCH line then carries
+#   owners=1 ref_seconds=S0 ratio=S/S0
+# BENCH_OWNERS_REF=S0 uses a figure measured earlier instead of the reference run.
 # BENCH_SHAPE=one-team routes into one team of 1,000 members instead of the default 20 teams
 # of 10 (the same mix of member filters and capacities). The report prints the decision step's
 # seconds on a line of its own ('decision step: 0.84 s') and, per phase, the process's peak
@@ -69,6 +76,26 @@ if [ -n "${BENCH_SLA:-}" ] && [ -z "${BENCH_SLA_REF:-}" ]; then
   BENCH_SLA_REF=$(sed -n 's/.* leads_per_s=\([0-9.]*\) .*/\1/p' <<<"$ref_line")
   say "SLA reference: $ref_line"
   export BENCH_SLA_REF BENCH_SLA_REF_MEASURED=1
+fi
+
+owners_on=0
+case "${BENCH_OWNERS:-0}" in 0|'') ;; *) owners_on=1 ;; esac
+if [ "$owners_on" = 1 ] && [ -z "${BENCH_OWNERS_REF:-}" ]; then
+  # The owner variant's reference: the same run without owners, on this machine, now.
+  ref_out="$STATE/logs/bench-$stamp-owners-ref.out"
+  copy_db "$db" "$ref_db"
+  say "owners reference: a routing run of $leads leads without owners in $ref_db" \
+      "(report: ${ref_out#$ROOT/})"
+  BENCH_LEADS="$leads" BENCH_OWNERS=0 BENCH_SLA='' BENCH_PROFILE='' "$ROOT/bin/odoo" shell \
+    -d "$ref_db" --no-http --log-level=warn < "$entry" 2>>"$log" > "$ref_out" \
+    || { tail -30 "$log" >&2; die "the owners reference run stopped (log: ${log#$ROOT/})"; }
+  drop_db "$ref_db"
+  ref_line=$(tail -n 1 "$ref_out")
+  [[ "$ref_line" == BENCH*" correct=yes" ]] \
+    || die "the owners reference run printed no correct BENCH line (report: ${ref_out#$ROOT/})"
+  BENCH_OWNERS_REF=$(sed -n 's/.* seconds=\([0-9.]*\) .*/\1/p' <<<"$ref_line")
+  say "owners reference: $ref_line"
+  export BENCH_OWNERS_REF
 fi
 
 say "benchmark of $leads leads in $db (Odoo log: ${log#$ROOT/}, report: ${out#$ROOT/})"

@@ -3,20 +3,24 @@
 ``email_domain`` on crm.lead and res.partner; DESIGN.md revision 3, issue #25). Run it in the
 Odoo shell of a database where crm_team_routing is installed; everything is rolled back:
 
-    flock /tmp/crm-cpu.lock bin/odoo shell -d DB --no-http < scripts/bench_keys.py
+    flock -o /tmp/crm-cpu.lock make bench-keys      # on a database of its own
+    flock -o /tmp/crm-cpu.lock bin/odoo shell -d DB --no-http < scripts/bench_keys.py
 
 It inserts, by SQL, BENCH_KEYS_LEADS leads (default 100,000) and BENCH_KEYS_PARTNERS partners
 (default 20,000) with company names typed several ways, tax IDs (some with a "VN" prefix, dots or
 a branch suffix) and emails (corporate and free-mail); drops the key columns, as before the
 module's upgrade; then times what an install or upgrade does: ``_auto_init`` of both models
 (the columns created, filled in SQL batches, then indexed). The target: under 30 s.
-Prints one line: BENCH_KEYS leads=N partners=N seconds=S (leads S1, partners S2).
+Prints one line: BENCH_KEYS leads=N partners=N seconds=S leads_s=S1 partners_s=S2
+lead_keys=V/N/D partner_keys=V/N/D indexes=6 sample_wrong=0 limit=30 within=yes|no
+correct=yes|no (keys counted per kind; a sample of rows recomputed with routing/keys.py).
 """
 import os
 import time
 
 LEADS = int(os.environ.get('BENCH_KEYS_LEADS', 100000))
 PARTNERS = int(os.environ.get('BENCH_KEYS_PARTNERS', 20000))
+LIMIT = 30  # seconds (issue #25)
 KEYS = ('vat_key', 'company_name_key', 'email_domain')
 
 cr = env.cr
@@ -57,7 +61,7 @@ cr.execute("""
            %s, now(), now()
       FROM generate_series(1, %s) AS i
 """, (company_id, LEADS))
-env.invalidate_all()
+env.cache.invalidate()
 
 # Before the upgrade: no key column (their indexes go with them).
 for table in ('crm_lead', 'res_partner'):
@@ -71,6 +75,10 @@ start = time.time()
 env['res.partner']._auto_init()
 partners_seconds = time.time() - start
 
+# What was filled: counts of each key, the indexes, and a sample of rows recomputed in Python
+# with the module's own functions (the fill must give what the ORM's compute gives).
+from odoo.addons.crm_team_routing.routing import keys  # noqa: E402
+
 cr.execute("SELECT count(vat_key), count(company_name_key), count(email_domain) FROM crm_lead")
 lead_counts = cr.fetchone()
 cr.execute("SELECT count(vat_key), count(company_name_key), count(email_domain) "
@@ -79,8 +87,25 @@ partner_counts = cr.fetchone()
 cr.execute("SELECT count(*) FROM pg_indexes WHERE tablename IN ('crm_lead', 'res_partner') "
            "AND indexname ~ '(vat_key|company_name_key|email_domain)_index$'")
 indexes = cr.fetchone()[0]
-print('keys filled: leads (vat, name, domain) %s, partners %s; %d indexes'
-      % (lead_counts, partner_counts, indexes))
-print('BENCH_KEYS leads=%d partners=%d seconds=%.1f (leads %.1f, partners %.1f)'
-      % (LEADS, PARTNERS, leads_seconds + partners_seconds, leads_seconds, partners_seconds))
+wrong = 0
+cr.execute("SELECT vat, partner_name, email_from, vat_key, company_name_key, email_domain "
+           "FROM crm_lead WHERE id %% %s = 0", (97,))
+for vat, name, email, *filled in cr.fetchall():
+    expected = [keys.vat_key(vat), keys.company_name_key(name),
+                keys.email_domain(keys.normalize_email(email))]
+    wrong += [value or None for value in expected] != filled
+cr.execute("SELECT vat, name, is_company, email, vat_key, company_name_key, email_domain "
+           "FROM res_partner WHERE id %% %s = 0", (17,))
+for vat, name, is_company, email, *filled in cr.fetchall():
+    expected = [keys.vat_key(vat), keys.company_name_key(name) if is_company else '',
+                keys.email_domain(keys.normalize_email(email))]
+    wrong += [value or None for value in expected] != filled
+seconds = leads_seconds + partners_seconds
+correct = (indexes == 2 * len(KEYS) and not wrong and all(lead_counts)
+           and all(partner_counts))
+print('BENCH_KEYS leads=%d partners=%d seconds=%.1f leads_s=%.1f partners_s=%.1f '
+      'lead_keys=%s partner_keys=%s indexes=%d sample_wrong=%d limit=%d within=%s correct=%s'
+      % (LEADS, PARTNERS, seconds, leads_seconds, partners_seconds,
+         '/'.join(map(str, lead_counts)), '/'.join(map(str, partner_counts)), indexes, wrong,
+         LIMIT, 'yes' if seconds <= LIMIT else 'no', 'yes' if correct else 'no'))
 cr.rollback()

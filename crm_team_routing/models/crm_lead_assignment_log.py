@@ -224,8 +224,16 @@ class CrmLeadAssignmentLog(models.Model):
             list, zip(*[row[:6] for row in rows]))
         rules = [(row[6] if len(row) > 6 else None) or DEFAULT_RULE.get(row[3])
                  for row in rows]
+        # Rows often share one reason node (a hand-back's: one per salesperson and team):
+        # each node is encoded once.
+        encoded = {}
         dumps = reasons.dumps
-        reasons_data = [dumps(node) for node in nodes]
+        reasons_data = []
+        for node in nodes:
+            key = id(node)
+            if key not in encoded:
+                encoded[key] = dumps(node)
+            reasons_data.append(encoded[key])
         taken = [row[0] for row in rows if row[3] == 'sla' and row[2]]
         if taken:
             # The assignment these take-backs end was taken back (the routing report).

@@ -37,6 +37,7 @@ class CrmLeadRouterDecide(models.AbstractModel):
         (``routing.fallback``). Their waiting decisions are replaced by the fallback's."""
         settings = data.get('fallback')
         data['fallback_origin'] = {}
+        data['fallback_skipped'] = {}
         if not settings:
             return decisions
         waiting = {d.lead_id: d.team_id for d in decisions
@@ -49,7 +50,8 @@ class CrmLeadRouterDecide(models.AbstractModel):
         for state in data['member_states'] + data['overflow_states']:
             members.setdefault(state.team_id, []).append(state)
         replaced, origin = fallback.route(leads, settings, members, data['overflow_fits'],
-                                          data['waited'], data['now'])
+                                          data['waited'], data['now'], data['company_of'],
+                                          data['fallback_skipped'])
         data['fallback_origin'] = origin
         if not replaced:
             return decisions
@@ -95,6 +97,7 @@ class CrmLeadRouterDecide(models.AbstractModel):
             'capacity': state.capacity,
         } for state in states}
         waiting_text = self._waiting_members_text(data)
+        fallback_skipped = self._fallback_skipped_texts(data)
 
         def reason(decision):
             values = dict(team_values.get(decision.team_id, {}),
@@ -113,8 +116,30 @@ class CrmLeadRouterDecide(models.AbstractModel):
                 values['members'] = waiting_text(decision)
                 if not values['members']:
                     key = 'no_member_empty'
-            return reason_text(key, **values)
+            node = reason_text(key, **values)
+            if decision.kind == 'unassigned' and decision.lead_id in fallback_skipped:
+                node = join(' ', [node, fallback_skipped[decision.lead_id]])
+            return node
         return self._owner_reason_formatter(reason, teams, data)
+
+    def _fallback_skipped_texts(self, data):
+        """{lead_id: node} saying why a waiting lead was not given to the fallback salesperson
+        (they do not work for its company). Names read once for all of them."""
+        skipped = data.get('fallback_skipped') or {}
+        if not skipped:
+            return {}
+        Users = self.env['res.users'].with_context(active_test=False, prefetch_fields=False)
+        users = {user.id: user.name for user in Users.browse(
+            {user_id for _team, user_id, _company in skipped.values()})}
+        teams = {team.id: team.name for team in self.env['crm.team'].with_context(
+            active_test=False, prefetch_fields=False).browse(
+            {team_id for team_id, _user, _company in skipped.values()})}
+        companies = {company.id: company.name for company in self.env['res.company'].browse(
+            {company_id for _team, _user, company_id in skipped.values() if company_id})}
+        return {lead_id: reason_text('fallback_user_company', user=users[user_id],
+                                     team=teams.get(team_id, ''),
+                                     company=companies.get(company_id, ''))
+                for lead_id, (team_id, user_id, company_id) in skipped.items()}
 
     def _waiting_members_text(self, data):
         """A function naming, for a lead no member of its team could take, the members and why

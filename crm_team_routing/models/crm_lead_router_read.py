@@ -266,8 +266,10 @@ class CrmLeadRouterRead(models.AbstractModel):
             target_id = target.id if target in overflow_teams else None
             user_id = user.id if user.active and not user.share else None
             if target_id or user_id or team in overflow_teams:
-                settings[team.id] = fallback.FallbackTeam(team.id, target_id, user_id,
-                                                          team.assignment_fallback_hours)
+                # Checked lead by lead: a team without company routes several companies.
+                settings[team.id] = fallback.FallbackTeam(
+                    team.id, target_id, user_id, team.assignment_fallback_hours,
+                    frozenset(user.company_ids.ids) if user_id else None)
         return settings
 
     def _read_waited(self, lead_rows, phase1_ids, settings, now):

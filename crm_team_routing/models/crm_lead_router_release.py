@@ -214,13 +214,18 @@ class CrmLeadRouterRelease(models.AbstractModel):
         """One note to each team leader listing the leads handed back from each salesperson
         (through ``crm.lead.assignment.log._routing_post_notes``); none to the person who did
         it, nor to an archived leader."""
+        # Each team's leader once, not once per lead (10,000 leads: 20,000 field reads).
+        leader_of = {}
+        for team_id, team in teams.items():
+            leader = team.user_id
+            if leader and leader.active and not (actor and leader.id == actor.id):
+                leader_of[team_id] = (team, leader.id)
         groups = {}
         for lead_id in sorted(released):
-            team = teams.get(released[lead_id][0])
-            leader = team.user_id if team else None
-            if not leader or not leader.active or (actor and leader.id == actor.id):
-                continue
-            groups.setdefault((leader.id, user_of[lead_id]), (team, []))[1].append(lead_id)
+            found = leader_of.get(released[lead_id][0])
+            if found:
+                groups.setdefault((found[1], user_of[lead_id]), (found[0], []))[1].append(
+                    lead_id)
         if not groups:
             return
         self.env.cr.execute("SELECT id, name FROM crm_lead WHERE id = ANY(%s)", (
@@ -251,18 +256,30 @@ class CrmLeadRouterRelease(models.AbstractModel):
         """Keep each lead handed back, and not given to anyone since, away from the person it
         was taken from: out of their members' filters (phase 2, overflow teams) and out of the
         existing owner step. One query on the release rows of the 30-day window (a partial
-        index), nothing per lead of the run."""
+        index), nothing per lead of the run.
+
+        The rows a lead was given by since its release are found through the lead (the
+        ``lead_id`` index), then compared by id: right after a hand-back of 10,000 leads
+        (routed at once, before autovacuum has counted the new rows) the planner took an
+        ``id > released.id`` range of the primary key for each release row (1.4 s for 10,000
+        leads instead of a few milliseconds)."""
         since = fields.Datetime.from_string(data['now']) - timedelta(days=ROUTING_WINDOW_DAYS)
         self.env.cr.execute("""
+            WITH released AS (
+                SELECT id, lead_id, previous_user_id FROM crm_lead_assignment_log
+                 WHERE kind = 'release' AND rule = 'hand_back'
+                   AND previous_user_id IS NOT NULL AND date >= %s),
+            given AS (
+                SELECT log.lead_id, max(log.id) AS last_id
+                  FROM crm_lead_assignment_log log
+                 WHERE log.lead_id IN (SELECT lead_id FROM released)
+                   AND log.kind IN ('member', 'sla', 'manual')
+                 GROUP BY log.lead_id)
             SELECT released.lead_id, released.previous_user_id
-              FROM crm_lead_assignment_log released
+              FROM released
               JOIN crm_lead lead ON lead.id = released.lead_id AND lead.user_id IS NULL
-             WHERE released.kind = 'release' AND released.rule = 'hand_back'
-               AND released.previous_user_id IS NOT NULL AND released.date >= %s
-               AND NOT EXISTS (SELECT 1 FROM crm_lead_assignment_log later
-                                WHERE later.lead_id = released.lead_id
-                                  AND later.id > released.id
-                                  AND later.kind IN ('member', 'sla', 'manual'))
+              LEFT JOIN given ON given.lead_id = released.lead_id
+             WHERE given.last_id IS NULL OR given.last_id < released.id
         """, (fields.Datetime.to_string(since),))
         kept_from = {}
         for lead_id, user_id in self.env.cr.fetchall():

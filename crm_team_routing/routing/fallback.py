@@ -12,15 +12,20 @@ at that point, whatever their load.
 """
 from collections import namedtuple
 
-from . import engine
+from . import engine, policy
 from .engine import Decision, MemberState, TeamState
 
 # Teams in an overflow chain at most: the team and two overflow levels.
 MAX_CHAIN = 3
 
 # A team's fallback settings. ``fallback_team_id`` None: no overflow team (or one that does not
-# take part: archived, opted out); ``fallback_user_id`` None: no fallback salesperson.
-FallbackTeam = namedtuple('FallbackTeam', 'team_id fallback_team_id fallback_user_id hours')
+# take part: archived, opted out); ``fallback_user_id`` None: no fallback salesperson (or one
+# who may receive no lead: archived, not internal). ``user_company_ids``: the companies the
+# fallback salesperson works for, checked against each lead's company (``policy.may_receive``,
+# as for members); None: not checked.
+FallbackTeam = namedtuple('FallbackTeam', 'team_id fallback_team_id fallback_user_id hours '
+                                          'user_company_ids')
+FallbackTeam.__new__.__defaults__ = (None,)
 
 
 def chain_problem(next_of, team_id, max_chain=MAX_CHAIN):
@@ -47,7 +52,7 @@ def chain_problem(next_of, team_id, max_chain=MAX_CHAIN):
     return None
 
 
-def route(leads, config, members, overflow_fits, waited, now):
+def route(leads, config, members, overflow_fits, waited, now, company_of=None, skipped=None):
     """The fallback decisions of one run.
 
     :param leads: ``(lead_id, team_id, score, create_date)`` of the leads phase 2 left waiting
@@ -61,6 +66,10 @@ def route(leads, config, members, overflow_fits, waited, now):
         for no filter of their own}: in an overflow team the team's filter does not apply
     :param waited: {lead_id: hours the lead has waited in its team}
     :param now: the run's date string, recorded as the members' last assignment
+    :param company_of: {lead_id: company_id or None}: a lead goes to a fallback salesperson
+        only if they work for its company (a team without company routes several)
+    :param skipped: a dict receiving {lead_id: (team_id, user_id, company_id)} for the leads
+        left waiting because the fallback salesperson does not work for their company
     :return: ({lead_id: [Decision] replacing its waiting decision}, {lead_id: (team it waited
         in, hours it waited)}) for the leads the fallback moved or gave away
     """
@@ -106,8 +115,16 @@ def route(leads, config, members, overflow_fits, waited, now):
         if decisions and decisions[-1].kind == 'member':
             continue
         team_id = team_of[lead[0]]
-        user_id = config[team_id].fallback_user_id
+        settings = config[team_id]
+        user_id = settings.fallback_user_id
         if not user_id:
+            continue
+        company_id = (company_of or {}).get(lead[0])
+        # Active and internal were checked when the settings were read: the company is left.
+        if settings.user_company_ids is not None and not policy.may_receive(
+                True, False, settings.user_company_ids, company_id):
+            if skipped is not None:
+                skipped[lead[0]] = (team_id, user_id, company_id)
             continue
         origin.setdefault(lead[0], (lead[1], waited.get(lead[0], 0.0)))
         kept = [decision for decision in decisions or () if decision.kind != 'unassigned']

@@ -48,6 +48,8 @@ TEMPLATES = {
                        "in team %(origin)s, where no member could take it."),
     'fallback_user': _("Given to %(user)s, fallback salesperson of team %(team)s: no "
                        "member could take it."),
+    'fallback_user_company': _("Not given to %(user)s, fallback salesperson of team "
+                               "%(team)s: they do not work for %(company)s."),
     # Why a member could not take a waiting lead
     'member_absent': _("%(user)s: on leave until %(date)s"),
     'member_off_hours': _("%(user)s: outside working hours"),

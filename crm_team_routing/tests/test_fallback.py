@@ -192,3 +192,59 @@ class TestFallbackRules(unittest.TestCase):
         result, _origin = fallback.route([(1, 10, 0.0, None)], settings, {}, {}, {}, NOW)
         self.assertEqual([(d.kind, d.team_id, d.user_id, d.rule) for d in result[1]],
                          [('member', 10, 7, 'fallback_user')])
+
+
+class TestFallbackCompany(RoutingCase):
+    """A team without company routes the leads of several companies: its fallback salesperson
+    receives only those of the companies they work for (as its members do); the others wait in
+    the team, and their reason says why the fallback salesperson did not get them."""
+
+    @classmethod
+    def setUpClass(cls):
+        super(TestFallbackCompany, cls).setUpClass()
+        cls.create_company_b()
+        # Works for the first company only, as sales[0].
+        cls.fallback_user = cls.create_user('routing_fallback_a', 'sales_team.group_sale_salesman')
+        cls.team = cls.create_team('Both Companies', leader=cls.leader_north,
+                                   members=[(cls.sales[0], 1)], company_id=False,
+                                   assignment_fallback_user_id=cls.fallback_user.id)
+
+    def test_fallback_salesperson_only_for_their_companies(self):
+        leads_a = self.create_leads(2, prefix='Lead A')
+        leads_b = self.create_leads(2, prefix='Lead B', company_id=self.company_b.id)
+        # The scheduled action's run: every company (a manager's run routes their companies').
+        self.route(self.team)
+        self.assertEqual(self.counts_by_user(leads_a), {self.sales[0]: 1, self.fallback_user: 1})
+        self.assertFalse(leads_b.mapped('user_id'), "nobody of the team works for company B")
+        self.assertEqual(leads_b.mapped('team_id'), self.team, "they wait in the team")
+        for lead in leads_b:
+            waiting = lead.assignment_log_ids.filtered(lambda row: row.kind == 'unassigned')
+            self.assertEqual(len(waiting), 1)
+            self.assertIn("Not given to %s, fallback salesperson of team Both Companies: they "
+                          "do not work for %s." % (self.fallback_user.name, self.company_b.name),
+                          waiting.reason)
+        # Once they work for company B, the next run gives them the waiting leads.
+        self.fallback_user.write({'company_ids': [(4, self.company_b.id)]})
+        self.route(self.team)
+        self.assertEqual(leads_b.mapped('user_id'), self.fallback_user)
+
+
+@common.at_install(False)
+@common.post_install(True)
+class TestFallbackCompanyRules(unittest.TestCase):
+    """routing.fallback: the fallback salesperson and the lead's company, without a database."""
+
+    def test_fallback_salesperson_checked_against_the_lead_company(self):
+        settings = {10: fallback.FallbackTeam(10, None, 7, 0.0, frozenset([1]))}
+        leads = [(1, 10, 0.0, None), (2, 10, 0.0, None), (3, 10, 0.0, None)]
+        skipped = {}
+        result, origin = fallback.route(leads, settings, {}, {}, {}, NOW,
+                                        company_of={1: 1, 2: 2, 3: None}, skipped=skipped)
+        self.assertEqual(sorted(result), [1, 3], "company 1 and no company: given")
+        self.assertEqual(result[1][-1].user_id, 7)
+        self.assertEqual(skipped, {2: (10, 7, 2)})
+        self.assertNotIn(2, origin)
+        # Not checked when the companies are not known (None), as before.
+        result, _origin = fallback.route(leads, {10: fallback.FallbackTeam(10, None, 7, 0.0)},
+                                         {}, {}, {}, NOW, company_of={1: 1, 2: 2, 3: None})
+        self.assertEqual(sorted(result), [1, 2, 3])

@@ -10,6 +10,9 @@ from odoo.tools.safe_eval import safe_eval
 
 from .config import OWNERS
 
+# The keys of the existing account, as the check counts the leads placed through them.
+ACCOUNT_KINDS = ('vat', 'company_name', 'email_domain')
+
 
 class Checks(object):
     """Named checks; each failure is printed with what was found."""
@@ -217,33 +220,79 @@ def check_run(data, before):
     check("no message per lead", ['%d messages posted on leads' % per_lead] if per_lead else [])
 
     # The existing owner step: each lead it placed went to the salesperson of the existing
-    # record sharing its phone or email (the generated keys are unique to one record).
+    # record sharing the key its reason names (the generated keys are unique to one record):
+    # the tax ID (the customer's, or its head office's for a branch), the company name, the
+    # email domain, else the phone or the email.
     env.cr.execute("""
         SELECT log.lead_id FROM crm_lead_assignment_log log JOIN crm_lead l ON l.id = log.lead_id
          WHERE log.id > %(log)s AND log.rule = 'owner'
-           AND NOT EXISTS (SELECT 1 FROM crm_lead o
-                            WHERE o.id > %(last)s AND o.user_id = log.user_id
-                              AND o.active AND o.probability < 100
-                              AND (o.phone_sanitized = l.phone_sanitized
-                                   OR o.email_normalized = l.email_normalized))
-           AND NOT EXISTS (SELECT 1 FROM res_partner p
-                            WHERE p.user_id = log.user_id
-                              AND (p.phone_sanitized = l.phone_sanitized
-                                   OR lower(p.email) = l.email_normalized))
+           AND NOT CASE
+               WHEN log.reason_data LIKE '%%["match_partner_vat"%%' THEN EXISTS (
+                   SELECT 1 FROM res_partner p
+                    WHERE p.user_id = log.user_id AND p.vat_key IN (
+                          l.vat_key, CASE WHEN length(l.vat_key) = 13
+                                          THEN left(l.vat_key, 10) END))
+               WHEN log.reason_data LIKE '%%_company_name"%%' THEN EXISTS (
+                   SELECT 1 FROM crm_lead o
+                    WHERE o.id > %(last)s AND o.user_id = log.user_id AND o.active
+                      AND o.probability < 100 AND o.company_name_key = l.company_name_key
+                   UNION ALL
+                   SELECT 1 FROM res_partner p
+                    WHERE p.user_id = log.user_id AND p.company_name_key = l.company_name_key)
+               WHEN log.reason_data LIKE '%%_email_domain"%%' THEN EXISTS (
+                   SELECT 1 FROM crm_lead o
+                    WHERE o.id > %(last)s AND o.user_id = log.user_id AND o.active
+                      AND o.probability < 100 AND o.email_domain = l.email_domain
+                   UNION ALL
+                   SELECT 1 FROM res_partner p
+                    WHERE p.user_id = log.user_id AND p.email_domain = l.email_domain)
+               ELSE EXISTS (
+                   SELECT 1 FROM crm_lead o
+                    WHERE o.id > %(last)s AND o.user_id = log.user_id
+                      AND o.active AND o.probability < 100
+                      AND (o.phone_sanitized = l.phone_sanitized
+                           OR o.email_normalized = l.email_normalized))
+                 OR EXISTS (
+                   SELECT 1 FROM res_partner p
+                    WHERE p.user_id = log.user_id
+                      AND (p.phone_sanitized = l.phone_sanitized
+                           OR lower(p.email) = l.email_normalized))
+               END
     """, {'log': before['log_id'], 'last': data.last_lead_id})
     check("the owner step gives a lead to the owner of the record sharing its key",
           ['lead %s' % row[0] for row in env.cr.fetchall()])
+    # Leads placed through each key of the existing account (levels 1, 5 and 6).
+    env.cr.execute("""
+        SELECT CASE WHEN reason_data LIKE '%%["match_partner_vat"%%' THEN 'vat'
+                    WHEN reason_data LIKE '%%_company_name"%%' THEN 'company_name'
+                    WHEN reason_data LIKE '%%_email_domain"%%' THEN 'email_domain'
+                    ELSE 'contact' END, count(*)
+          FROM crm_lead_assignment_log WHERE id > %s AND rule = 'owner' GROUP BY 1
+    """, (before['log_id'],))
+    check.owner_keys = Counter(dict(env.cr.fetchall()))
     if OWNERS:
         env.cr.execute("""
-            SELECT count(*) FROM crm_lead l
-             WHERE l.id <= %s AND (l.phone_sanitized IS NOT NULL
-                                   OR l.email_normalized LIKE 'customer%%@example.vn')
+            SELECT count(*) FILTER (WHERE l.phone_sanitized IS NOT NULL
+                                      OR l.email_normalized LIKE 'customer%%@example.vn'),
+                   count(*) FILTER (WHERE l.vat_key IS NOT NULL
+                                      OR l.company_name_key ~ '^(khachhang|doitac)[0-9]+$'
+                                      OR l.email_domain LIKE 'doitac%%.vn')
+              FROM crm_lead l WHERE l.id <= %s
         """, (data.last_lead_id,))
-        sharing = env.cr.fetchone()[0]
+        sharing, account = env.cr.fetchone()
         check("30%% of the leads share a key with an existing record, most go to their owner",
-              [] if sharing >= 0.25 * len(leads) and len(owner_ids) >= 0.5 * sharing
+              [] if sharing >= 0.25 * len(leads)
+              and len(owner_ids) - sum(check.owner_keys[kind] for kind in ACCOUNT_KINDS)
+              >= 0.5 * sharing
               else ['%d leads share a key, %d placed by the owner step'
                     % (sharing, len(owner_ids))])
+        check("15%% of the leads carry a variant of an existing account's tax ID, company name "
+              "or domain, most go to its owner, through each of the three keys",
+              [] if account >= 0.12 * len(leads)
+              and sum(check.owner_keys[kind] for kind in ACCOUNT_KINDS) >= 0.5 * account
+              and all(check.owner_keys[kind] >= 0.1 * account for kind in ACCOUNT_KINDS)
+              else ['%d leads carry an account key, placed through them: %s'
+                    % (account, dict(check.owner_keys))])
     else:
         check("no owner step without BENCH_OWNERS",
               ['%d owner rows' % len(owner_ids)] if owner_ids else [])

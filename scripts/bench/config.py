@@ -22,6 +22,16 @@ OWNED_CUSTOMERS = 15000
 OWNED_SHARE = 0.3          # of the new leads, sharing a key with an existing record
 OWNED_DAYS_AGO = 60        # existing records were assigned before the 30-day window
 CREATE_SAMPLES = 20        # route-on-create runs of one lead timed, with and without owners
+# The existing account (issue #25), with BENCH_OWNERS: company customers "CÔNG TY TNHH Khách Hàng
+# k" with a tax ID, and open opportunities of "Công ty Cổ phần Đối Tác k" writing from their
+# corporate domain doitack.vn, on top of the records above; a share of the new leads (other
+# than those sharing a phone or an email) carry a variant of one of their keys.
+ACCOUNT_CUSTOMERS = 10000
+ACCOUNT_OPPORTUNITIES = 10000
+ACCOUNT_SHARE = 0.15
+# BENCH_OWNERS_REF (set by bench.sh): the seconds of the run without owners measured just
+# before, on a copy of the same installation, for the ratio (target 1.3).
+OWNERS_REFERENCE = float(os.environ.get('BENCH_OWNERS_REF') or 0)
 SHAPE = os.environ.get('BENCH_SHAPE') or 'default'
 
 # Share of the leads the members' capacities add up to: below 1, some leads must wait.

@@ -2,8 +2,9 @@
 # peak memory, the summary rows and the closing BENCH line) and print_sla (the SLA take-back run,
 # closing with the BENCH_SLA line). bench.sh reads the last line.
 from .config import (
-    ABSENCE, LEADS, OWNED_CUSTOMERS, OWNED_OPPORTUNITIES, OWNED_SHARE, OWNERS, SHAPE,
-    SLA_REFERENCE, SLA_REFERENCE_MEASURED)
+    ABSENCE, ACCOUNT_CUSTOMERS, ACCOUNT_OPPORTUNITIES, ACCOUNT_SHARE, LEADS, OWNED_CUSTOMERS,
+    OWNED_OPPORTUNITIES, OWNED_SHARE, OWNERS, OWNERS_REFERENCE, SHAPE, SLA_REFERENCE,
+    SLA_REFERENCE_MEASURED)
 from .meter import DECISIONS, DIGESTS, SLA_NOTES
 
 WIDTH = 46
@@ -56,6 +57,10 @@ def print_run(data, meter, check, leads, figures):
         print("  existing owners: %d open opportunities and %d customers; %d%% of the leads "
               "share a key with one of them" % (OWNED_OPPORTUNITIES, OWNED_CUSTOMERS,
                                                 OWNED_SHARE * 100))
+        print("  existing accounts: %d company customers with a tax ID, %d open opportunities "
+              "with a company name and a corporate domain; %d%% of the leads carry a variant of "
+              "one of their keys" % (ACCOUNT_CUSTOMERS, ACCOUNT_OPPORTUNITIES,
+                                     ACCOUNT_SHARE * 100))
     print("  writes on %d connection%s (crm_team_routing.parallel_writers)"
           % (writers, 's' if writers > 1 else ''))
     if ABSENCE:
@@ -88,16 +93,26 @@ def print_run(data, meter, check, leads, figures):
         rows[-1:-1] = [
             ("existing owner step", "%d leads to their owner, %d owners skipped"
              % check.owner_stats),
+            ("  of which by the account", "tax ID %d, company name %d, email domain %d" % (
+                check.owner_keys['vat'], check.owner_keys['company_name'],
+                check.owner_keys['email_domain'])),
             ("route-on-create, one lead", "%.0f ms a run (%.0f ms without the option), of "
              "which the owner step %.1f ms" % (on_create[1] * 1000, on_create[0] * 1000,
                                                on_create[2] * 1000)),
         ]
+    owners = ''
+    if OWNERS:
+        owners = ' owners=1'
+        if OWNERS_REFERENCE:
+            rows.insert(2, ("run without owners just before", "%.2f s (ratio %.2f)" % (
+                OWNERS_REFERENCE, seconds / OWNERS_REFERENCE)))
+            owners += ' ref_seconds=%.2f ratio=%.2f' % (OWNERS_REFERENCE,
+                                                        seconds / OWNERS_REFERENCE)
     print_rows(rows)
     print("BENCH leads=%d seconds=%.2f leads_per_s=%.0f queries_per_lead=%.4f peak_mb=%.0f "
           "floor_ratio=%.1f%s correct=%s" % (
               LEADS, seconds, LEADS / seconds, routing_queries / LEADS, figures['mb_after'],
-              seconds / floor, ' owners=1' if OWNERS else '',
-              'yes' if check.correct else 'no'), flush=True)
+              seconds / floor, owners, 'yes' if check.correct else 'no'), flush=True)
 
 
 def print_sla(meter, check, moved, figures):

@@ -1,6 +1,7 @@
-# Data making: the reference data (BenchData), the generated leads (SQL), the existing owners of
-# BENCH_OWNERS (SQL), the matching keys, the configuration (scoring rules, salespeople, teams,
-# routing members, through the ORM) and the absences of BENCH_ABSENCE. Nothing here is measured.
+# Data making: the reference data (BenchData), the generated leads (SQL), the existing owners and
+# accounts of BENCH_OWNERS (SQL), the matching keys, the configuration (scoring rules,
+# salespeople, teams, routing members, through the ORM) and the absences of BENCH_ABSENCE.
+# Nothing here is measured.
 import time
 from collections import OrderedDict
 from datetime import timedelta
@@ -8,7 +9,8 @@ from datetime import timedelta
 from odoo import fields
 
 from .config import (
-    ABSENCE, CAMPAIGNS, CAPACITY_SHARE, COUNTRY_SLOTS, CREATED_OVER_SECONDS, LEAVE_SLOT,
+    ABSENCE, ACCOUNT_CUSTOMERS, ACCOUNT_OPPORTUNITIES, ACCOUNT_SHARE, CAMPAIGNS, CAPACITY_SHARE,
+    COUNTRY_SLOTS, CREATED_OVER_SECONDS, LEAVE_SLOT,
     MEMBER_SLOTS, OFF_SHIFT_SLOT, OPTOUT_EVERY, OPTOUT_SLOT, OWNED_CUSTOMERS, OWNED_DAYS_AGO,
     OWNED_OPPORTUNITIES, OWNED_SHARE, PAST_LEAVE_SLOT, SCORING_RULES, SHAPE_TEAMS, SOURCES,
     USERS_PER_TEAM)
@@ -70,7 +72,9 @@ def generate_leads(data, count):
                (%(campaigns)s::int[])[1 + get_byte(s.h, 2) %% %(n_campaigns)s],
                -- log-uniform between 1,000 and 200,000: many small deals, few large ones
                round(1000 * power(200, (get_byte(s.h, 3) * 256 + get_byte(s.h, 4)) / 65535.0)),
-               'Contact ' || s.i, 'Company ' || (s.i %% 5000), 'lead' || s.i || '@example.com',
+               -- one company per lead: a name shared by new leads only would make them
+               -- follow each other (the owner step's same-run stickiness) with BENCH_OWNERS
+               'Contact ' || s.i, 'Company ' || s.i, 'lead' || s.i || '@example.com',
                '0', 0, FALSE, 0,
                0, 'none', s.created,
                s.created, %(uid)s, s.created, %(uid)s
@@ -162,15 +166,104 @@ def generate_owned(data):
                           FROM generate_series(1, %(last)s) AS i) AS series) AS s
          WHERE l.id = s.i AND s.shared
     """, {'owned': owned, 'share': int(round(256 * OWNED_SHARE)), 'last': data.last_lead_id})
+    generate_accounts(data, seats, assigned)
     env['crm.team'].search([('id', 'in', data.teams.ids)]).write({'assignment_owner': True})
+
+
+def account_vat(index):
+    """The tax ID (MST, 10 digits) of existing company customer ``index``, as it was typed."""
+    return '03%08d' % index
+
+
+def generate_accounts(data, seats, assigned):
+    """BENCH_OWNERS, the existing account (issue #25): 10,000 company customers "CÔNG TY TNHH
+    Khách Hàng k" with a tax ID, and 10,000 open opportunities of "Công ty Cổ phần Đối Tác k"
+    written from doitack.vn, owned like the records above. 15% of the new leads (not those
+    sharing a phone or an email) carry a variant of one of their keys, a quarter each: the tax
+    ID typed with blanks, dots, a "VN" prefix or a branch's "-001" (level 1); "Cty Khách Hàng
+    k" (level 5, the customer); "CTY CP Đối Tác k" (level 5, the opportunity); an address at
+    doitack.vn (level 6). The keys are filled afterwards, as the install does (fill_keys)."""
+    env = data.env
+    params = {'uid': env.uid, 'now': fields.Datetime.now(), 'assigned': assigned,
+              'stage': data.stage.id, 'company': data.company.id, 'n_seats': len(seats),
+              'users': [seat[1] for seat in seats], 'teams': [seat[0] for seat in seats],
+              'customers': ACCOUNT_CUSTOMERS, 'opportunities': ACCOUNT_OPPORTUNITIES}
+    env.cr.execute("""
+        INSERT INTO res_partner (
+            name, display_name, active, customer, supplier, employee, is_company, type,
+            user_id, vat, email, company_id, lang, create_date, create_uid, write_date,
+            write_uid)
+        SELECT 'CÔNG TY TNHH Khách Hàng ' || k, 'CÔNG TY TNHH Khách Hàng ' || k, TRUE, TRUE,
+               FALSE, FALSE, TRUE, 'contact',
+               (%(users)s::int[])[1 + (k * 104729) %% %(n_seats)s],
+               '03' || lpad(k::text, 8, '0'), 'info@khachhang' || k || '.com.vn', NULL, 'en_US',
+               %(now)s, %(uid)s, %(now)s, %(uid)s
+          FROM generate_series(1, %(customers)s) AS k
+    """, params)
+    env.cr.execute("""
+        UPDATE res_partner SET commercial_partner_id = id
+         WHERE commercial_partner_id IS NULL AND name LIKE 'CÔNG TY TNHH Khách Hàng %%'
+    """)
+    env.cr.execute("""
+        INSERT INTO crm_lead (
+            name, type, active, probability, stage_id, company_id, user_id, team_id,
+            partner_name, email_from, priority, color, opt_out, message_bounce, score,
+            share_state, assignment_date, date_open, date_last_stage_update,
+            create_date, create_uid, write_date, write_uid)
+        SELECT 'Hợp đồng Đối Tác ' || k, 'opportunity', TRUE, 50, %(stage)s, %(company)s,
+               (%(users)s::int[])[1 + (k * 104729) %% %(n_seats)s],
+               (%(teams)s::int[])[1 + (k * 104729) %% %(n_seats)s],
+               'Công ty Cổ phần Đối Tác ' || k, 'Giám đốc <giamdoc@doitac' || k || '.vn>',
+               '0', 0, FALSE, 0, 0, 'none', %(assigned)s, %(assigned)s, %(assigned)s,
+               %(assigned)s, %(uid)s, %(assigned)s, %(uid)s
+          FROM generate_series(1, %(opportunities)s) AS k
+    """, params)
+    # The new leads (ids 1..last_lead_id): byte 8 of md5 below the phone and email share's
+    # bound picked those; the next ACCOUNT_SHARE of its range picks these, bytes 13-14 the
+    # record, byte 15 the variant, byte 7 the tax ID's typing.
+    low = int(round(256 * OWNED_SHARE))
+    env.cr.execute("""
+        UPDATE crm_lead l
+           SET vat = CASE WHEN s.variant = 0 THEN (ARRAY[
+                         '03' || substr(s.k8, 1, 2) || ' ' || substr(s.k8, 3, 3) || ' '
+                              || substr(s.k8, 6, 3),
+                         'VN03' || s.k8,
+                         '03' || s.k8 || '-001',
+                         '03' || substr(s.k8, 1, 2) || '.' || substr(s.k8, 3, 3) || '.'
+                              || substr(s.k8, 6, 3)])[1 + s.typing] END,
+               partner_name = CASE s.variant WHEN 1 THEN 'Cty Khách Hàng ' || s.k
+                                             WHEN 2 THEN 'CTY CP Đối Tác ' || s.k
+                                             ELSE l.partner_name END,
+               email_from = CASE WHEN s.variant = 3
+                                 THEN 'Kế toán <ketoan' || l.id || '@doitac' || s.k || '.vn>'
+                                 ELSE l.email_from END
+          FROM (SELECT i, k, lpad(k::text, 8, '0') AS k8, variant, typing
+                  FROM (SELECT i,
+                               1 + (get_byte(h, 13) * 256 + get_byte(h, 14)) %% %(records)s AS k,
+                               get_byte(h, 15) %% 4 AS variant, get_byte(h, 7) %% 4 AS typing,
+                               get_byte(h, 8) AS pick
+                          FROM (SELECT i, decode(md5(i::text), 'hex') AS h
+                                  FROM generate_series(1, %(last)s) AS i) AS series) AS picked
+                 WHERE pick >= %(low)s AND pick < %(high)s) AS s
+         WHERE l.id = s.i
+    """, {'records': min(ACCOUNT_CUSTOMERS, ACCOUNT_OPPORTUNITIES), 'last': data.last_lead_id,
+          'low': low, 'high': low + int(round(256 * ACCOUNT_SHARE))})
 
 
 def fill_keys(data):
     """The matching keys of every lead and partner, as the module's install fills them."""
     env = data.env
+    # Statistics first, as autovacuum would have them: without them the planner takes
+    # res_partner for the few rows of a fresh install and joins each batch of keys to it by
+    # scanning the whole table once per row (minutes instead of seconds).
+    env.cr.execute("ANALYZE crm_lead")
+    env.cr.execute("ANALYZE res_partner")
     start = time.perf_counter()
     env['crm.lead']._routing_fill_keys()
     env['res.partner']._routing_fill_keys()
+    # The existing account's keys (tax ID, company name, email domain), set-based too.
+    env['crm.lead']._routing_fill_account_keys()
+    env['res.partner']._routing_fill_account_keys()
     data.fill_seconds = time.perf_counter() - start
     env.cr.execute("ANALYZE crm_lead")
     env.cr.execute("ANALYZE res_partner")
