@@ -87,7 +87,7 @@ class CrmLeadRouterCapacity(models.AbstractModel):
         parts = [why] if why else []
         if state.unlimited:
             parts.append(reason_text('status_unlimited'))
-        if state.open_cap and not state.open_full():
+        if state.open_cap and not (why and state.open_full()):  # else ``why`` says it
             parts.append(reason_text('status_open', count=state.open_load.count,
                                      quota=state.open_cap))
         if len(parts) < 2:

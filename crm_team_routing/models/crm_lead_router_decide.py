@@ -210,7 +210,7 @@ class CrmLeadRouterDecide(models.AbstractModel):
             if not got and state.full():
                 why = reason_text('status_full', count=state.count, quota=state.capacity)
             elif not got and state.open_full():
-                why = reason_text('status_open_full', count=state.open_load.count,
+                why = reason_text('status_open', count=state.open_load.count,
                                   quota=state.open_cap)
             why = self._capacity_status(state, why)
             rows.append((state.team_id, state.user_id, got, state.count, state.capacity, why))

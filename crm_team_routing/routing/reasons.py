@@ -153,7 +153,6 @@ TEMPLATES = {
     'member_preferred': _("Given to %(user)s in team %(team)s: preferred: %(preferred)s; "
                           "member filter %(filter)s; load %(load)s/%(capacity)s"),
     'member_open_full': _("%(user)s: %(count)s/%(quota)s open leads"),
-    'status_open_full': _("%(count)s/%(quota)s open leads"),
     'status_open': _("%(count)s/%(quota)s open leads"),
     'status_unlimited': _("no cap"),
     'capacity_unlimited': _("%(capacity)s, no cap"),
