@@ -316,6 +316,8 @@ def check_capacity(data, check, eligible, member_count, open_count, has_room, sc
             elif room:
                 problems.append('lead %s preferred by %s (with room) given to %s'
                                 % (lead_id, member.display_name, taken.display_name))
+    if not honoured:
+        problems.append('no lead went to a member who prefers it')
     check("preferences honoured whenever a preferring member had room (%d honoured)"
           % honoured, problems[:20] + (['%d more' % (len(problems) - 20)]
                                        if len(problems) > 20 else []))
