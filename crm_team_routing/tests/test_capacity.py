@@ -2,6 +2,8 @@
 """Capacity modes and preferred leads (DESIGN.md revision 3, issue #22): "No cap", "Open leads
 at most", "Preferred leads", through routing, the SLA, the owner step and the overflow team, as
 the real users; the preview and the reasons in Vietnamese."""
+import random
+import unittest
 from datetime import timedelta
 from xmlrpc.client import Fault
 
@@ -9,6 +11,8 @@ from odoo import fields, tools
 from odoo.exceptions import ValidationError
 from odoo.tests import common
 
+from ..routing import sla
+from ..routing.engine import MemberState, OpenLoad
 from .common import RoutingCase, set_other_records_aside
 from .test_reasons import VI_PO
 
@@ -300,3 +304,74 @@ class TestCapacityRpc(common.HttpCase):
         read = self.call('rpc_cap_seller', 'crm.team.member', 'read', [self.member.id],
                          ['assignment_max_open', 'lead_open_count'])
         self.assertEqual(read[0]['assignment_max_open'], 40)
+
+
+@common.at_install(False)
+@common.post_install(True)
+class TestCapacitySlaScan(unittest.TestCase):
+    """The SLA's choice with the three rules against a scan of every member, without a
+    database: no cap, open-lead caps on counters shared by a user's memberships, preferences."""
+
+    def test_sla_choices_with_capacity_modes(self):
+        preferred = 0
+        for seed in range(40):
+            with self.subTest(seed=seed):
+                preferred += self.check(seed)
+        self.assertGreater(preferred, 0, "preferences decide some leads")
+
+    def check(self, seed):
+        now = '2026-11-29 08:00:00'
+
+        def members():
+            rng = random.Random(seed)
+            counters = {key: OpenLoad(rng.randint(0, 4)) for key in range(4)}
+            liked = [set(range(1, 200, 3)), set(range(1, 200, 5))]
+            by_team = {}
+            for team_id in (1, 2):
+                by_team[team_id] = []
+                for index in range(6):
+                    capped = rng.random() < 0.4
+                    by_team[team_id].append(MemberState(
+                        team_id * 100 + index, team_id, team_id * 100 + index,
+                        rng.randint(1, 6), rng.randint(0, 6),
+                        '2026-11-%02d 09:00:00' % rng.randint(1, 28), None,
+                        weight=rng.choice([0.0, 1.0, 1.0, 2.0]),
+                        unlimited=rng.random() < 0.3,
+                        open_cap=rng.randint(1, 6) if capped else 0,
+                        open_load=counters[rng.randint(0, 3)] if capped else None,
+                        preferred=rng.choice([None, None] + liked)))
+            return by_team
+
+        leads = [sla.SlaLead(lead_id, 1 + lead_id % 2, (1 + lead_id % 2) * 100 + lead_id % 6,
+                             '2026-11-27 %02d:00:00' % (lead_id % 24), 0)
+                 for lead_id in range(1, 200)]
+        held_by = {lead.lead_id: set() for lead in leads}
+        fits = {1: set(range(1, 200)), 2: set(range(1, 200))}
+        decisions = sla.decide(leads, members(), fits, held_by, dict.fromkeys(fits, 1), now)
+
+        by_team = members()
+        opens = {}
+        for team in by_team.values():
+            for member in team:
+                if member.open_load is not None:
+                    opens.setdefault(id(member.open_load), member.open_load.count)
+        expected, preferred = [], 0
+        for lead in sla.overdue_first(leads):
+            eligible = [m for m in by_team[lead.team_id] if m.user_id != lead.user_id
+                        and (m.unlimited or m.count < m.capacity)
+                        and (not m.open_cap or opens[id(m.open_load)] < m.open_cap)]
+
+            def key(member):
+                reserve, load, last, member_id = sla.member_key(member)
+                liked = member.preferred is not None and lead.lead_id in member.preferred
+                return (reserve, not liked, load, last, member_id)
+            member = min(eligible, key=key) if eligible else None
+            expected.append((lead.lead_id, member.user_id if member else None))
+            if member:
+                preferred += not key(member)[1]
+                member.count += 1
+                member.last = now
+                if member.open_load is not None:
+                    opens[id(member.open_load)] += 1
+        self.assertEqual([(d.lead_id, d.user_id) for d in decisions], expected)
+        return preferred
