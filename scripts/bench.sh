@@ -24,8 +24,13 @@
 #   owners=1 ref_seconds=S0 ratio=S/S0
 # BENCH_OWNERS_REF=S0 uses a figure measured earlier instead of the reference run.
 # BENCH_SHAPE=one-team routes into one team of 1,000 members instead of the default 20 teams
-# of 10 (the same mix of member filters and capacities). The report prints the decision step's
-# seconds on a line of its own ('decision step: 0.84 s') and, per phase, the process's peak
+# of 10 (the same mix of member filters and capacities). BENCH_CAPACITY=1 is the capacity modes
+# variant (issue #22): in every team a third of the members have "No cap", a third an open-lead
+# cap and open leads already (assigned before the 30-day window), a third a preferred filter;
+# its checks add: no open-lead cap exceeded, members with no cap go beyond their capacity, and
+# preferences honoured whenever a preferring member had room (its BENCH line carries
+# capacity=1). Compare it with a plain 'make bench' run right before it. The report prints the
+# decision step's seconds on a line of its own ('decision step: 0.84 s') and, per phase, the process's peak
 # memory when the phase ended.
 set -euo pipefail
 source "$(dirname "$(readlink -f "$0")")/lib.sh"

@@ -9,12 +9,14 @@ from . import crm_lead_router_notify
 from . import crm_lead_router_sla
 from . import crm_lead_router_owner
 from . import crm_lead_router_filters
+from . import crm_lead_router_capacity
 from . import crm_lead_router_release
 from . import crm_lead_assignment_log
 from . import crm_lead_routing_notifier
 from . import crm_team
 from . import crm_team_member
 from . import crm_team_member_hand_back
+from . import crm_team_member_capacity
 from . import crm_lead
 from . import crm_lead_reroute
 from . import crm_lead_account

@@ -94,7 +94,9 @@ class CrmLeadRouterDecide(models.AbstractModel):
         member_values = {state.id: {
             'user': users[state.user_id],
             'filter': filter_node(filters[('member', state.id)][1]),
-            'capacity': state.capacity,
+            'capacity': reason_text('capacity_unlimited', capacity=state.capacity)
+            if state.unlimited else state.capacity,
+            'preferred': filter_node(filters.get(('preferred', state.id), (None, '[]'))[1]),
         } for state in states}
         waiting_text = self._waiting_members_text(data)
         fallback_skipped = self._fallback_skipped_texts(data)
@@ -112,6 +114,8 @@ class CrmLeadRouterDecide(models.AbstractModel):
                     values['user'] = self.env['res.users'].browse(decision.user_id).name
             elif decision.kind == 'member':
                 values.update(member_values[decision.member_id])
+                if decision.why == engine.PREFERRED:
+                    key = 'member_preferred'
             elif key == 'no_member':
                 values['members'] = waiting_text(decision)
                 if not values['members']:
@@ -200,9 +204,14 @@ class CrmLeadRouterDecide(models.AbstractModel):
                     if state.id in refused:
                         entries.append((rank['filter'], state.id,
                                         reason_text('member_filter', **values)))
-                    elif state.count >= state.capacity:
+                    elif state.full():
                         entries.append((rank['full'], state.id,
                                         reason_text('member_full', **values)))
+                    elif state.open_full():
+                        # "Bình: 40/40 open leads" (DESIGN.md revision 3)
+                        entries.append((rank['full'], state.id, reason_text(
+                            'member_open_full', user=values['user'],
+                            count=state.open_load.count, quota=state.open_cap)))
                 entries.sort()
                 listed = [entry[2] for entry in entries[:REASON_MAX_MEMBERS]]
                 if len(entries) > REASON_MAX_MEMBERS:
@@ -223,8 +232,12 @@ class CrmLeadRouterDecide(models.AbstractModel):
                 continue
             got = given[(state.team_id, state.user_id)]
             why = None
-            if not got and state.count >= state.capacity:
+            if not got and state.full():
                 why = reason_text('status_full', count=state.count, quota=state.capacity)
+            elif not got and state.open_full():
+                why = reason_text('status_open', count=state.open_load.count,
+                                  quota=state.open_cap)
+            why = self._capacity_status(state, why)
             rows.append((state.team_id, state.user_id, got, state.count, state.capacity, why))
         for team_id, entries in data.get('skipped', {}).items():
             if team_id not in team_ids:

@@ -112,6 +112,7 @@ class CrmLeadRouterRead(models.AbstractModel):
         # Every field of the members' users at once (active, share, companies).
         members.mapped('user_id').with_context(active_test=False).read(['active', 'share'])
         availability = members._routing_availability(fields.Datetime.from_string(now))
+        capacity_context = self._capacity_context(members)  # capacity modes: one query
         loads = all_teams._routing_member_loads()
         waiting = teams._routing_waiting_counts()
         team_states, member_states, filters = [], [], {}
@@ -220,7 +221,9 @@ class CrmLeadRouterRead(models.AbstractModel):
                 member_state = engine.MemberState(
                     member.id, team.id, user.id, state.quota, count, last,
                     member_fits if routed else overflow_fits[member.id],
-                    weight=member.assignment_weight)
+                    weight=member.assignment_weight, **self._capacity_member_args(
+                        capacity_context, member, team, base_domain, company, result, write,
+                        filters))
                 (member_states if routed else overflow_states).append(member_state)
             if routed and capacity > 0:
                 low, high = team.assignment_score_min, team.assignment_score_max
@@ -320,5 +323,6 @@ class CrmLeadRouterRead(models.AbstractModel):
     def _filters_use_score(self, teams):
         """Whether a team or member filter of this run reads the lead score."""
         texts = teams.mapped('assignment_domain') \
-            + teams.mapped('routing_member_ids.assignment_domain')
+            + teams.mapped('routing_member_ids.assignment_domain') \
+            + teams.mapped('routing_member_ids.assignment_domain_preferred')
         return any('score' in (text or '') for text in texts)

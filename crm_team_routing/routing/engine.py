@@ -35,8 +35,13 @@ from operator import itemgetter
 # explain it; why says what kept an unassigned lead waiting: 'no_team', 'team_filter' (a lead
 # put in the team that does not match its filter) or 'no_member'. rule: how a team or member was
 # chosen when it was not phase 1 or 2's balance (None), e.g. 'fallback_team', 'fallback_user'.
+# A member decision's why is None, or :data:`PREFERRED` when the member's preferred filter chose
+# them (the owner step has its own).
 Decision = namedtuple('Decision', 'lead_id team_id user_id member_id kind score load why rule')
 Decision.__new__.__defaults__ = (None,)
+
+# ``Decision.why`` of a member decision that followed the member's preferred filter.
+PREFERRED = 'preferred'
 
 NEVER = ''  # sorts before any datetime string: never-assigned members wait the longest
 
@@ -266,19 +271,40 @@ class TeamState(object):
         self.available = available
 
 
+class OpenLoad(object):
+    """A salesperson's open leads (active, not won, any team) in a company, shared by their
+    memberships of teams of that company: a lead given through one membership counts against
+    the open-lead cap of all of them, at once."""
+    __slots__ = ('count',)
+
+    def __init__(self, count=0):
+        self.count = count
+
+    def __repr__(self):
+        return 'OpenLoad(%r)' % self.count
+
+
 class MemberState(object):
     """An eligible membership: active, not opted out, capacity > 0.
 
-    ``capacity``: the most leads the member may hold in the window (an integer), never exceeded.
-    ``fits``: ids of leads matching team filter AND member filter, or None when the member has no
-    filter of its own (then the team's ``fits`` applies). ``last``: last assignment date as a
-    string ('' when never), used to favour whoever waited longest. ``weight``: share weight, a
-    finite number >= 0; 0 makes the member a reserve.
+    ``capacity``: the most leads the member may hold in the window (an integer), never exceeded
+    unless ``unlimited``. ``fits``: ids of leads matching team filter AND member filter, or None
+    when the member has no filter of its own (then the team's ``fits`` applies). ``last``: last
+    assignment date as a string ('' when never), used to favour whoever waited longest.
+    ``weight``: share weight, a finite number >= 0; 0 makes the member a reserve.
+
+    Capacity modes (DESIGN.md revision 3): ``unlimited``, the 30-day capacity does not stop the
+    member but still sets their share (load = count / (capacity x weight)); ``open_cap`` (0: no
+    cap), the member takes nothing while ``open_load.count`` (their user's open leads in the
+    team's company, an :class:`OpenLoad` shared by their memberships there) is at the cap;
+    ``preferred``, ids of the leads of their preferred filter (None: none): among the members
+    who may take a lead, those who prefer it come first. A preference never restricts.
     """
-    __slots__ = ('id', 'team_id', 'user_id', 'capacity', 'count', 'last', 'fits', 'weight')
+    __slots__ = ('id', 'team_id', 'user_id', 'capacity', 'count', 'last', 'fits', 'weight',
+                 'unlimited', 'open_cap', 'open_load', 'preferred')
 
     def __init__(self, member_id, team_id, user_id, capacity, count, last, fits=None,
-                 weight=1.0):
+                 weight=1.0, unlimited=False, open_cap=0, open_load=None, preferred=None):
         if not 0 <= weight or isinf(weight):
             raise ValueError("member %r: weight must be a finite number >= 0, not %r"
                              % (member_id, weight))
@@ -290,6 +316,30 @@ class MemberState(object):
         self.last = last or NEVER
         self.fits = fits
         self.weight = weight
+        self.unlimited = bool(unlimited)
+        self.open_cap = open_cap or 0
+        self.open_load = open_load if open_load is not None or not self.open_cap \
+            else OpenLoad()
+        self.preferred = preferred
+
+    def full(self):
+        """Whether the 30-day capacity stops the member (never when unlimited)."""
+        return not self.unlimited and self.count >= self.capacity
+
+    def open_full(self):
+        """Whether the member's user holds as many open leads as the member's open cap."""
+        return bool(self.open_cap) and self.open_load.count >= self.open_cap
+
+    def has_room(self):
+        """Whether the member may take one more lead (capacity and open cap)."""
+        return self.capacity > 0 and not self.full() and not self.open_full()
+
+    def take(self, now):
+        """Count one more lead given to the member now (30-day count, open leads)."""
+        self.count += 1
+        self.last = now
+        if self.open_load is not None:
+            self.open_load.count += 1
 
 
 class LeadGroups(object):
@@ -359,49 +409,75 @@ def _entry(member, reserve, scale, den, exact):
             member.id, member, scale, den)
 
 
-def _member_pools(team_ids, members):
-    """{team id: (heap of its members without own filter, [(fits, heap)] one per distinct own
-    filter)} and whether keys need exact fractions, for the members with room left.
+def _member_pools(team_ids, members, leads=0):
+    """{team id: (heap of its members without own filter nor preference, [(fits, preferred,
+    capped, heap)] one per distinct (own filter, preferred filter))} and whether keys need
+    exact fractions, for the members with room left. ``fits`` None: the team's filter;
+    ``preferred`` None: no preference; ``capped``: whether a member of the heap has an
+    open-lead cap (its top is then checked for it). ``leads``: how many leads the run may give
+    (an unlimited member's count may grow that much beyond its capacity).
 
     Members with equal filters share a heap, so that many members with the same few filters cost
     a few heaps, not one each.
     """
-    seats = []  # (member, reserve, scale, den, heap)
+    seats = []  # (member, reserve, scale, den, group)
     pools = {}
-    by_size = {}  # (team id, len(fits)): [(fits, heap)], the team's filtered heaps of that size
+    by_size = {}  # (team id, len(fits), len(preferred)): [group], the team's groups of that size
     for member in members:
-        if member.team_id not in team_ids or member.count >= member.capacity:
+        if member.team_id not in team_ids or not member.has_room():
             continue
         unfiltered, filtered = pools.setdefault(member.team_id, ([], []))
-        heap = unfiltered
-        if member.fits is not None:
-            same_size = by_size.setdefault((member.team_id, len(member.fits)), [])
-            heap = next((shared for fits, shared in same_size
-                         if fits is member.fits or fits == member.fits), None)
-            if heap is None:
-                heap = []
-                same_size.append((member.fits, heap))
-                filtered.append((member.fits, heap))
+        group = None
+        if member.fits is not None or member.preferred is not None or member.open_cap:
+            fits, preferred = member.fits, member.preferred
+            same_size = by_size.setdefault((member.team_id, -1 if fits is None else len(fits),
+                                            -1 if preferred is None else len(preferred)), [])
+            group = next((shared for shared in same_size
+                          if _same(shared[0], fits) and _same(shared[1], preferred)), None)
+            if group is None:
+                group = [fits, preferred, False, []]
+                same_size.append(group)
+                filtered.append(group)
+            if member.open_cap:
+                group[2] = True
         if member.weight > 0:
             weight = exact_weight(member.weight)
             seats.append((member, False, weight.denominator, member.capacity * weight.numerator,
-                          heap))
+                          group))
         else:
-            seats.append((member, True, 1, member.capacity, heap))
+            seats.append((member, True, 1, member.capacity, group))
     # Two loads a/b < c/d with a, b, c, d below 2 ** 26 differ by at least 1 / bd, more than the
     # rounding of both floats (2 ** -53 of a/b + c/d < 2 ** -27 (1/b + 1/d)): their floats differ
-    # too, in the same order. A count in a heap stays below the member's capacity.
+    # too, in the same order. A count in a heap stays below the member's capacity, or below its
+    # count plus the run's leads when unlimited.
     exact = not all(isinstance(member.capacity, int) and isinstance(den, int)
-                    and (member.capacity - 1) * scale < EXACT_FLOAT_BOUND
+                    and ((max(member.count, member.capacity) + leads) if member.unlimited
+                         else member.capacity - 1) * scale < EXACT_FLOAT_BOUND
                     and den < EXACT_FLOAT_BOUND
-                    for member, _reserve, scale, den, _heap in seats)
-    for member, reserve, scale, den, heap in seats:
+                    for member, _reserve, scale, den, _group in seats)
+    for member, reserve, scale, den, group in seats:
+        heap = pools[member.team_id][0] if group is None else group[3]
         heap.append(_entry(member, reserve, scale, den, exact))
-    for heap, filtered in pools.values():
+    for team_id, (heap, filtered) in pools.items():
         heapify(heap)
-        for _fits, other in filtered:
-            heapify(other)
+        for group in filtered:
+            heapify(group[3])
+        pools[team_id] = (heap, [tuple(group) for group in filtered])
     return pools, exact
+
+
+def _same(first, second):
+    """Whether two filters' sets (or None) are the same set."""
+    return first is second or (first is not None and second is not None and first == second)
+
+
+def _open_top(heap):
+    """The heap's top, dropping first the members whose open-lead cap was reached meanwhile
+    (through another membership of their user): a count of open leads only grows in a run, so
+    they stay out. Each member is dropped once: O(log members) a member."""
+    while heap and heap[0][5].open_full():
+        heappop(heap)
+    return heap[0] if heap else None
 
 
 def route(leads, phase1_ids, teams, members, now, decisions=None):
@@ -469,7 +545,8 @@ def _route(leads, phase1_ids, teams, members, now, decisions):
 
     # Phase 2: members, within each team routed in this run. The winner is the least loaded of
     # the heap tops that accept the lead; each member sits in one heap only.
-    pools, exact = _member_pools({team.id for team in teams if team.assign_members}, members)
+    pools, exact = _member_pools({team.id for team in teams if team.assign_members}, members,
+                                 len(ordered))
     no_pool = ([], ())
     for (lead_id, _team, score, _create), team in zip(ordered, team_at):
         if team is None or not team.assign_members:
@@ -480,19 +557,33 @@ def _route(leads, phase1_ids, teams, members, now, decisions):
             continue
         best_heap, filtered = pools.get(team.id, no_pool)
         best = best_heap[0] if best_heap else None
-        for fits, heap in filtered:
-            if heap and lead_id in fits and (best is None or heap[0] < best):
-                best, best_heap = heap[0], heap
+        # The least loaded member who prefers the lead, beside the least loaded of all.
+        liked = liked_heap = None
+        for fits, preferred, capped, heap in filtered:
+            if not heap or (fits is not None and lead_id not in fits):
+                continue
+            top = _open_top(heap) if capped else heap[0]
+            if top is None:
+                continue
+            if best is None or top < best:
+                best, best_heap = top, heap
+            if preferred is not None and lead_id in preferred \
+                    and (liked is None or top < liked):
+                liked, liked_heap = top, heap
         if best is None:
             decisions.append(Decision(lead_id, team.id, None, None, 'unassigned', score, None,
                                       'no_member'))
             continue
+        why = None
+        # A preference ranks within the tier the member would be chosen from: a reserve who
+        # prefers the lead does not pass a member of weight > 0 who may take it.
+        if liked is not None and liked[0] == best[0]:
+            best, best_heap, why = liked, liked_heap, PREFERRED
         reserve, member, scale, den = best[0], best[5], best[6], best[7]
         decisions.append(Decision(lead_id, team.id, member.user_id, member.id, 'member', score,
-                                  member.count, None))
-        member.count += 1
-        member.last = now
-        if member.count < member.capacity:
+                                  member.count, why))
+        member.take(now)
+        if member.has_room():
             heapreplace(best_heap, _entry(member, reserve, scale, den, exact))
         else:
             heappop(best_heap)

@@ -142,8 +142,11 @@ def _route_into(moving, members, overflow_fits, now):
         targets.setdefault(target, set()).add(lead[0])
     teams = [TeamState(target, 0, 1, 0, set(), fits) for target, fits in targets.items()]
     states = [state for target in targets for state in members.get(target, ())]
+    # The open loads are shared, not copied: what the proxies take counts at once.
     proxies = [MemberState(state.id, state.team_id, state.user_id, state.capacity, state.count,
-                           state.last, overflow_fits.get(state.id), weight=state.weight)
+                           state.last, overflow_fits.get(state.id), weight=state.weight,
+                           unlimited=state.unlimited, open_cap=state.open_cap,
+                           open_load=state.open_load, preferred=state.preferred)
                for state in states]
     decided = engine.route([(lead[0], target, lead[2], lead[3]) for lead, target in moving],
                            set(), teams, proxies, now)

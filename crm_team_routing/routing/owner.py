@@ -73,7 +73,8 @@ Match = namedtuple('Match', 'level rank record record_id name user_id team_id da
                             'label')
 
 # Why an owner did not take a lead: cause 'not_member' (no seat in a team of the run routing to
-# owners, of the lead's company), 'archived', 'paused', 'absent', 'full' (count >= capacity) or
+# owners, of the lead's company), 'archived', 'paused', 'absent', 'full' (count >= capacity),
+# 'open_full' (open leads >= the open-lead cap; count and capacity are those two) or
 # 'unavailable' (takes no lead in this run: an invalid filter, say); count and capacity of the
 # seat concerned (None for 'not_member').
 Skip = namedtuple('Skip', 'match cause count capacity')
@@ -110,8 +111,7 @@ class Seat(object):
             or company_id in self.user_company_ids
 
     def can_take(self):
-        return self.blocked is None and self.state is not None \
-            and self.state.count < self.state.capacity
+        return self.blocked is None and self.state is not None and self.state.has_room()
 
 
 class Outcome(object):
@@ -160,6 +160,10 @@ def choose_seat(seats, company_id, lead_id, preferred_team_id, fits):
     if not open_seats:
         seat = usable[0]
         state = seat.state
+        if seat.blocked is None and state is not None and state.open_full() \
+                and not state.full():
+            # At their open-lead cap (DESIGN.md revision 3): "40/40 open leads".
+            return None, ('open_full', state.open_load.count, state.open_cap)
         return None, (seat.blocked or 'full', state.count if state else 0,
                       state.capacity if state else 0)
     for seat in open_seats:
@@ -236,14 +240,17 @@ def follow_groups(ordered, keys_of, company_of, owned):
 
 
 def _snapshot(teams, members):
+    opens = {id(member.open_load): member.open_load for member in members
+             if member.open_load is not None}
     return ({team.id: team.load for team in teams},
-            {member.id: (member.count, member.last) for member in members})
+            {member.id: (member.count, member.last) for member in members},
+            {key: (load, load.count) for key, load in opens.items()})
 
 
 def _sync(base, teams, members, decisions, team_of, now):
     """Set team loads and member counts to what ``decisions`` (all of the run so far) leave,
     whether or not the engine updated its states in place."""
-    base_loads, base_members = base
+    base_loads, base_members, base_opens = base
     counts, loads = Counter(), Counter()
     for decision in decisions:
         if decision.kind == 'team':
@@ -258,10 +265,16 @@ def _sync(base, teams, members, decisions, team_of, now):
                     loads[previous] -= 1
     for team in teams:
         team.load = base_loads[team.id] + loads[team.id]
+    opened = Counter()
     for member in members:
         count, last = base_members[member.id]
         member.count = count + counts[member.id]
         member.last = now if counts[member.id] else last
+        if member.open_load is not None:
+            opened[id(member.open_load)] += counts[member.id]
+    # A user's open leads: what they had, plus what any of their memberships took.
+    for key, (load, count) in base_opens.items():
+        load.count = count + opened[key]
 
 
 def route(leads, phase1_ids, teams, members, now, company_of, matches, keys_of, stoplist, seats,
@@ -292,8 +305,7 @@ def route(leads, phase1_ids, teams, members, now, company_of, matches, keys_of, 
         state = seat.state
         decision = engine.Decision(lead_id, seat.team_id, state.user_id, state.id, 'member',
                                    score, state.count, OWNER)
-        state.count += 1
-        state.last = now
+        state.take(now)
         if seat.team_id != team_id:
             if seat.team_id in teams_by_id:
                 teams_by_id[seat.team_id].load += 1

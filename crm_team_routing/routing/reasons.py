@@ -153,6 +153,14 @@ TEMPLATES = {
                               "%(team)s; it is routed again."),
     'reroute_limit': _("Not re-routed: already re-routed %(count)s times in 24 hours; it stays "
                        "with %(holder)s."),
+    # Capacity modes and preferred leads (DESIGN.md revision 3)
+    'member_preferred': _("Given to %(user)s in team %(team)s: preferred: %(preferred)s; "
+                          "member filter %(filter)s; load %(load)s/%(capacity)s"),
+    'member_open_full': _("%(user)s: %(count)s/%(quota)s open leads"),
+    'status_open': _("%(count)s/%(quota)s open leads"),
+    'status_unlimited': _("no cap"),
+    'capacity_unlimited': _("%(capacity)s, no cap"),
+    'owner_open_full': _("%(user)s has %(count)s/%(capacity)s open leads"),
 }
 
 FILTER = '=filter'

@@ -35,11 +35,13 @@ def member_key(member):
     return (member.weight <= 0, load, member.last, member.id)
 
 
-def fast_member_key(members):
+def fast_member_key(members, leads=0):
     """A key giving ``member_key``'s order for ``members`` at a fraction of its cost: the load
     count x scale / den as a float when, for every member with room left, numerator and
     denominator stay below ``engine.EXACT_FLOAT_BOUND`` (the floats of such fractions are
-    ordered exactly as the fractions, see ``engine._member_pools``); else ``member_key``."""
+    ordered exactly as the fractions, see ``engine._member_pools``); else ``member_key``.
+    ``leads``: how many leads the run may give (an unlimited member's count grows beyond its
+    capacity)."""
     terms = {}
     for member in members:
         if member.weight > 0:
@@ -48,7 +50,8 @@ def fast_member_key(members):
         else:
             terms[member.id] = (1, member.capacity)
     if not all(isinstance(member.capacity, int) and isinstance(terms[member.id][1], int)
-               and (member.capacity - 1) * terms[member.id][0] < EXACT_FLOAT_BOUND
+               and ((max(member.count, member.capacity) + leads) if member.unlimited
+                    else member.capacity - 1) * terms[member.id][0] < EXACT_FLOAT_BOUND
                and terms[member.id][1] < EXACT_FLOAT_BOUND for member in members):
         return member_key
 
@@ -67,16 +70,24 @@ def choose_member(lead_id, members, fits, excluded, keys=None, key=member_key):
     if lead_id not in fits:
         return None
     eligible = [member for member in members
-                if member.user_id not in excluded and member.count < member.capacity
+                if member.user_id not in excluded and member.has_room()
                 and (member.fits is None or lead_id in member.fits)]
     if not eligible:
         return None
-    if keys is None:
-        return min(eligible, key=key)
-    for member in eligible:
-        if member.id not in keys:
-            keys[member.id] = key(member)
-    return min(eligible, key=lambda member: keys[member.id])
+    order = key
+    if keys is not None:
+        for member in eligible:
+            if member.id not in keys:
+                keys[member.id] = key(member)
+
+        def order(member):
+            return keys[member.id]
+    best = min(eligible, key=order)
+    # Preferred leads as in phase 2: among the members of the winner's tier (weight > 0, or
+    # the reserve), those whose preferred filter accepts the lead come first.
+    liked = [member for member in eligible if member.preferred is not None
+             and lead_id in member.preferred and (member.weight <= 0) == (best.weight <= 0)]
+    return min(liked, key=order) if liked else best
 
 
 def decide(leads, members_by_team, fits_by_team, held_by, max_by_team, now):
@@ -93,7 +104,7 @@ def decide(leads, members_by_team, fits_by_team, held_by, max_by_team, now):
     decisions = []
     keys = {}  # member id -> its key, dropped when the member takes a lead
     key = fast_member_key([member for members in members_by_team.values()
-                           for member in members])
+                           for member in members], len(leads))
     for lead in overdue_first(leads):
         limit = max_by_team.get(lead.team_id, 0)
         if not limit or lead.count >= limit:
@@ -111,7 +122,6 @@ def decide(leads, members_by_team, fits_by_team, held_by, max_by_team, now):
             continue
         decisions.append(SlaDecision(lead.lead_id, lead.team_id, member.user_id, member.id,
                                      lead.user_id, None, lead.count + 1))
-        member.count += 1
-        member.last = now
+        member.take(now)
         keys.pop(member.id, None)
     return decisions

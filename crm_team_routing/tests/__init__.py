@@ -44,3 +44,4 @@ from . import test_routing_report
 from . import test_routing_runs
 from . import test_credit
 from . import test_ui_report
+from . import test_capacity

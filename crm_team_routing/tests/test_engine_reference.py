@@ -2,8 +2,10 @@
 """The routing engine against a plain reference implementation, without a database.
 
 :func:`reference_route` is the engine as it was before phase 2 used heaps: every member of the
-team is scanned for every lead. It is extended with weights and reserve members the simplest way,
-and serves as the definition the engine must match decision for decision on random data.
+team is scanned for every lead. It is extended with weights and reserve members, and with the
+capacity modes of DESIGN.md revision 3 (no cap, open-lead cap shared by a user's memberships,
+preferred leads), the simplest way, and serves as the definition the engine must match decision
+for decision on random data.
 ``scripts/bench_engine.py`` times it against the engine.
 """
 import gc
@@ -56,6 +58,15 @@ def reference_route(leads, phase1_ids, teams, members, now):
             return share.numerator if share.denominator == 1 else share  # int: a faster scan
         return member.capacity
 
+    # Open leads by counter (a user in a company), kept here apart from the engine's counters.
+    opens = {id(member.open_load): member.open_load.count for member in members
+             if member.open_load is not None}
+
+    def has_room(member):
+        if member.capacity <= 0 or (not member.unlimited and member.count >= member.capacity):
+            return False
+        return not member.open_cap or opens[id(member.open_load)] < member.open_cap
+
     members_of, shares = {}, {}
     for member in members:
         members_of.setdefault(member.team_id, []).append(member)
@@ -65,25 +76,33 @@ def reference_route(leads, phase1_ids, teams, members, now):
         team = teams_by_id.get(team_of.get(lead_id))
         if team is None or not team.assign_members:
             continue
-        best = None
+        best, best_liked = None, False
         if lead_id in team.fits:
             for member in members_of.get(team.id, ()):
-                if member.count >= member.capacity:
+                if not has_room(member):
                     continue
                 if member.fits is not None and lead_id not in member.fits:
                     continue
-                if best is None or (member.weight <= 0, member.count * shares[best.id],
+                liked = member.preferred is not None and lead_id in member.preferred
+                if best is None or (member.weight <= 0, not liked, member.count * shares[best.id],
                                     member.last, member.id) < \
-                        (best.weight <= 0, best.count * shares[member.id], best.last, best.id):
-                    best = member
+                        (best.weight <= 0, not best_liked, best.count * shares[member.id],
+                         best.last, best.id):
+                    best, best_liked = member, liked
         if best is None:
             why = 'no_member' if lead_id in team.fits else 'team_filter'
             decisions.append(Decision(lead_id, team.id, None, None, 'unassigned', score, None, why))
             continue
         decisions.append(Decision(lead_id, team.id, best.user_id, best.id, 'member', score,
-                                  best.count, None))
+                                  best.count, engine.PREFERRED if best_liked else None))
         best.count += 1
         best.last = now
+        if best.open_load is not None:
+            opens[id(best.open_load)] += 1
+    # The engine's counters end as the reference's (compared by run_both).
+    for member in members:
+        if member.open_load is not None:
+            member.open_load.count = opens[id(member.open_load)]
     return decisions
 
 
@@ -121,6 +140,9 @@ def random_run(seed):
         teams.append((team_id, rng.randint(1, 3), rng.randint(1, 60), rng.randint(0, 40), entry,
                       fits, rng.random() < 0.9, team_id % 7 != 0))
     members, filters = [], []
+    # Capacity modes from a generator of their own: the other values stay those the seeds gave
+    # before capacity modes existed.
+    modes, preferences = random.Random(seed * 7919 + 1), []
     member_ids = rng.sample(range(1, 10000), 60)
     for member_id in member_ids[:rng.randint(0, 60)]:
         team_id = rng.choice(team_ids)
@@ -136,14 +158,41 @@ def random_run(seed):
             filters.append(fits)
         members.append((member_id, team_id, member_id + 100000, capacity,
                         rng.randint(0, capacity + 1), rng.choice(LASTS), fits,
-                        rng.choice(weights)))
+                        rng.choice(weights)) + capacity_modes(modes, lead_ids, preferences))
     return leads, phase1_ids, teams, members
+
+
+def capacity_modes(rng, lead_ids, preferences):
+    """(unlimited, open cap, open counter key, open leads of that counter, preferred set) of a
+    random member: in about equal parts: no cap, an open-lead
+    cap on a counter that other members (the same user in other teams) share, and a preferred
+    filter (often the very set of another member)."""
+    unlimited = rng.random() < 0.3
+    open_cap, open_key, open_count = 0, None, 0
+    if rng.random() < 0.35:
+        open_cap = rng.choice([1, 2, 3, 5, 8])
+        open_key = rng.randint(1, 6)
+        open_count = rng.randint(0, 6)  # the counter's start: the first member drawing it wins
+    preferred = None
+    roll = rng.random()
+    if roll < 0.1 and preferences:
+        preferred = rng.choice(preferences)
+    elif roll < 0.35:
+        preferred = {lead_id for lead_id in lead_ids if rng.random() < rng.random()}
+        preferences.append(preferred)
+    return (unlimited, open_cap, open_key, open_count, preferred)
 
 
 def states(teams, members):
     """Fresh team and member states (routing changes them) from plain arguments."""
+    counters = {}
+    for args in members:
+        if args[10] is not None:
+            counters.setdefault(args[10], engine.OpenLoad(args[11]))
     return ([TeamState(*args) for args in teams],
-            [MemberState(*args[:7], weight=args[7]) for args in members])
+            [MemberState(*args[:7], weight=args[7], unlimited=args[8], open_cap=args[9],
+                         open_load=counters.get(args[10]), preferred=args[12])
+             for args in members])
 
 
 def run_both(leads, phase1_ids, teams, members):
@@ -152,7 +201,8 @@ def run_both(leads, phase1_ids, teams, members):
     for route in (engine.route, reference_route):
         team_states, member_states = states(teams, members)
         decisions = route(leads, phase1_ids, team_states, member_states, NOW)
-        results.append((decisions, [(m.id, m.count, m.last) for m in member_states],
+        results.append((decisions, [(m.id, m.count, m.last, m.open_load and m.open_load.count)
+                                    for m in member_states],
                         [(t.id, t.load) for t in team_states]))
     return results
 
@@ -188,18 +238,30 @@ class TestEngineReference(unittest.TestCase):
         """The random data exercise every kind of decision, reserve members, and both ways of
         comparing loads (floats alone, exact fractions)."""
         kinds, reserve_given, exact = set(), 0, set()
+        beyond_cap, open_stopped = 0, 0
         for seed in range(self.SEEDS):
             leads, phase1_ids, teams, members = random_run(seed)
-            decisions = run_both(leads, phase1_ids, teams, members)[0][0]
+            (decisions, finals, _teams), _reference = run_both(leads, phase1_ids, teams, members)
             kinds.update((d.kind, d.why) for d in decisions)
             reserves = {args[0] for args in members if args[7] == 0}
             reserve_given += sum(1 for d in decisions if d.member_id in reserves)
+            # Unlimited members given leads beyond their capacity; open caps reached in a run.
+            args_of = {args[0]: args for args in members}
+            beyond_cap += sum(1 for d in decisions if d.kind == 'member'
+                              and args_of[d.member_id][8] and d.load >= args_of[d.member_id][3])
+            open_stopped += sum(1 for member_id, _count, _last, opened in finals
+                                if args_of[member_id][9] and opened is not None
+                                and opened >= args_of[member_id][9]
+                                and args_of[member_id][11] < args_of[member_id][9])
             _pools, fine = engine._member_pools({args[0] for args in teams},
                                                 states(teams, members)[1])
             exact.add(fine)
         self.assertEqual(kinds, {('team', None), ('member', None), ('unassigned', 'no_team'),
-                                 ('unassigned', 'team_filter'), ('unassigned', 'no_member')})
+                                 ('unassigned', 'team_filter'), ('unassigned', 'no_member'),
+                                 ('member', engine.PREFERRED)})
         self.assertGreater(reserve_given, 0)
+        self.assertGreater(beyond_cap, 0)
+        self.assertGreater(open_stopped, 0)
         self.assertEqual(exact, {False, True})
 
     def test_equal_weights_split_evenly(self):

@@ -29,6 +29,12 @@ class TestTeamUi(RoutingUiCase):
         self.team.assignment_domain = "[('country_id.code', '=', 'VN')]"
         members[self.sales_lan].write({'assignment_domain': "[('score', '>=', 50)]"})
         members[self.sales_minh].assignment_optout = True
+        # Capacity modes (issue #22): Lan has no cap and prefers Tết leads; Minh may hold 4
+        # open leads.
+        members[self.sales_lan].write({
+            'assignment_unlimited': True,
+            'assignment_domain_preferred': "[('campaign_id.name', '=', 'Tết')]"})
+        members[self.sales_minh].assignment_max_open = 4
         absent_user = self.create_user('ui_sales_an', 'An Le', 'sales_team.group_sale_salesman')
         absent = self.env['crm.team.member'].create({
             'team_id': self.team.id, 'user_id': absent_user.id, 'assignment_max': 5})
@@ -53,11 +59,16 @@ class TestTeamUi(RoutingUiCase):
         lan = cards['Lan Nguyen']
         self.assertTrue(lan['count'].startswith('3 / 10'), lan)
         self.assertEqual(lan['bar'], '30%')
-        self.assertIn('progress-bar-success', lan['bar_class'])
         self.assertEqual(lan['filter'], "Score ≥ 50")
         self.assertIsNone(lan['paused'])
         self.assertIsNone(lan['absent'])
+        self.assertEqual(lan['unlimited'], 'no cap')
+        self.assertIn('progress-bar-info', lan['bar_class'], "no cap: no danger colour")
+        self.assertEqual(lan['preferred'], "Preferred: Campaign ▸ Campaign Name = Tết")
+        self.assertIsNone(lan['open'], "no open-lead cap: no line")
         minh = cards['Minh Tran']
+        self.assertIsNone(minh['unlimited'])
+        self.assertEqual(minh['open'], '0 / 4 open leads')
         self.assertEqual(minh['paused'], 'Paused')
         self.assertTrue(minh['count'].startswith('0 / 10'), minh)
         self.assertEqual(minh['bar'], '0%')

@@ -55,7 +55,7 @@ class CrmTeamRoutingPreview(models.TransientModel):
         for user_id, count in sorted(others.items(), key=lambda item: names[item[0]]):
             rows.append((names[user_id], '', count, '', ''))
         rows.append((_("Left waiting"), '', result.unassigned, '', ''))
-        head = (_("Given to"), _("Team"), _("Leads"), _("Load (30 days)"), _("Why none"))
+        head = (_("Given to"), _("Team"), _("Leads"), _("Load (30 days)"), _("Status"))
         return ('<table class="table table-condensed o_crm_team_routing_totals"><thead><tr>'
                 '%s</tr></thead><tbody>%s</tbody></table>') % (
             ''.join('<th%s>%s</th>' % (' class="text-right"' if index in (2, 3) else '',

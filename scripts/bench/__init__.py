@@ -18,7 +18,9 @@
 # every team; it also times route-on-create of one lead with and without the owner step.
 # BENCH_SHAPE chooses the teams: 'default' (20 teams of 10 members) or 'one-team' (one national
 # team of 1,000 members, the same mix of member filters, capacities and paused members: the
-# member slots repeated 100 times).
+# member slots repeated 100 times). BENCH_CAPACITY=1 gives, in every team, a third of the
+# members no cap, a third an open-lead cap with 3 open leads already, a third a preferred filter
+# (issue #22), and checks caps, the split among equals and the preferences.
 #
 #   __main__.py  the entry 'bin/odoo shell' reads on its standard input (env is given)
 #   config.py    the BENCH_* settings and the data's fixed tables

@@ -8,7 +8,7 @@ from datetime import timedelta
 from odoo import fields
 from odoo.tools.safe_eval import safe_eval
 
-from .config import OWNERS
+from .config import CAPACITY, OWNERS
 
 # The keys of the existing account, as the check counts the leads placed through them.
 ACCOUNT_KINDS = ('vat', 'company_name', 'email_domain')
@@ -102,9 +102,20 @@ def check_run(data, before):
     check("salespeople are eligible routing members of the lead's team",
           ['lead %s: (team, user) %s' % (row[0], (row[1], row[2])) for row in assigned
            if (row[1], row[2]) not in eligible])
-    check("no capacity exceeded (30-day count <= assignment_quota)",
+    # BENCH_CAPACITY: a user's open leads after the run (one membership per user here).
+    env.cr.execute("SELECT user_id, count(*) FROM crm_lead WHERE active AND probability < 100 "
+                   "AND user_id IS NOT NULL GROUP BY user_id")
+    open_count = Counter(dict(env.cr.fetchall()))
+
+    def has_room(member, count):
+        return (member.id in data.unlimited or count < quota[member.id]) and (
+            member.id not in data.open_caps
+            or open_count[member.user_id.id] < data.open_caps[member.id])
+
+    check("no capacity exceeded (30-day count <= assignment_quota; no cap excepted)",
           ['%s: %d > %d' % (m.display_name, member_count[key], quota[m.id])
-           for key, m in eligible.items() if member_count[key] > quota[m.id]]
+           for key, m in eligible.items() if member_count[key] > quota[m.id]
+           and m.id not in data.unlimited]
           + ['%s (paused): %d leads' % (m.display_name, member_count[(m.team_id.id, m.user_id.id)])
              for m in data.members if m.assignment_optout
              and member_count[(m.team_id.id, m.user_id.id)]])
@@ -118,7 +129,7 @@ def check_run(data, before):
                             % (member.display_name, plain_count[(team_id, user_id)], given))
         # A member with room left had room during the whole run (loads only grow): no lead
         # waiting in the team may match them.
-        if member_count[(team_id, user_id)] < quota[member.id]:
+        if has_room(member, member_count[(team_id, user_id)]):
             waiting = Lead.search_count([('team_id', '=', team_id), ('user_id', '=', False),
                                          ('active', '=', True), ('probability', '<', 100)]
                                         + domain + scope)
@@ -136,19 +147,28 @@ def check_run(data, before):
     # With BENCH_OWNERS, leads placed by the owner step come first and may load a member beyond
     # the others: the inequality then holds for members A that received a lead from phase 2
     # (A had the lowest ratio when it got its last one, and counts only grow).
+    # BENCH_CAPACITY: equals are the members with neither an open-lead cap nor a preference
+    # (those stop early, or take more); a limited member that is full takes no part (a member
+    # with no cap goes on beyond it).
     problems = []
     by_team = defaultdict(list)
     for (team_id, user_id), member in eligible.items():
-        if not data.member_domains[member.id]:
+        if not data.member_domains[member.id] and member.id not in data.open_caps \
+                and member.id not in data.preferred_domains:
             by_team[team_id].append((member_count[(team_id, user_id)], quota[member.id],
-                                     member.display_name, plain_count[(team_id, user_id)]))
+                                     member.display_name, plain_count[(team_id, user_id)],
+                                     member.id in data.unlimited))
     for members in by_team.values():
-        for count_a, cap_a, name_a, plain_a in members:
-            for count_b, cap_b, name_b, _plain_b in members:
+        for count_a, cap_a, name_a, plain_a, _unlimited_a in members:
+            for count_b, cap_b, name_b, _plain_b, unlimited_b in members:
+                if not unlimited_b and count_b >= cap_b:
+                    continue
                 if plain_a and count_a * cap_b - count_b * cap_a > cap_b:
                     problems.append('%s %d/%d vs %s %d/%d' % (name_a, count_a, cap_a, name_b,
                                                               count_b, cap_b))
     check("balance within teams (count/capacity)", problems)
+    if CAPACITY:
+        check_capacity(data, check, eligible, member_count, open_count, has_room, scope)
 
     # Log rows of this run: one 'team' row per lead that entered a team, one 'member' row per
     # assigned lead and matching it, one 'unassigned' row per lead left without salesperson.
@@ -302,6 +322,54 @@ def check_run(data, before):
     """, (before['log_id'],))
     check.owner_stats = (len(owner_ids), env.cr.fetchone()[0])
     return check, leads
+
+
+def check_capacity(data, check, eligible, member_count, open_count, has_room, scope):
+    """BENCH_CAPACITY: no open-lead cap exceeded, members with no cap took leads beyond their
+    capacity where leads were left for them, and preferences honoured whenever a preferring
+    member had room (rooms only shrink during a run: room at its end is room all along)."""
+    env = data.env
+    Lead = env['crm.lead'].with_context(active_test=False)
+    check("no open-lead cap exceeded (open leads <= assignment_max_open)",
+          ['%s: %d open > %d' % (m.display_name, open_count[m.user_id.id], data.open_caps[m.id])
+           for m in eligible.values() if m.id in data.open_caps
+           and open_count[m.user_id.id] > data.open_caps[m.id]])
+    beyond = sum(1 for (team_id, user_id), m in eligible.items() if m.id in data.unlimited
+                 and member_count[(team_id, user_id)] > m.assignment_quota)
+    check("members with no cap go on beyond their capacity",
+          [] if beyond else ['no member with no cap received more than their capacity'])
+    holder = {}
+    env.cr.execute("SELECT id, team_id, user_id FROM crm_lead WHERE id <= %s AND user_id IS NOT "
+                   "NULL", (data.last_lead_id,))
+    for lead_id, team_id, user_id in env.cr.fetchall():
+        holder[lead_id] = (team_id, user_id)
+    liked_by = {}  # member id -> ids of the leads of their preferred filter (in their team)
+    for member in eligible.values():
+        if member.id in data.preferred_domains:
+            liked_by[member.id] = set(Lead.search(
+                [('team_id', '=', member.team_id.id)] + data.team_domains[member.team_id.id]
+                + data.member_domains[member.id] + data.preferred_domains[member.id]
+                + scope).ids)
+    by_member = {key: member for key, member in eligible.items()}
+    problems, honoured = [], 0
+    for member_id, liked in liked_by.items():
+        member = data.members.browse(member_id)
+        key = (member.team_id.id, member.user_id.id)
+        room = has_room(member, member_count[key])
+        for lead_id in liked:
+            taken = by_member.get(holder.get(lead_id))
+            if taken is None:
+                continue
+            if lead_id in liked_by.get(taken.id, ()):
+                honoured += 1
+            elif room:
+                problems.append('lead %s preferred by %s (with room) given to %s'
+                                % (lead_id, member.display_name, taken.display_name))
+    if not honoured:
+        problems.append('no lead went to a member who prefers it')
+    check("preferences honoured whenever a preferring member had room (%d honoured)"
+          % honoured, problems[:20] + (['%d more' % (len(problems) - 20)]
+                                       if len(problems) > 20 else []))
 
 
 def score_band(team):

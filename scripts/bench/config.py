@@ -33,6 +33,17 @@ ACCOUNT_SHARE = 0.15
 # before, on a copy of the same installation, for the ratio (target 1.3).
 OWNERS_REFERENCE = float(os.environ.get('BENCH_OWNERS_REF') or 0)
 SHAPE = os.environ.get('BENCH_SHAPE') or 'default'
+# BENCH_CAPACITY=1, capacity modes and preferred leads (issue #22): member i of each team, by
+# i mod 3: 0 "No cap"; 1 an open-lead cap, holding CAPACITY_OPEN_EXISTING open leads (assigned
+# before the 30-day window) and room for about half their capacity more; 2 a preferred filter
+# (PREFERRED_FILTERS, by i // 3 mod 3).
+CAPACITY = (os.environ.get('BENCH_CAPACITY') or '0') not in ('0', '')
+CAPACITY_OPEN_EXISTING = 3
+PREFERRED_FILTERS = [
+    lambda r: [('source_id', '=', r.source['Website'])],
+    lambda r: [('campaign_id', '=', r.campaign['Tet 2026'])],
+    lambda r: [('planned_revenue', '>=', 50000)],
+]
 
 # Share of the leads the members' capacities add up to: below 1, some leads must wait.
 CAPACITY_SHARE = 0.9

@@ -2,9 +2,9 @@
 # peak memory, the summary rows and the closing BENCH line) and print_sla (the SLA take-back run,
 # closing with the BENCH_SLA line). bench.sh reads the last line.
 from .config import (
-    ABSENCE, ACCOUNT_CUSTOMERS, ACCOUNT_OPPORTUNITIES, ACCOUNT_SHARE, LEADS, OWNED_CUSTOMERS,
-    OWNED_OPPORTUNITIES, OWNED_SHARE, OWNERS, OWNERS_REFERENCE, SHAPE, SLA_REFERENCE,
-    SLA_REFERENCE_MEASURED)
+    ABSENCE, ACCOUNT_CUSTOMERS, ACCOUNT_OPPORTUNITIES, ACCOUNT_SHARE, CAPACITY, LEADS,
+    OWNED_CUSTOMERS, OWNED_OPPORTUNITIES, OWNED_SHARE, OWNERS, OWNERS_REFERENCE, SHAPE,
+    SLA_REFERENCE, SLA_REFERENCE_MEASURED)
 from .meter import DECISIONS, DIGESTS, SLA_NOTES
 
 WIDTH = 46
@@ -63,6 +63,10 @@ def print_run(data, meter, check, leads, figures):
                                      ACCOUNT_SHARE * 100))
     print("  writes on %d connection%s (crm_team_routing.parallel_writers)"
           % (writers, 's' if writers > 1 else ''))
+    if CAPACITY:
+        print("  BENCH_CAPACITY: %d members with no cap, %d with an open-lead cap, %d with "
+              "preferred leads" % (len(data.unlimited), len(data.open_caps),
+                                   len(data.preferred_domains)))
     if ABSENCE:
         print("  BENCH_ABSENCE: %d members on leave now, %d with past leave days, %d teams "
               "during working hours only, %d members unavailable now"
@@ -112,7 +116,8 @@ def print_run(data, meter, check, leads, figures):
     print("BENCH leads=%d seconds=%.2f leads_per_s=%.0f queries_per_lead=%.4f peak_mb=%.0f "
           "floor_ratio=%.1f%s correct=%s" % (
               LEADS, seconds, LEADS / seconds, routing_queries / LEADS, figures['mb_after'],
-              seconds / floor, owners, 'yes' if check.correct else 'no'), flush=True)
+              seconds / floor, owners + (' capacity=1' if CAPACITY else ''),
+              'yes' if check.correct else 'no'), flush=True)
 
 
 def print_sla(meter, check, moved, figures):

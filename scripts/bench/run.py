@@ -12,12 +12,13 @@ from psycopg2.extras import execute_values
 from . import report
 from .checks import check_run
 from .config import (
-    ABSENCE, CREATE_SAMPLES, LEADS, OWNED_CUSTOMERS, OWNED_OPPORTUNITIES, OWNED_SHARE, OWNERS,
-    PROFILE_LINES, SCORING_RULES, SHAPE_TEAMS, SLA, USERS_PER_TEAM, WRITERS, peak_mb, say)
+    ABSENCE, CAPACITY, CREATE_SAMPLES, LEADS, OWNED_CUSTOMERS, OWNED_OPPORTUNITIES, OWNED_SHARE,
+    OWNERS, PROFILE_LINES, SCORING_RULES, SHAPE_TEAMS, SLA, USERS_PER_TEAM, WRITERS, peak_mb,
+    say)
 from .meter import PhaseMeter, install_meter, sql_queries
 from .setup import (
-    BenchData, create_absences, create_configuration, fill_keys, generate_leads, generate_owned,
-    owned_phone)
+    BenchData, create_absences, create_capacity, create_configuration, fill_keys, generate_leads,
+    generate_owned, owned_phone)
 from .sla import sla_bench
 
 
@@ -81,6 +82,8 @@ def main(env):
     create_configuration(data, LEADS)
     if ABSENCE:
         create_absences(data)
+    if CAPACITY:
+        create_capacity(data)
     if OWNERS:
         say("existing owners: %d open opportunities and %d customers, %d%% of the leads share "
             "a key with one of them" % (OWNED_OPPORTUNITIES, OWNED_CUSTOMERS, OWNED_SHARE * 100))

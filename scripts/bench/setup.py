@@ -1,7 +1,7 @@
 # Data making: the reference data (BenchData), the generated leads (SQL), the existing owners and
 # accounts of BENCH_OWNERS (SQL), the matching keys, the configuration (scoring rules,
-# salespeople, teams, routing members, through the ORM) and the absences of BENCH_ABSENCE.
-# Nothing here is measured.
+# salespeople, teams, routing members, through the ORM), the absences of BENCH_ABSENCE and the
+# capacity modes of BENCH_CAPACITY. Nothing here is measured.
 import time
 from collections import OrderedDict
 from datetime import timedelta
@@ -9,11 +9,11 @@ from datetime import timedelta
 from odoo import fields
 
 from .config import (
-    ABSENCE, ACCOUNT_CUSTOMERS, ACCOUNT_OPPORTUNITIES, ACCOUNT_SHARE, CAMPAIGNS, CAPACITY_SHARE,
-    COUNTRY_SLOTS, CREATED_OVER_SECONDS, LEAVE_SLOT,
+    ABSENCE, ACCOUNT_CUSTOMERS, ACCOUNT_OPPORTUNITIES, ACCOUNT_SHARE, CAMPAIGNS,
+    CAPACITY_OPEN_EXISTING, CAPACITY_SHARE, COUNTRY_SLOTS, CREATED_OVER_SECONDS, LEAVE_SLOT,
     MEMBER_SLOTS, OFF_SHIFT_SLOT, OPTOUT_EVERY, OPTOUT_SLOT, OWNED_CUSTOMERS, OWNED_DAYS_AGO,
-    OWNED_OPPORTUNITIES, OWNED_SHARE, PAST_LEAVE_SLOT, SCORING_RULES, SHAPE_TEAMS, SOURCES,
-    USERS_PER_TEAM)
+    OWNED_OPPORTUNITIES, OWNED_SHARE, PAST_LEAVE_SLOT, PREFERRED_FILTERS, SCORING_RULES,
+    SHAPE_TEAMS, SOURCES, USERS_PER_TEAM)
 
 
 class BenchData(object):
@@ -39,6 +39,9 @@ class BenchData(object):
         self.unavailable = set()   # (team id, user id) on leave or off shift (BENCH_ABSENCE)
         self.leave_now = set()     # member ids on leave now (BENCH_ABSENCE)
         self.past_leave = set()    # member ids with leave days in the last 30 (BENCH_ABSENCE)
+        self.unlimited = set()     # member ids with no cap (BENCH_CAPACITY)
+        self.open_caps = {}        # member id -> open-lead cap (BENCH_CAPACITY)
+        self.preferred_domains = {}  # member id -> preferred filter (BENCH_CAPACITY)
         self.last_lead_id = 0      # the generated leads are ids 1..last_lead_id
         self.fill_seconds = 0.0    # matching keys of every lead and partner, filled in SQL batches
 
@@ -389,3 +392,44 @@ def create_absences(data):
                       'date_to': fields.Datetime.to_string(end)})
     data.unavailable = unavailable
     return unavailable
+
+
+def create_capacity(data):
+    """BENCH_CAPACITY: a third of each team's members with no cap, a third with an open-lead
+    cap and open leads already (SQL, ids after the generated leads, assigned before the 30-day
+    window: they count as open, not in the 30-day load), a third with a preferred filter."""
+    env = data.env
+    index_in_team = {}
+    seats = []  # (team_id, user_id) of the capped members, once per existing open lead
+    for member in data.members:
+        index = index_in_team[member.team_id.id] = index_in_team.get(member.team_id.id, -1) + 1
+        mode = index % 3
+        if mode == 0:
+            member.write({'assignment_unlimited': True})
+            data.unlimited.add(member.id)
+        elif mode == 1:
+            cap = CAPACITY_OPEN_EXISTING + max(1, member.assignment_max // 2)
+            member.write({'assignment_max_open': cap})
+            data.open_caps[member.id] = cap
+            seats += [(member.team_id.id, member.user_id.id)] * CAPACITY_OPEN_EXISTING
+        else:
+            domain = PREFERRED_FILTERS[(index // 3) % len(PREFERRED_FILTERS)](data)
+            member.write({'assignment_domain_preferred': repr(domain)})
+            data.preferred_domains[member.id] = domain
+    assigned = fields.Datetime.to_string(
+        fields.Datetime.from_string(fields.Datetime.now()) - timedelta(days=OWNED_DAYS_AGO))
+    env.cr.execute("""
+        INSERT INTO crm_lead (
+            name, type, active, probability, stage_id, company_id, user_id, team_id,
+            priority, color, opt_out, message_bounce, score, share_state,
+            assignment_date, date_open, date_last_stage_update,
+            create_date, create_uid, write_date, write_uid)
+        SELECT 'Open lead ' || i, 'lead', TRUE, 10, %(stage)s, %(company)s,
+               (%(users)s::int[])[i], (%(teams)s::int[])[i],
+               '0', 0, FALSE, 0, 0, 'none', %(assigned)s, %(assigned)s, %(assigned)s,
+               %(assigned)s, %(uid)s, %(assigned)s, %(uid)s
+          FROM generate_series(1, %(count)s) AS i
+    """, {'stage': data.stage.id, 'company': data.company.id, 'uid': env.uid,
+          'assigned': assigned, 'count': len(seats),
+          'users': [seat[1] for seat in seats], 'teams': [seat[0] for seat in seats]})
+    env.cache.invalidate()

@@ -47,6 +47,9 @@ def scenario_team_cards(ui, data):
             paused: text('.o_crm_team_routing_member_paused_mark'),
             absent: text('.o_crm_team_routing_member_absent_mark'),
             filter: text('.o_crm_team_routing_member_filter'),
+            unlimited: text('.o_crm_team_routing_member_unlimited'),
+            open: text('.o_crm_team_routing_member_open'),
+            preferred: text('.o_crm_team_routing_member_preferred'),
         };
     })""")
     result['help'] = page.locator(
