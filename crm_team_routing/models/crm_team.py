@@ -10,6 +10,7 @@ from .crm_lead_router import ROUTING_WINDOW_DAYS
 
 
 class CrmTeam(models.Model):
+    _name = 'crm.team'  # with two parents, Odoo 11 needs the name said
     _inherit = ['crm.team', 'crm.routing.filter.mixin']
     _order = 'sequence, name'
 
