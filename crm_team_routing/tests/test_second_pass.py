@@ -60,7 +60,7 @@ class TestSecondPass(RoutingCase):
         action = team.sudo(other).with_context(lang='en_US').action_preview_assignment()
         preview = self.env['crm.team.routing.preview'].browse(action['res_id'])
         given = preview.line_ids.filtered(lambda line: line.kind == 'member')
-        self.assertEqual(set(given.mapped('lead_id').ids), set(self.vn_leads.ids))
+        self.assertEqual({line.lead_id for line in given}, set(self.vn_leads.ids))
         self.assertFalse(preview.is_empty)
 
     def test_member_filter_saved_in_vietnamese(self):

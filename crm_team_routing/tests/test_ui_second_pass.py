@@ -2,6 +2,7 @@
 """End-to-end tests of issue 27's second pass in the web client, as the real users (headless
 Debian chromium driven by Playwright; see test_ui.py for how browser tests run here). Steps in
 tests/browser/second_pass_ui.py; the new preview button over XML-RPC too."""
+import json
 import logging
 import os
 import time
@@ -106,16 +107,27 @@ class TestSecondPassUi(RoutingUiCase):
         digest = self.env['mail.message'].sudo(self.sales_lan).search(
             [('needaction', '=', True), ('model', '=', False)])
         self.assertEqual(len(digest), 1)
+        # What the notifier sent on her own bus channel. Odoo refuses long polling in test
+        # mode ("bus.Bus not available in test mode"): the page receives these rows as the bus
+        # would hand them over.
+        channel = json.dumps([common.get_db_name(), 'res.partner', self.sales_lan.partner_id.id])
+        self.env.cr.execute("SELECT channel, message FROM bus_bus WHERE channel = %s",
+                            (channel,))
+        sent = [[json.loads(row[0]), json.loads(row[1])] for row in self.env.cr.fetchall()]
+        self.assertEqual(len(sent), 1, "one desktop notification for her")
         result = self.run_browser('inbox_digest', 'ui_sales_lan', {
             'title': digest.sudo().subject,
+            'notifications': sent,
         }, driver=DRIVER)
         _logger.info("digest read: %s", result)
         self.assertTrue(result['toast'] and digest.sudo().subject in result['toast'], result)
+        self.assertIn(mine[0].name, result['toast'], "it names her leads")
+        self.assertEqual(result['counter'], '1', "one unread message in the systray")
         self.assertTrue(any(mine[0].name in text for text in result['inbox']), result)
 
     def test_04_open_waiting_leads_over_xmlrpc(self):
-        """The empty preview's button over XML-RPC: its creator gets the waiting leads' list,
-        another user an access error (a preview is its creator's)."""
+        """The empty preview's button over XML-RPC: its creator gets the waiting leads' list;
+        a salesperson calling it finds none of them in it, and may not read the preview."""
         self.team.assignment_domain = "[('country_id.code', '=', 'JP')]"
         # The test cursor's commit is a savepoint: a refused call rolls back to it.
         self.env.cr.commit()  # pylint: disable=invalid-commit
@@ -130,7 +142,14 @@ class TestSecondPassUi(RoutingUiCase):
         found = models.execute_kw(db, manager_uid, 'ui_manager', 'crm.lead', 'search',
                                   [opened['domain']])
         self.assertTrue(set((self.vn_leads | self.fr_leads).ids) <= set(found))
+        # The button opens a list, nothing more: a salesperson calling it sees in that list
+        # only what her rights let her read (not the waiting leads).
+        opened = models.execute_kw(db, lan_uid, 'ui_sales_lan', 'crm.team.routing.preview',
+                                   'action_open_waiting_leads', [[action['res_id']]])
+        found = models.execute_kw(db, lan_uid, 'ui_sales_lan', 'crm.lead', 'search',
+                                  [opened['domain']])
+        self.assertFalse(set((self.vn_leads | self.fr_leads).ids) & set(found))
         with self.assertRaises(Fault) as refused:
-            models.execute_kw(db, lan_uid, 'ui_sales_lan', 'crm.team.routing.preview',
-                              'action_open_waiting_leads', [[action['res_id']]])
-        self.assertEqual(refused.exception.faultCode, ACCESS_ERROR)
+            models.execute_kw(db, lan_uid, 'ui_sales_lan', 'crm.team.routing.preview', 'read',
+                              [[action['res_id']], ['summary']])
+        self.assertEqual(refused.exception.faultCode, ACCESS_ERROR, "the preview is his")
