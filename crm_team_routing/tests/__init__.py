@@ -41,4 +41,4 @@ from . import test_boundary_followers
 from . import test_boundary_rpc
 from . import test_rpc_doors
 from . import test_second_pass
-from . import test_ui_second_pass
+from . import test_ui_filters_inbox

@@ -1,9 +1,9 @@
-"""Browser steps of tests/test_ui_second_pass.py (issue 27): a filter built in Vietnamese with
+"""Browser steps of tests/test_ui_filters_inbox.py (issue 27): a filter built in Vietnamese with
 the domain editor, previewed; an empty preview; the Assignment Log after a run where nothing
 matched; a salesperson with the e-mail preference finding her digest. Same options, tooling
 and output as routing_ui.py (whose helpers it uses):
 
-    python second_pass_ui.py '<json options>'
+    python filters_inbox_ui.py '<json options>'
 """
 import sys
 

@@ -1,7 +1,7 @@
 # License LGPL-3.0 or later (https://www.gnu.org/licenses/lgpl).
 """End-to-end tests of issue 27's second pass in the web client, as the real users (headless
 Debian chromium driven by Playwright; see test_ui.py for how browser tests run here). Steps in
-tests/browser/second_pass_ui.py; the new preview button over XML-RPC too."""
+tests/browser/filters_inbox_ui.py; the new preview button over XML-RPC too."""
 import json
 import logging
 import os
@@ -17,7 +17,7 @@ from .test_ui import HERE, RoutingUiCase
 
 _logger = logging.getLogger(__name__)
 
-DRIVER = os.path.join(HERE, 'browser', 'second_pass_ui.py')
+DRIVER = os.path.join(HERE, 'browser', 'filters_inbox_ui.py')
 ACCESS_ERROR = 4
 
 
