@@ -10,6 +10,7 @@ from xmlrpc.client import Fault
 
 from lxml import etree
 
+from odoo.addons.bus.models.bus import json_dump
 from odoo.tests import common
 from odoo.tools.safe_eval import safe_eval
 
@@ -110,7 +111,7 @@ class TestSecondPassUi(RoutingUiCase):
         # What the notifier sent on her own bus channel. Odoo refuses long polling in test
         # mode ("bus.Bus not available in test mode"): the page receives these rows as the bus
         # would hand them over.
-        channel = json.dumps([common.get_db_name(), 'res.partner', self.sales_lan.partner_id.id])
+        channel = json_dump([common.get_db_name(), 'res.partner', self.sales_lan.partner_id.id])
         self.env.cr.execute("SELECT channel, message FROM bus_bus WHERE channel = %s",
                             (channel,))
         sent = [[json.loads(row[0]), json.loads(row[1])] for row in self.env.cr.fetchall()]
