@@ -17,10 +17,12 @@ import json
 import logging
 from email.utils import formataddr
 
+import lxml.html
+
 from odoo import SUPERUSER_ID, api, fields, models, sql_db
 from odoo.addons.bus.models.bus import json_dump
 from odoo.exceptions import UserError
-from odoo.tools import html2plaintext, html_escape
+from odoo.tools import html_escape
 
 _logger = logging.getLogger(__name__)
 
@@ -38,6 +40,20 @@ BUS_CHANNELS_PER_NOTIFY = 50
 def shorten(name, length=LIST_NAME_MAX):
     """A lead's name as a lead list shows it (or a text cut at ``length``)."""
     return name if len(name) <= length else name[:length - 1] + '…'
+
+
+def preview_text(body, subject=None):
+    """The text of a message as one line for a notification: its paragraphs and list items
+    joined by commas (no addresses of links), without the subject it starts with."""
+    if not body or not body.strip():
+        return ''
+    tree = lxml.html.fromstring(body)
+    parts = [' '.join(element.text_content().split()) for element in tree.iter('p', 'li')] \
+        or [' '.join(tree.text_content().split())]
+    parts = [part for part in parts if part]
+    if subject and parts and parts[0] == subject:
+        parts = parts[1:]
+    return ', '.join(parts)
 
 
 class CrmLeadRoutingNotifier(models.AbstractModel):
@@ -226,7 +242,8 @@ class CrmLeadRoutingNotifier(models.AbstractModel):
                 'type': DESKTOP_NOTIFICATION,
                 'message_id': values['id'],
                 'title': values.get('subject') or '',
-                'message': shorten(html2plaintext(values.get('body') or ''), PREVIEW_MAX),
+                'message': shorten(preview_text(values.get('body'), values.get('subject')),
+                                   PREVIEW_MAX),
             }))
         now = fields.Datetime.now()
         self.env.cr.execute("""
