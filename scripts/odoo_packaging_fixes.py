@@ -18,7 +18,15 @@ crm_team_routing: it concerns every database of this Odoo.
    that could be installed is never touched: a database where one is waiting for its install
    stays as Odoo left it. The repair logs one INFO line naming the modules it reset.
 
-2. Known noise, downgraded to DEBUG (shown with --log-level=debug): the "Unmet dependencies"
+2. A database made in the database manager opens logged in on a server serving several
+   (make run). /web/database/create logs the person into the new database
+   (OpenERPSession.authenticate), but computes their session token (an HMAC keyed with the
+   user's row and the database's secret) with the environment the request came through: the
+   database the session was on, or the only one before the creation (the demo). The new
+   database's first page finds a token that is not its own and logs the person out. The token
+   is computed again on the new database whenever the request's environment is another one.
+
+3. Known noise, downgraded to DEBUG (shown with --log-level=debug): the "Unmet dependencies"
    ERROR of such a module, the "module test_exceptions: module not found" warning (base's "Tests"
    menu points at the icon of a test module the packaging does not ship) and the YAMLLoadWarning
    of odoo/tools/yaml_import.py (PyYAML 5 warns about Odoo 11's yaml.load calls).
@@ -27,6 +35,8 @@ import functools
 import logging
 
 import odoo
+import odoo.http
+import odoo.service.security
 from odoo.modules import module as odoo_module
 from odoo.modules.registry import Registry
 
@@ -93,6 +103,19 @@ def _wrap_registry_new(new):
     return wrapper
 
 
+def _wrap_authenticate(authenticate):
+    @functools.wraps(authenticate)
+    def wrapper(self, db, login=None, password=None, uid=None):
+        uid = authenticate(self, db, login=login, password=password, uid=uid)
+        request = odoo.http.request
+        if uid and request and request.env.cr.dbname != db:
+            with odoo.registry(db).cursor() as cr:
+                self.session_token = odoo.service.security.compute_session_token(
+                    self, odoo.api.Environment(cr, uid, {}))
+        return uid
+    return wrapper
+
+
 class KnownNoiseFilter(logging.Filter):
     """Downgrades the packaging's known messages to DEBUG (dropped unless DEBUG is on)."""
 
@@ -122,6 +145,8 @@ class KnownNoiseFilter(logging.Filter):
 def install():
     odoo.modules.db.initialize = _wrap_initialize(odoo.modules.db.initialize)
     Registry.new = classmethod(_wrap_registry_new(Registry.new.__func__))
+    odoo.http.OpenERPSession.authenticate = _wrap_authenticate(
+        odoo.http.OpenERPSession.authenticate)
     noise = KnownNoiseFilter()
     for name in ('odoo.modules.graph', 'odoo.modules.module', 'py.warnings'):
         logging.getLogger(name).addFilter(noise)

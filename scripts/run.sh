@@ -5,6 +5,8 @@ set -euo pipefail
 source "$(dirname "$(readlink -f "$0")")/lib.sh"
 
 db="${DB:-crm_routing_demo}"
+# Every database but the scripts' own (lib.sh's template_db, quick_test.sh, test.sh, ...).
+SERVED_DBS='^(?!crm_routing_(base|bench|i18n|quick|shots|soak|test|wheel)_).+$'
 http_port="${HTTP_PORT:-8069}"
 if port_busy "$http_port"; then
   die "port $http_port is busy (another Odoo?). Stop it, or run: make run HTTP_PORT=8070"
@@ -28,7 +30,10 @@ stamp="$STATE/$db.module.stamp"
 want=$(find "$ROOT/crm_team_routing" -type f ! -name '*.pyc' -print0 | sort -z | xargs -0 cat | sha1sum | cut -c1-16)
 if ! db_exists "$db"; then
   say "creating database $db with crm_team_routing and its demo data (about a minute)"
-  "$ROOT/bin/odoo" -d "$db" -i crm_team_routing --stop-after-init --log-level=warn
+  # Vietnamese too: the demo's salespeople use it (their accounts in Tiếng Việt), the admin
+  # English, so the demo shows both languages.
+  "$ROOT/bin/odoo" -d "$db" -i crm_team_routing --load-language=vi_VN --stop-after-init \
+    --log-level=warn
   echo "$want" > "$stamp"
 elif [ "$(cat "$stamp" 2>/dev/null)" != "$want" ]; then
   say "module changed since the last run: updating it in $db"
@@ -36,7 +41,12 @@ elif [ "$(cat "$stamp" 2>/dev/null)" != "$want" ]; then
   echo "$want" > "$stamp"
 fi
 
-say "Odoo on http://localhost:$http_port (admin / admin), database $db. Ctrl-C stops it."
-"$ROOT/bin/odoo" -d "$db" --db-filter="^$db\$" --http-port="$http_port" --workers=0 "$@" &
+say "Odoo on http://localhost:$http_port/web?db=$db (admin / admin). Every database of the"
+say "cluster is served (one made in the database manager too). Ctrl-C stops it."
+# -d loads the demo at start; the filter serves every other database too (Odoo 11 serves only
+# -d's database when no filter is given), so one made in the database manager opens and its
+# session stays; only the databases the project's own scripts make and drop (templates, tests,
+# benchmarks) are left out. With the demo alone, /web opens it; with several, /web?db=NAME.
+"$ROOT/bin/odoo" -d "$db" --db-filter="$SERVED_DBS" --http-port="$http_port" --workers=0 "$@" &
 server_pid=$!
 wait "$server_pid"

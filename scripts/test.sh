@@ -113,6 +113,17 @@ else
   extra_failed=$((extra_failed + 1))
 fi
 
+# `make run` serves a database made in its database manager (not only the demo), the session
+# the manager hands over stays on it, and the demo still opens: one check.
+run_log="$STATE/logs/test-$stamp-run.log"
+say "make run check (log: ${run_log#$ROOT/})"
+if python3 "$ROOT/scripts/run_check.py" "$(free_port)" "$run_log"; then
+  say "make run check ... ok"; extra_passed=$((extra_passed + 1))
+else
+  say "make run check ... FAILED (log: ${run_log#$ROOT/})"
+  extra_failed=$((extra_failed + 1))
+fi
+
 # The module as OCA ships modules: its wheel (setup/crm_team_routing, setuptools-odoo) in a fresh
 # virtualenv beside Odoo 11, not the source folder, installed from there into a new database and
 # one routing run: one check (the script prints 'wheel check ... ok' or '... FAILED').

@@ -13,6 +13,7 @@ from . import crm_lead_router_capacity
 from . import crm_lead_router_release
 from . import crm_lead_assignment_log
 from . import crm_lead_routing_notifier
+from . import crm_routing_filter_mixin
 from . import crm_team
 from . import crm_team_member
 from . import crm_team_member_hand_back
@@ -27,6 +28,7 @@ from . import ir_rule
 from . import mail_followers
 from . import mail_message
 from . import resource_resource
+from . import resource_calendar
 from . import resource_calendar_leaves
 from . import res_partner
 from . import res_config_settings

@@ -392,7 +392,7 @@ class CrmLead(models.Model):
     # ------------------------------------------------------------------------------------------
 
     @api.model
-    def _routing_select(self, domain, columns, flat=False, order=None):
+    def _routing_select(self, domain, columns, flat=False, order=None, keep_lang=False):
         """Rows of ``columns`` for the leads matching ``domain``, in one query, unordered
         unless ``order`` (an SQL ORDER BY list on crm_lead's columns, never user input) says.
 
@@ -400,9 +400,11 @@ class CrmLead(models.Model):
         for up to millions of leads. The domain is turned into SQL by the ORM itself (record
         rules of the current user apply, none under sudo).
         """
-        # Filters mean the same whoever runs routing: translated names (a country's, say) are
-        # compared in the source language, not in the language of the current user.
-        self = self.with_context(lang=None)
+        # Routing means the same whoever runs it: names are compared as written in the code,
+        # unless the caller chose a filter's own language (``keep_lang``: the router's
+        # ``_filter_select``, in the language of the person who saved the filter).
+        if not keep_lang:
+            self = self.with_context(lang=None)
         query = self._where_calc(domain)
         self._apply_ir_rules(query, 'read')
         from_clause, where_clause, params = query.get_sql()

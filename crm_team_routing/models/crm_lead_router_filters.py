@@ -62,6 +62,11 @@ class CrmLeadRouterFilters(models.AbstractModel):
         at read with the user's rights (``#id`` for the others). Set-wise: the labels of a
         model and the names of its records are read once for all the texts. A text that is
         not a filter is shown as it is."""
+        return self._filter_words(texts)[0]
+
+    @api.model
+    def _filter_words(self, texts):
+        """``_filter_texts``, with the ``fields_of`` and ``words`` it used."""
         lang = self.env.lang or 'en_US'
         get_source = self.env['ir.translation']._get_source
         words = {key: get_source(None, ('code',), lang, source)
@@ -71,7 +76,7 @@ class CrmLeadRouterFilters(models.AbstractModel):
         def fields_of(model):
             if model not in labels:
                 labels[model] = self.env[model].fields_get(
-                    attributes=['string', 'type', 'relation', 'selection']) \
+                    attributes=['string', 'type', 'relation', 'selection', 'translate']) \
                     if model in self.env else {}
             return labels[model]
 
@@ -95,7 +100,44 @@ class CrmLeadRouterFilters(models.AbstractModel):
                                                     words, names)
             except (FilterError, AssertionError, ValueError, TypeError, StopIteration):
                 result[text] = text or ''
+        return result, fields_of, words
+
+    @api.model
+    def _filter_texts_of(self, records):
+        """The filters of ``records`` (teams, members, scoring or share rules: models with
+        ``crm.routing.filter.mixin``) in words, in the order of ``records``; a filter that
+        compares names says in which language (the one it is searched in,
+        ``_filter_select``). A record being edited shows the language saving would store."""
+        field = records._routing_filter_field
+        texts = [record[field] for record in records]
+        words_of, fields_of, words = self._filter_words(texts)
+        languages = dict(self.env['res.lang'].sudo().with_context(
+            active_test=False).search([]).mapped(lambda lang: (lang.code, lang.name)))
+        result = []
+        for record, text in zip(records, texts):
+            shown = words_of.get(text, '')
+            lang = record.filter_lang if isinstance(record.id, int) else None
+            lang = lang or self.env.lang or 'en_US'
+            try:
+                names = filter_text.compares_names(parse_domain(text), 'crm.lead', fields_of)
+            except FilterError:
+                names = False
+            if names:
+                shown = '%s (%s)' % (shown, words['names_in'] % languages.get(lang, lang))
+            result.append(shown)
         return result
+
+    @api.model
+    def _filter_select(self, domain, lang, columns=('id',), flat=True, order=None, sudo=False):
+        """The one place a routing filter is searched (teams', members', scoring and share
+        rules', for runs, previews, the SLA): rows of ``columns`` of the leads matching
+        ``domain`` (a filter and the run's conditions), the names in it compared in ``lang``,
+        the language of the person who saved the filter (``filter_lang``; None or False: the
+        names as written in the code, English). ``sudo``: without record rules (the callers
+        checked who may run)."""
+        Lead = self.env['crm.lead'].sudo() if sudo else self.env['crm.lead']
+        return Lead.with_context(lang=lang or None)._routing_select(
+            domain, list(columns), flat=flat, order=order, keep_lang=True)
 
     @api.model
     def _filter_error_text(self, error):

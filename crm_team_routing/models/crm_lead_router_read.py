@@ -139,10 +139,11 @@ class CrmLeadRouterRead(models.AbstractModel):
                     team_domain = parse_domain(team.assignment_domain)
                     self._check_filter_fields(team_domain, rights=False)
                     if team_candidates is None:
-                        fits = self._search(base_domain + company + team_domain)
+                        fits = self._search(base_domain + company + team_domain,
+                                            team.filter_lang)
                     elif team_candidates.get(team.id):
                         fits = self._search([('id', 'in', sorted(team_candidates[team.id]))]
-                                            + company + team_domain)
+                                            + company + team_domain, team.filter_lang)
                     else:
                         fits = set()  # no candidate in this team: nothing to search
                 except Exception as error:
@@ -186,10 +187,10 @@ class CrmLeadRouterRead(models.AbstractModel):
                     # In an overflow team the member's own filter alone applies.
                     own, key = None, None
                     if member_domain:
-                        key = (team.company_id.id, repr(member_domain))
+                        key = (team.company_id.id, repr(member_domain), member.filter_lang)
                         if key not in member_fits_of:
                             member_fits_of[key] = self._search(
-                                base_domain + company + member_domain)
+                                base_domain + company + member_domain, member.filter_lang)
                         own = member_fits_of[key]
                     allowed, companies = None, None
                     if not team.company_id:
@@ -298,14 +299,14 @@ class CrmLeadRouterRead(models.AbstractModel):
         return {lead_id: max((now_dt - fields.Datetime.from_string(since)).total_seconds(), 0.0)
                 / 3600.0 for lead_id, since in self.env.cr.fetchall() if since}
 
-    def _search(self, domain):
-        """Ids of the leads matching a routing filter, as an ``engine.IdSet`` (a few bytes an
-        id: a run holds one per team and member filter). In a savepoint: a filter that fails
-        in the database (a wrong value type, say) must not abort the whole run."""
+    def _search(self, domain, lang=None):
+        """Ids of the leads matching a routing filter, its names compared in ``lang`` (the
+        filter's, ``_filter_select``), as an ``engine.IdSet`` (a few bytes an id: a run holds
+        one per team and member filter). In a savepoint: a filter that fails in the database
+        (a wrong value type, say) must not abort the whole run."""
         with self.env.cr.savepoint():
             # Rows come mostly in id order already: sorting them costs little.
-            return engine.IdSet(sorted(self.env['crm.lead']._routing_select(
-                domain, ['id'], flat=True)))
+            return engine.IdSet(sorted(self._filter_select(domain, lang)))
 
     def _read_phase1_ids(self, lead_rows):
         """Candidates waiting for a team: no team, or waiting in an intake team (one that hands

@@ -17,6 +17,8 @@ import json
 import logging
 from email.utils import formataddr
 
+import lxml.html
+
 from odoo import SUPERUSER_ID, api, fields, models, sql_db
 from odoo.addons.bus.models.bus import json_dump
 from odoo.exceptions import UserError
@@ -26,14 +28,32 @@ _logger = logging.getLogger(__name__)
 
 # A lead list shows at most this many characters of a lead's name (DESIGN.md).
 LIST_NAME_MAX = 200
+# The desktop notification of a private message: its type on the person's bus channel, and
+# how much of the text it shows (core's chat previews show about as much).
+DESKTOP_NOTIFICATION = 'crm_team_routing_message'
+PREVIEW_MAX = 200
 # Bus notifications per sendmany: a channel takes up to about 100 bytes of the NOTIFY payload
 # (PostgreSQL's limit: 8,000 bytes).
 BUS_CHANNELS_PER_NOTIFY = 50
 
 
-def shorten(name):
-    """A lead's name as a lead list shows it."""
-    return name if len(name) <= LIST_NAME_MAX else name[:LIST_NAME_MAX - 1] + '…'
+def shorten(name, length=LIST_NAME_MAX):
+    """A lead's name as a lead list shows it (or a text cut at ``length``)."""
+    return name if len(name) <= length else name[:length - 1] + '…'
+
+
+def preview_text(body, subject=None):
+    """The text of a message as one line for a notification: its paragraphs and list items
+    joined by commas (no addresses of links), without the subject it starts with."""
+    if not body or not body.strip():
+        return ''
+    tree = lxml.html.fromstring(body)
+    parts = [' '.join(element.text_content().split()) for element in tree.iter('p', 'li')] \
+        or [' '.join(tree.text_content().split())]
+    parts = [part for part in parts if part]
+    if subject and parts and parts[0] == subject:
+        parts = parts[1:]
+    return ', '.join(parts)
 
 
 class CrmLeadRoutingNotifier(models.AbstractModel):
@@ -211,8 +231,20 @@ class CrmLeadRoutingNotifier(models.AbstractModel):
         dbname = self.env.cr.dbname
         channels, payloads = [], []
         for values in messages.message_format():
-            channels.append(json_dump((dbname, 'ir.needaction', partner_of[values['id']])))
+            partner_id = partner_of[values['id']]
+            channels.append(json_dump((dbname, 'ir.needaction', partner_id)))
             payloads.append(json_dump(values))
+            # Core's web client shows an Inbox message without a pop-up: this one also becomes
+            # a desktop notification (static/src/js/routing_notification.js), whatever the
+            # person's e-mail preference.
+            channels.append(json_dump((dbname, 'res.partner', partner_id)))
+            payloads.append(json_dump({
+                'type': DESKTOP_NOTIFICATION,
+                'message_id': values['id'],
+                'title': values.get('subject') or '',
+                'message': shorten(preview_text(values.get('body'), values.get('subject')),
+                                   PREVIEW_MAX),
+            }))
         now = fields.Datetime.now()
         self.env.cr.execute("""
             INSERT INTO bus_bus (channel, message, create_date, create_uid, write_date,

@@ -14,6 +14,8 @@ SCORING_BATCH_SIZE = 50000
 class CrmLeadScoringRule(models.Model):
     _name = 'crm.lead.scoring.rule'
     _description = "Lead Scoring Rule"
+    _inherit = ['crm.routing.filter.mixin']
+    _routing_filter_field = 'domain'
     _order = 'sequence, id'
 
     name = fields.Char(
@@ -54,11 +56,11 @@ class CrmLeadScoringRule(models.Model):
         for rule in self:
             self.env['crm.lead.router']._check_filter(rule, 'domain')
 
-    @api.depends('domain')
+    @api.depends('domain', 'filter_lang')
     def _compute_filter_text(self):
-        texts = self.env['crm.lead.router']._filter_texts(self.mapped('domain'))
-        for rule in self:
-            rule.filter_text = texts.get(rule.domain, '')
+        texts = self.env['crm.lead.router']._filter_texts_of(self)
+        for rule, text in zip(self, texts):
+            rule.filter_text = text
 
     @api.model
     def _routing_scores(self, domain, company_of):
@@ -68,13 +70,13 @@ class CrmLeadScoringRule(models.Model):
         scores = dict.fromkeys(company_of, 0.0)
         if not scores:
             return scores
-        Lead = self.env['crm.lead'].sudo().with_context(active_test=False)
+        router = self.env['crm.lead.router'].with_context(active_test=False)
         # Rules are configuration: applied whoever creates or routes the lead.
         for rule in self.sudo().search([]):
             try:
                 with self.env.cr.savepoint():
-                    matched = Lead._routing_select(domain + parse_domain(rule.domain), ['id'],
-                                                   flat=True)
+                    matched = router._filter_select(domain + parse_domain(rule.domain),
+                                                    rule.filter_lang, sudo=True)
             except Exception as error:
                 _logger.error("Scoring rule %s skipped: invalid filter (%s)", rule.name, error)
                 continue

@@ -14,6 +14,8 @@ _logger = logging.getLogger(__name__)
 class CrmLeadShareRule(models.Model):
     _name = 'crm.lead.share.rule'
     _description = "Lead Share Rule"
+    _inherit = ['crm.routing.filter.mixin']
+    _routing_filter_field = 'domain'
     _order = 'name, id'
 
     name = fields.Char(
@@ -55,11 +57,11 @@ class CrmLeadShareRule(models.Model):
         default=lambda self: self.env['res.company']._company_default_get('crm.lead.share.rule'),
     )
 
-    @api.depends('domain')
+    @api.depends('domain', 'filter_lang')
     def _compute_filter_text(self):
-        texts = self.env['crm.lead.router']._filter_texts(self.mapped('domain'))
-        for rule in self:
-            rule.filter_text = texts.get(rule.domain, '')
+        texts = self.env['crm.lead.router']._filter_texts_of(self)
+        for rule, text in zip(self, texts):
+            rule.filter_text = text
 
     @api.constrains('domain')
     def _check_domain(self):
@@ -130,8 +132,9 @@ class CrmLeadShareRule(models.Model):
                 domain += ['|', ('company_id', '=', False), ('company_id', 'in', sorted(companies))]
             try:
                 with self.env.cr.savepoint():
-                    rows = Lead._routing_select(domain + parse_domain(rule.domain),
-                                                ['id', 'company_id'])
+                    rows = router._filter_select(
+                        domain + parse_domain(rule.domain), rule.filter_lang,
+                        ['id', 'company_id'], flat=False, sudo=companies is None)
             except Exception as error:
                 _logger.error("Share rule %s skipped: invalid filter (%s)", rule.name, error)
                 continue

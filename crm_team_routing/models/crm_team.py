@@ -10,7 +10,8 @@ from .crm_lead_router import ROUTING_WINDOW_DAYS
 
 
 class CrmTeam(models.Model):
-    _inherit = 'crm.team'
+    _name = 'crm.team'  # with two parents, Odoo 11 needs the name said
+    _inherit = ['crm.team', 'crm.routing.filter.mixin']
     _order = 'sequence, name'
 
     sequence = fields.Integer(
@@ -149,11 +150,11 @@ class CrmTeam(models.Model):
     def _default_resource_calendar_id(self):
         return self.env['res.company']._company_default_get('crm.team').resource_calendar_id
 
-    @api.depends('assignment_domain')
+    @api.depends('assignment_domain', 'filter_lang')
     def _compute_assignment_filter_text(self):
-        texts = self.env['crm.lead.router']._filter_texts(self.mapped('assignment_domain'))
-        for team in self:
-            team.assignment_filter_text = texts.get(team.assignment_domain, '')
+        texts = self.env['crm.lead.router']._filter_texts_of(self)
+        for team, text in zip(self, texts):
+            team.assignment_filter_text = text
 
     @api.depends('routing_member_ids.assignment_max', 'routing_member_ids.active',
                  'routing_member_ids.assignment_optout', 'routing_member_ids.assignment_quota')

@@ -11,7 +11,7 @@ from ..routing import absence, policy, tz as tzs
 class CrmTeamMember(models.Model):
     _name = 'crm.team.member'
     _description = "Sales Team Routing Member"
-    _inherit = ['mail.thread']
+    _inherit = ['mail.thread', 'crm.routing.filter.mixin']
     _order = 'team_id, id'
     _rec_name = 'user_id'
 
@@ -132,11 +132,11 @@ class CrmTeamMember(models.Model):
     def _default_assignment_max(self):
         return 30
 
-    @api.depends('assignment_domain')
+    @api.depends('assignment_domain', 'filter_lang')
     def _compute_assignment_filter_text(self):
-        texts = self.env['crm.lead.router']._filter_texts(self.mapped('assignment_domain'))
-        for member in self:
-            member.assignment_filter_text = texts.get(member.assignment_domain, '')
+        texts = self.env['crm.lead.router']._filter_texts_of(self)
+        for member, text in zip(self, texts):
+            member.assignment_filter_text = text
 
     @api.multi
     def _message_get_auto_subscribe_fields(self, updated_fields, auto_follow_fields=None):

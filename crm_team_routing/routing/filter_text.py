@@ -37,7 +37,13 @@ WORDS = {
     '=ilike': _("matches"),
     'child_of': _("is under"),
     'parent_of': _("is above"),
+    # Core's Vietnamese calls a lead's state_id "Trạng thái" (status); filters say province.
+    'state_id': _("State / Province"),
+    # After a filter that compares names (a country's "Việt Nam"): in which language.
+    'names_in': _("names as written in %s"),
 }
+# Fields shown under the module's own label (WORDS key), whatever their core translation.
+LABELS = {('res.country.state', 'state_id'): 'state_id'}
 SYMBOLS = {'=': '=', '==': '=', '=?': '=', '!=': '≠', '<>': '≠', '<': '<', '>': '>',
            '<=': '≤', '>=': '≥'}
 PATH_SEPARATOR = ' ▸ '
@@ -99,7 +105,8 @@ def _leaf(leaf, model, fields_of, words, names):
     current = model
     for name in path.split('.'):
         field = (fields_of(current) or {}).get(name) if current else None
-        labels.append(field.get('string') or name if field else name)
+        own = LABELS.get((field.get('relation'), name)) if field else None
+        labels.append(words[own] if own else field.get('string') or name if field else name)
         current = field.get('relation') if field else None
     label = PATH_SEPARATOR.join(labels)
     ftype = field.get('type') if field else None
@@ -137,3 +144,22 @@ def _value(value, field, names, found=None):
     if isinstance(value, float):
         return ('%f' % value).rstrip('0').rstrip('.')
     return str(value)
+
+
+def compares_names(domain, model, fields_of):
+    """Whether the domain (a parsed list) compares names, whose meaning depends on the
+    language: a text value on a relational field (``('country_id', '=', 'Việt Nam')``, which
+    Odoo 11's domain editor writes) or on a translated field (``country_id.name``)."""
+    for leaf in domain:
+        if not isinstance(leaf, (list, tuple)) or not isinstance(leaf[0], str):
+            continue
+        values = leaf[2] if isinstance(leaf[2], (list, tuple)) else [leaf[2]]
+        if not any(isinstance(value, str) and value for value in values):
+            continue
+        field, current = None, model
+        for name in leaf[0].split('.'):
+            field = (fields_of(current) or {}).get(name) if current else None
+            current = field.get('relation') if field else None
+        if field and (field.get('type') in RELATIONAL or field.get('translate')):
+            return True
+    return False

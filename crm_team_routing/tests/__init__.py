@@ -45,3 +45,5 @@ from . import test_routing_runs
 from . import test_credit
 from . import test_ui_report
 from . import test_capacity
+from . import test_second_pass
+from . import test_ui_filters_inbox

@@ -22,6 +22,11 @@ class CrmTeamRoutingPreview(models.TransientModel):
         readonly=True,
         sanitize=False,
     )
+    is_empty = fields.Boolean(
+        string="Nothing to Route",
+        readonly=True,
+        help="The preview found no decision: the summary says why and what to do.",
+    )
     line_ids = fields.One2many(
         comodel_name='crm.team.routing.preview.line',
         inverse_name='preview_id',
@@ -72,7 +77,10 @@ class CrmTeamRoutingPreview(models.TransientModel):
         if result.errors:
             totals += ''.join('<p class="text-danger">%s</p>' % html_escape(error)
                               for error in result.errors)
-        if summary is None:
+        empty = summary is None and not result.total_decisions
+        if empty:
+            summary = self._empty_summary(result, teams)
+        elif summary is None:
             summary = _("Nothing has been written. %(total)s decisions in total; the first "
                         "%(listed)s are listed below.") % {
                 'total': result.total_decisions, 'listed': len(result.decisions)}
@@ -88,6 +96,7 @@ class CrmTeamRoutingPreview(models.TransientModel):
             'name': title,
             'summary': summary,
             'totals_html': totals,
+            'is_empty': empty,
             'line_ids': lines,
         })
         return {
@@ -97,4 +106,42 @@ class CrmTeamRoutingPreview(models.TransientModel):
             'res_id': preview.id,
             'view_mode': 'form',
             'target': 'new',
+        }
+
+    @api.model
+    def _empty_summary(self, result, teams):
+        """Why a preview would route nothing, and what to do: no lead waits for a salesperson
+        (that the reader may see), or the waiting leads match none of the teams' filters and
+        score bands, or the teams' members can take none (the table says why). One count."""
+        router = self.env['crm.lead.router']
+        waiting = self.env['crm.lead'].search_count(router._get_lead_to_assign_domain())
+        names = ', '.join(teams.sudo().mapped('name'))
+        if result.skipped:
+            return _("Another routing run is working right now: nothing was previewed. Try "
+                     "again in a minute.")
+        if not waiting:
+            return _("Nothing would be routed: no open lead is waiting for a salesperson. New "
+                     "leads without a salesperson (created by hand, imported, from the website "
+                     "or e-mail) are routed by the scheduled action, or at once with \"Assign "
+                     "now\".")
+        return _("Nothing would be routed: %(waiting)s leads wait for a salesperson, but none "
+                 "of them matches the filter and score band of %(teams)s, and the members can "
+                 "take none of the leads waiting in it (the table below says why). Check the "
+                 "team's filter on its Routing tab (the domain editor counts its matches), "
+                 "widen the filter or the score band, or give these leads by hand: select them "
+                 "in the lead list, then Action > Assign leads.") % {
+            'waiting': waiting, 'teams': names}
+
+    @api.multi
+    def action_open_waiting_leads(self):
+        """Button of an empty preview: the leads waiting for a salesperson."""
+        self.ensure_one()
+        return {
+            'type': 'ir.actions.act_window',
+            'name': _("Leads waiting for a salesperson"),
+            'res_model': 'crm.lead',
+            'view_mode': 'tree,form',
+            'views': [(False, 'tree'), (False, 'form')],
+            'domain': self.env['crm.lead.router']._get_lead_to_assign_domain(),
+            'target': 'current',
         }
