@@ -110,6 +110,12 @@ class CrmLeadAssignmentLog(models.Model):
         string="Company",
         readonly=True,
     )
+    reminded = fields.Boolean(
+        string="Reminded",
+        readonly=True,
+        help="Whether the salesperson was reminded to follow this assignment up (the follow-up "
+             "ladder: once per assignment).",
+    )
 
     @api.model_cr
     def init(self):

@@ -106,6 +106,9 @@ class CrmLeadRouterWrite(models.AbstractModel):
                                     scores=batch.scores, subscriptions=subscriptions)
         self._write_scores({lead_id: score for lead_id, score in batch.scores.items()
                             if lead_id not in written})
+        # The follow-up ladder: an activity for each salesperson given a lead.
+        self._ladder_activities([lead_id for lead_id, row in written.items() if row[1]], now,
+                                reassigned=False)
         # A lead a person changed meanwhile was not written: nothing was decided here.
         self.env['crm.lead.assignment.log']._routing_insert(
             [row for row in batch.logs if row[3] == 'unassigned' or row[0] in written], now)
@@ -300,6 +303,7 @@ class CrmLeadRouterWrite(models.AbstractModel):
                 [(row[0], written[row[0]][0], None, 'release', row[4], written[row[0]][1],
                   rule) for row in batch if row[0] in written], now, previous=previous)
             self.env['crm.lead'].browse(list(written))._routing_unfollow_previous(previous)
+            self._ladder_activities(list(written), now)  # the previous holders' activities
         # Every field of the leads, for all leads at once (as ``_write_leads``): per lead it
         # would cost fields x leads dictionary entries.
         Lead = self.env['crm.lead']
@@ -399,6 +403,7 @@ class CrmLeadRouterWrite(models.AbstractModel):
              for lead_id, (team_id, user_id, company_id) in sorted(written.items())], now,
             notify=True, previous=previous)
         Lead.browse(list(written))._routing_unfollow_previous(previous)
+        self.sudo()._ladder_activities(list(written), now, uid=self.env.uid)  # the ladder
         self.env['crm.lead.assignment.log'].sudo()._routing_send_digests(DIGEST_MAX_LINES)
         self.invalidate_cache()  # the whole cache: SQL wrote leads, followers, logs
         return written
