@@ -41,3 +41,4 @@ from . import test_boundary_followers
 from . import test_boundary_rpc
 from . import test_rpc_doors
 from . import test_ladder
+from . import test_ui_ladder
