@@ -4,12 +4,14 @@ take-back, and a pause for repeated take-backs; as the real users."""
 from contextlib import contextmanager
 from datetime import datetime
 from unittest.mock import patch
+from xmlrpc.client import Fault
 
 from odoo import fields
 from odoo.exceptions import AccessError, ValidationError
+from odoo.tests import common
 
 from ..routing import calendar, ladder
-from .common import RoutingCase
+from .common import RoutingCase, set_other_records_aside
 
 VN = 'Asia/Ho_Chi_Minh'
 MODEL = 'crm.lead'
@@ -292,3 +294,68 @@ class TestLadder(RoutingCase):
         team.invalidate_cache()
         team.write({'assignment_sla_remind_hours': 12, 'assignment_sla_pause_after': 3})
         self.assertEqual(team.assignment_sla_remind_hours, 12)
+
+
+@common.at_install(False)
+@common.post_install(True)
+class TestLadderRpc(common.HttpCase):
+    """The ladder's doors over XML-RPC, as the real users: the team's settings (validated),
+    the follow-up activity (marked done by its salesperson, hidden from a colleague)."""
+
+    def setUp(self):
+        super(TestLadderRpc, self).setUp()
+        # 11.0: the server works on the registry's test cursor (see test_rpc_doors.py).
+        self.env = self.env(cr=self.registry.test_cr,
+                            context=dict(self.env.context, tracking_disable=True,
+                                         mail_notify_force_send=False))
+        set_other_records_aside(self.env)
+        self.db = common.get_db_name()
+        self.manager = self.user('ladder_rpc_manager', 'sales_team.group_sale_manager')
+        self.seller = self.user('ladder_rpc_seller', 'sales_team.group_sale_salesman')
+        self.mate = self.user('ladder_rpc_mate', 'sales_team.group_sale_salesman')
+        self.team = self.env['crm.team'].create({
+            'name': 'Ladder Rpc', 'company_id': self.env.ref('base.main_company').id,
+            'assignment_sla_hours': 24, 'assignment_activity': True})
+        self.env['crm.team.member'].create({'team_id': self.team.id, 'user_id': self.seller.id,
+                                            'assignment_max': 10})
+        self.lead = self.env['crm.lead'].with_context(crm_team_routing_no_route=True).create({
+            'name': 'Ladder Rpc lead', 'type': 'lead', 'user_id': False, 'team_id': False})
+        self.team._action_assign_leads(mode='cron')
+
+    def user(self, login, group_xmlid):
+        company = self.env.ref('base.main_company')
+        return self.env['res.users'].with_context(no_reset_password=True).create({
+            'name': login.replace('_', ' ').title(), 'login': login, 'password': login,
+            'email': '%s@example.com' % login,
+            'groups_id': [(6, 0, [self.env.ref(group_xmlid).id])],
+            'company_id': company.id, 'company_ids': [(6, 0, [company.id])]})
+
+    def call(self, user, model, method, *args, **kwargs):
+        self.env.cr.commit()  # the test cursor's commit: a savepoint
+        try:
+            return self.xmlrpc_object.execute_kw(self.db, user.id, user.login, model, method,
+                                                 list(args), kwargs)
+        finally:
+            self.env.cache.invalidate()
+
+    def test_settings_over_rpc(self):
+        with self.assertRaises(Fault) as caught:
+            self.call(self.manager, 'crm.team', 'write', [self.team.id],
+                      {'assignment_sla_remind_hours': 30})
+        self.assertEqual(caught.exception.faultCode, 1)
+        self.assertIn('ValidationError', caught.exception.faultString)
+        self.assertTrue(self.call(self.manager, 'crm.team', 'write', [self.team.id],
+                                  {'assignment_sla_remind_hours': 20,
+                                   'assignment_sla_pause_after': 3}))
+        self.assertEqual(self.team.assignment_sla_remind_hours, 20)
+
+    def test_activity_done_over_rpc_and_hidden_from_a_colleague(self):
+        self.assertEqual(self.lead.user_id, self.seller)
+        domain = [('res_model', '=', 'crm.lead'), ('res_id', '=', self.lead.id)]
+        self.assertFalse(self.call(self.mate, 'mail.activity', 'search', domain),
+                         "a colleague does not list the activities of a lead they cannot read")
+        ids = self.call(self.seller, 'mail.activity', 'search', domain)
+        self.assertEqual(len(ids), 1)
+        self.call(self.seller, 'mail.activity', 'action_feedback', ids, feedback='Called')
+        self.assertTrue(self.lead.last_followup_date, "marking it done is a touch")
+        self.assertFalse(self.env['mail.activity'].search(domain))
