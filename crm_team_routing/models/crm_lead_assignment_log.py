@@ -111,7 +111,6 @@ class CrmLeadAssignmentLog(models.Model):
         readonly=True,
     )
     reminded = fields.Boolean(
-        string="Reminded",
         readonly=True,
         help="Whether the salesperson was reminded to follow this assignment up (the follow-up "
              "ladder: once per assignment).",

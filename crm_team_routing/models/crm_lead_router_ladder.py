@@ -139,13 +139,14 @@ class CrmLeadRouterLadder(models.AbstractModel):
         # The log rows of this run's take-backs are those after this one.
         self.env.cr.execute("SELECT coalesce(max(id), 0) FROM crm_lead_assignment_log")
         marker = self.env.cr.fetchone()[0]
-        super(CrmLeadRouterLadder, self)._run_sla(teams, result)
+        res = super(CrmLeadRouterLadder, self)._run_sla(teams, result)
         now = self._now()
         self._ladder_pause(teams, marker, now)
         self._ladder_remind(teams, now)
         if self._routing_transactions():
             # The pauses, the reminders and their marks as one unit.
             self.env.cr.commit()  # pylint: disable=invalid-commit
+        return res
 
     def _ladder_pause(self, teams, marker, now):
         """Pause the members whose N-th take-back in 7 days this run made (the log rows after
