@@ -155,6 +155,22 @@ class TestLadder(RoutingCase):
         self.assertEqual(ladder.to_pause({(1, 2): (1, 2), (1, 3): (2, 3), (2, 4): (0, 5)},
                                          {1: 2}), [(1, 2, 2)])
 
+    def test_activities_in_a_fixed_number_of_queries(self):
+        few = self.given_to(self.sales[0], count=2)
+        many = self.given_to(self.sales[1], count=20) | self.given_to(self.sales[0], count=20)
+        router = self.env['crm.lead.router']
+
+        def queries(leads):
+            self.env.cr.execute("DELETE FROM mail_activity WHERE res_model = 'crm.lead' "
+                                "AND res_id = ANY(%s)", (leads.ids,))
+            self.env.invalidate_all()
+            before = self.env.cr.sql_log_count
+            router._ladder_activities(leads.ids, fields.Datetime.now())
+            return self.env.cr.sql_log_count - before
+        queries(few)  # caches warm (model and type ids)
+        self.assertEqual(queries(few), queries(many))
+        self.assertEqual(len(self.activities_of(self.sales[0], many)), 20)
+
     def test_take_back_moves_the_activity(self):
         lead = self.given_to(self.sales[0], hours_ago=30)
         self.assertEqual(len(self.activities_of(self.sales[0], lead)), 1)
