@@ -163,7 +163,7 @@ class TestLadder(RoutingCase):
         def queries(leads):
             self.env.cr.execute("DELETE FROM mail_activity WHERE res_model = 'crm.lead' "
                                 "AND res_id = ANY(%s)", (leads.ids,))
-            self.env.invalidate_all()
+            self.env.cache.invalidate()
             before = self.env.cr.sql_log_count
             router._ladder_activities(leads.ids, fields.Datetime.now())
             return self.env.cr.sql_log_count - before
