@@ -54,17 +54,38 @@ class CrmLeadRouterLadder(models.AbstractModel):
              WHERE lead.id = ANY(%s) AND team.assignment_activity AND lead.user_id IS NOT NULL
         """, (lead_ids,))
         rows = [row for row in cr.fetchall() if (row[0], row[2]) not in kept]
+        self.env['mail.activity']._routing_insert(
+            list(self._ladder_plan(rows, now).values()), uid or self.env.uid, now)
+
+    def _ladder_plan_batch(self, to_user, now):
+        """The activities of a routing batch, before it is written: {lead_id: activity row}
+        for ``to_user`` ({lead_id: (team_id, user_id)}, given at ``now``) in teams planning
+        follow-ups. The writer stores their due dates with the leads (one statement)."""
+        if not to_user:
+            return {}
+        self.env.cr.execute("""
+            SELECT id, assignment_activity_type_id FROM crm_team
+             WHERE id = ANY(%s) AND assignment_activity
+        """, (sorted({team_id for team_id, _user_id in to_user.values()}),))
+        types = dict(self.env.cr.fetchall())
+        return self._ladder_plan(
+            [(lead_id, team_id, user_id, now, types[team_id])
+             for lead_id, (team_id, user_id) in to_user.items() if team_id in types], now)
+
+    def _ladder_plan(self, rows, now):
+        """{lead_id: (lead_id, user_id, activity type id, due date, summary)}: the activity
+        rows (``mail.activity._routing_insert``) of ``rows`` (lead_id, team_id, user_id,
+        assignment date, activity type id or None), leads of teams planning follow-ups."""
         if not rows:
-            return
+            return {}
         dates = self._ladder_due_dates([row[:4] for row in rows], now)
         todo = self.env.ref('mail.mail_activity_data_todo', raise_if_not_found=False)
         summaries = {}
         langs = self._ladder_users(row[2] for row in rows)
         for lang in {user[2] for user in langs.values()}:
             summaries[lang] = self.with_context(lang=lang)._ladder_activity_summary()
-        self.env['mail.activity']._routing_insert(
-            [(row[0], row[2], row[4] or todo.id, dates[row[0]], summaries[langs[row[2]][2]])
-             for row in rows], uid or self.env.uid, now)
+        return {row[0]: (row[0], row[2], row[4] or todo.id, dates[row[0]],
+                         summaries[langs[row[2]][2]]) for row in rows}
 
     def _ladder_activity_summary(self):
         """The follow-up activity's summary, in the language of the context (its holder's)."""
@@ -89,14 +110,16 @@ class CrmLeadRouterLadder(models.AbstractModel):
         gives many leads at the same moment. A fixed number of queries."""
         teams = {team.id: team for team in self.env['crm.team'].browse(
             sorted({row[1] for row in rows}))}
+        # Read once per team, not per lead (ORM attribute reads cost microseconds each).
+        delay = {team_id: (team.assignment_sla_hours, team.assignment_sla_working_hours)
+                 for team_id, team in teams.items()}
         users = self._ladder_users(row[2] for row in rows)
         zones = {user_id: tzs.zone(user[0], user[1]) for user_id, user in users.items()}
-        counted = [row for row in rows if teams[row[1]].assignment_sla_hours
-                   and teams[row[1]].assignment_sla_working_hours]
+        counted = [row for row in rows if delay[row[1]][0] and delay[row[1]][1]]
         clocks = {}
         if counted:
             starts = [fields.Datetime.from_string(row[3] or now) for row in counted]
-            longest = max(teams[row[1]].assignment_sla_hours for row in counted)
+            longest = max(delay[row[1]][0] for row in counted)
             clocks = self._work_clocks(
                 {row[2] for row in counted}, {row[1]: teams[row[1]] for row in counted},
                 fields.Datetime.to_string(min(starts)),
@@ -106,12 +129,11 @@ class CrmLeadRouterLadder(models.AbstractModel):
         for lead_id, team_id, user_id, assigned in rows:
             key = (team_id, user_id, assigned)
             if key not in known:
-                hours = teams[team_id].assignment_sla_hours
+                hours, working = delay[team_id]
                 start = fields.Datetime.from_string(assigned or now)
                 moment = None
                 if hours:
-                    clock = clocks.get((team_id, user_id)) \
-                        if teams[team_id].assignment_sla_working_hours else None
+                    clock = clocks.get((team_id, user_id)) if working else None
                     moment = ladder.deadline(start, hours, clock) \
                         or ladder.deadline(start, hours)
                 known[key] = moment
@@ -122,8 +144,13 @@ class CrmLeadRouterLadder(models.AbstractModel):
         """{lead_id: due date string} of the follow-up activities: the deadline's day in the
         holder's time zone, today there when the team has no delay."""
         now_dt = fields.Datetime.from_string(now)
-        return {lead_id: fields.Date.to_string(ladder.due_date(moment or now_dt, zone))
-                for lead_id, (moment, zone) in self._ladder_deadlines(rows, now).items()}
+        days = {}  # a batch's leads share a few (deadline, zone) pairs: each converted once
+        result = {}
+        for lead_id, key in self._ladder_deadlines(rows, now).items():
+            if key not in days:
+                days[key] = fields.Date.to_string(ladder.due_date(key[0] or now_dt, key[1]))
+            result[lead_id] = days[key]
+        return result
 
     def _ladder_reassigned(self, leads, uid):
         """Leads whose salesperson a person changed (``crm.lead.write``): the previous holder's

@@ -46,11 +46,13 @@ class MailActivity(models.Model):
         query.where_clause_params.extend(['crm.lead'] + list(params))
 
     @api.model
-    def _routing_insert(self, rows, uid, now):
+    def _routing_insert(self, rows, uid, now, sync=True):
         """Insert routing activities on leads, as core's ``create`` would make them (document
         model and name, type, summary, due date, responsible, author), ``rows``: (lead_id,
         user_id, activity type id, due date string, summary). One statement; rows travel as
-        arrays. Those the salesperson follows already (the writer subscribed them)."""
+        arrays. Those the salesperson follows already (the writer subscribed them). Without
+        ``sync``, the caller stored the leads' next deadline itself (the routing writer, in its
+        own statement)."""
         if not rows:
             return
         self.env.cr.execute("""
@@ -74,7 +76,11 @@ class MailActivity(models.Model):
             'dates': [row[3] for row in rows],
             'summaries': [row[4] for row in rows],
         })
-        self._routing_sync_leads([row[0] for row in rows])
+        if sync:
+            self._routing_sync_leads([row[0] for row in rows])
+        else:
+            self.invalidate_cache()
+            self.env['crm.lead'].invalidate_cache(LEAD_ACTIVITY_FIELDS, [row[0] for row in rows])
 
     @api.model
     def _routing_remove_stale(self, lead_ids):
