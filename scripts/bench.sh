@@ -23,6 +23,14 @@
 # (as long again); its BENCH line then carries
 #   owners=1 ref_seconds=S0 ratio=S/S0
 # BENCH_OWNERS_REF=S0 uses a figure measured earlier instead of the reference run.
+# existing owner" on every team (its BENCH line carries owners=1).
+# BENCH_ACTIVITY=1 turns on "Plan a follow-up" on every team (issue #23): the same routing run
+# without activities is measured first, on a copy of the same installation, and the line
+#   BENCH_ACTIVITY leads=N activities=A seconds=S leads_per_s=R ref_leads_per_s=F ratio=F/R
+#             extra_queries=Q batches=B extra_queries_per_batch=Q/B correct=yes|no
+# follows the BENCH line; with BENCH_SLA=1 too, a reminder run over 10,000 due leads follows the
+# SLA run: BENCH_REMIND leads=10000 ... ref_leads_per_s=F ratio=F/R correct=yes|no (F: the
+# 10,000-lead routing reference of BENCH_SLA).
 # BENCH_SHAPE=one-team routes into one team of 1,000 members instead of the default 20 teams
 # of 10 (the same mix of member filters and capacities). BENCH_CAPACITY=1 is the capacity modes
 # variant (issue #22): in every team a third of the members have "No cap", a third an open-lead
@@ -30,8 +38,8 @@
 # its checks add: no open-lead cap exceeded, members with no cap go beyond their capacity, and
 # preferences honoured whenever a preferring member had room (its BENCH line carries
 # capacity=1). Compare it with a plain 'make bench' run right before it. The report prints the
-# decision step's seconds on a line of its own ('decision step: 0.84 s') and, per phase, the process's peak
-# memory when the phase ended.
+# decision step's seconds on a line of its own ('decision step: 0.84 s') and, per phase, the
+# process's peak memory when the phase ended.
 set -euo pipefail
 source "$(dirname "$(readlink -f "$0")")/lib.sh"
 
@@ -71,7 +79,7 @@ if [ -n "${BENCH_SLA:-}" ] && [ -z "${BENCH_SLA_REF:-}" ]; then
   ref_out="$STATE/logs/bench-$stamp-ref.out"
   copy_db "$db" "$ref_db"
   say "SLA reference: a routing run of 10000 leads in $ref_db (report: ${ref_out#$ROOT/})"
-  BENCH_LEADS=10000 BENCH_SLA='' BENCH_PROFILE='' "$ROOT/bin/odoo" shell -d "$ref_db" --no-http \
+  BENCH_LEADS=10000 BENCH_SLA='' BENCH_ACTIVITY='' BENCH_PROFILE='' "$ROOT/bin/odoo" shell -d "$ref_db" --no-http \
     --log-level=warn < "$entry" 2>>"$log" > "$ref_out" \
     || { tail -30 "$log" >&2; die "the reference run stopped (log: ${log#$ROOT/})"; }
   drop_db "$ref_db"
@@ -103,6 +111,26 @@ if [ "$owners_on" = 1 ] && [ -z "${BENCH_OWNERS_REF:-}" ]; then
   export BENCH_OWNERS_REF
 fi
 
+if [ -n "${BENCH_ACTIVITY:-}" ] && [ "${BENCH_ACTIVITY}" != 0 ] \
+    && [ -z "${BENCH_ACTIVITY_REF:-}" ]; then
+  # The activities' reference: the same routing run without them, on this machine, now.
+  act_out="$STATE/logs/bench-$stamp-noactivity.out"
+  copy_db "$db" "$ref_db"
+  say "activity reference: a routing run of $leads leads without activities in $ref_db"
+  BENCH_LEADS="$leads" BENCH_SLA='' BENCH_ACTIVITY='' BENCH_PROFILE='' "$ROOT/bin/odoo" shell \
+    -d "$ref_db" --no-http --log-level=warn < "$entry" 2>>"$log" > "$act_out" \
+    || { tail -30 "$log" >&2; die "the activity reference run stopped (log: ${log#$ROOT/})"; }
+  drop_db "$ref_db"
+  act_line=$(tail -n 1 "$act_out")
+  [[ "$act_line" == BENCH*" correct=yes" ]] \
+    || die "the activity reference run printed no correct BENCH line (report: ${act_out#$ROOT/})"
+  BENCH_ACTIVITY_REF=$(sed -n 's/.* leads_per_s=\([0-9.]*\) .*/\1/p' <<<"$act_line")
+  per_lead=$(sed -n 's/.* queries_per_lead=\([0-9.]*\) .*/\1/p' <<<"$act_line")
+  BENCH_ACTIVITY_REF_QUERIES=$(python3 -c "print(round($per_lead * $leads))")
+  say "activity reference: $act_line"
+  export BENCH_ACTIVITY_REF BENCH_ACTIVITY_REF_QUERIES
+fi
+
 say "benchmark of $leads leads in $db (Odoo log: ${log#$ROOT/}, report: ${out#$ROOT/})"
 rc=0
 BENCH_LEADS="$leads" "$ROOT/bin/odoo" shell -d "$db" --no-http --log-level=warn \
@@ -111,7 +139,7 @@ if [ "$rc" -ne 0 ]; then
   tail -30 "$log" >&2
   die "the benchmark stopped with exit code $rc (log: ${log#$ROOT/})"
 fi
-if grep -q '^BENCH leads=.* correct=no$' "$out"; then
+if grep -q '^BENCH[A-Z_]* .* correct=no$' "$out"; then
   die "the routing result is wrong: see the failed checks above"
 fi
 case "$(tail -n 1 "$out")" in

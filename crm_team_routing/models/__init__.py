@@ -11,6 +11,7 @@ from . import crm_lead_router_owner
 from . import crm_lead_router_filters
 from . import crm_lead_router_capacity
 from . import crm_lead_router_release
+from . import crm_lead_router_ladder
 from . import crm_lead_assignment_log
 from . import crm_lead_routing_notifier
 from . import crm_routing_filter_mixin
@@ -18,6 +19,7 @@ from . import crm_team
 from . import crm_team_member
 from . import crm_team_member_hand_back
 from . import crm_team_member_capacity
+from . import crm_team_ladder
 from . import crm_lead
 from . import crm_lead_reroute
 from . import crm_lead_account
@@ -26,6 +28,7 @@ from . import crm_lead_scoring_rule
 from . import crm_lead_share_rule
 from . import ir_rule
 from . import mail_followers
+from . import mail_activity
 from . import mail_message
 from . import resource_resource
 from . import resource_calendar

@@ -300,6 +300,7 @@ class CrmLead(models.Model):
                 changed._routing_set_assignment_date(vals['user_id'])
                 changed._routing_log_manual(previous)
                 changed._routing_unfollow_previous(previous)
+                self.env['crm.lead.router']._ladder_reassigned(changed, self.env.uid)
         else:
             res = super(CrmLead, self).write(vals)
         if 'stage_id' in vals or 'type' in vals:

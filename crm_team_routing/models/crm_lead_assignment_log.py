@@ -139,6 +139,11 @@ class CrmLeadAssignmentLog(models.Model):
         help="The lead was taken back from this salesperson because they did not follow it "
              "up in time.",
     )
+    reminded = fields.Boolean(
+        readonly=True,
+        help="Whether the salesperson was reminded to follow this assignment up (the follow-up "
+             "ladder: once per assignment).",
+    )
 
     @api.model_cr
     def init(self):

@@ -182,6 +182,7 @@ class CrmLeadRouterSla(models.AbstractModel):
                 subscriptions)
             Lead.browse(list(written))._routing_unfollow_previous(
                 {d.lead_id: d.previous_user_id for d in moves})
+            self._ladder_activities(written, now)  # the follow-up ladder
         reason = self._sla_reason_formatter(teams, data)
         log_rows, previous = [], {}
         for decision in decisions:

@@ -102,10 +102,18 @@ class CrmLeadRouterWrite(models.AbstractModel):
 
     def _write_batch(self, batch, subscriptions, now):
         """Write one batch in the current transaction: leads, followers, scores, log rows."""
+        # The follow-up ladder: the activities planned, their due dates written with the leads.
+        planned = self._ladder_plan_batch(batch.to_user, now)
         written = self._write_leads(batch.to_team, batch.to_user, now, expected=batch.expected,
-                                    scores=batch.scores, subscriptions=subscriptions)
+                                    scores=batch.scores, subscriptions=subscriptions,
+                                    deadlines={lead_id: row[3]
+                                               for lead_id, row in planned.items()})
         self._write_scores({lead_id: score for lead_id, score in batch.scores.items()
                             if lead_id not in written})
+        self.env['mail.activity']._routing_insert(
+            [row for lead_id, row in planned.items()
+             if lead_id in written and written[lead_id][1] == row[1]], self.env.uid, now,
+            sync=False)
         # A lead a person changed meanwhile was not written: nothing was decided here.
         self.env['crm.lead.assignment.log']._routing_insert(
             [row for row in batch.logs if row[3] == 'unassigned' or row[0] in written], now)
@@ -116,7 +124,7 @@ class CrmLeadRouterWrite(models.AbstractModel):
 
     @api.model
     def _write_leads(self, to_team, to_user, now, expected=None, force=False, scores=None,
-                     subscriptions=None):
+                     subscriptions=None, deadlines=None):
         """Bulk equivalent of setting team and salesperson by hand, guarded.
 
         :param to_team: {lead_id: team_id} leads entering a team without salesperson
@@ -129,6 +137,8 @@ class CrmLeadRouterWrite(models.AbstractModel):
         :param scores: {lead_id: score} refreshed scores to write in the same statement
         :param subscriptions: the followers to add, from ``mail.followers._routing_subscriptions``
             (a routing run reads them once for all its batches); read here when not given
+        :param deadlines: {lead_id: due date string} of the follow-up activities the caller adds
+            to the leads written: their stored next deadline, in the same statement
         :return: {lead_id: (team_id, user_id, company_id)} of the leads actually written
         """
         if not to_team and not to_user:
@@ -140,6 +150,7 @@ class CrmLeadRouterWrite(models.AbstractModel):
         lead_ids = [row[0] for row in rows]
         scores = scores or {}
         expected = expected or {}
+        deadlines = deadlines or {}
         cr = self.env.cr
         # Team followers subscribe to the leads whose team changes: read the teams before.
         cr.execute("SELECT id, team_id FROM crm_lead WHERE id = ANY(%s)", (lead_ids,))
@@ -157,11 +168,13 @@ class CrmLeadRouterWrite(models.AbstractModel):
                                                   / 86400)) END,
                    assignment_date = CASE WHEN v.user_id IS NULL THEN NULL
                                           ELSE %(now)s::timestamp END,
+                   activity_date_deadline = least(lead.activity_date_deadline, v.deadline),
                    write_uid = %(uid)s,
                    write_date = %(now)s::timestamp
               FROM unnest(%(ids)s::int[], %(teams)s::int[], %(users)s::int[],
-                          %(scores)s::float8[], %(expected)s::int[], %(checked)s::bool[])
-                       AS v(id, team_id, user_id, score, expected, checked)
+                          %(scores)s::float8[], %(expected)s::int[], %(checked)s::bool[],
+                          %(deadlines)s::date[])
+                       AS v(id, team_id, user_id, score, expected, checked, deadline)
              WHERE lead.id = ANY(%(ids)s) AND lead.id = v.id
                AND (%(force)s OR (lead.user_id IS NULL AND lead.active
                                   AND coalesce(lead.probability, 0) < 100
@@ -178,6 +191,7 @@ class CrmLeadRouterWrite(models.AbstractModel):
             'scores': [scores.get(row[0]) for row in rows],
             'expected': [expected.get(row[0]) for row in rows],
             'checked': [row[0] in expected for row in rows],
+            'deadlines': [deadlines.get(row[0]) for row in rows],
         })
         result = cr.fetchall()
         Followers = self.env['mail.followers']
@@ -300,6 +314,7 @@ class CrmLeadRouterWrite(models.AbstractModel):
                 [(row[0], written[row[0]][0], None, 'release', row[4], written[row[0]][1],
                   rule) for row in batch if row[0] in written], now, previous=previous)
             self.env['crm.lead'].browse(list(written))._routing_unfollow_previous(previous)
+            self._ladder_activities(list(written), now)  # the previous holders' activities
         # Every field of the leads, for all leads at once (as ``_write_leads``): per lead it
         # would cost fields x leads dictionary entries.
         Lead = self.env['crm.lead']
@@ -399,6 +414,7 @@ class CrmLeadRouterWrite(models.AbstractModel):
              for lead_id, (team_id, user_id, company_id) in sorted(written.items())], now,
             notify=True, previous=previous)
         Lead.browse(list(written))._routing_unfollow_previous(previous)
+        self.sudo()._ladder_activities(list(written), now, uid=self.env.uid)  # the ladder
         self.env['crm.lead.assignment.log'].sudo()._routing_send_digests(DIGEST_MAX_LINES)
         self.invalidate_cache()  # the whole cache: SQL wrote leads, followers, logs
         return written

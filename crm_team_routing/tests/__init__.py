@@ -47,3 +47,5 @@ from . import test_ui_report
 from . import test_capacity
 from . import test_second_pass
 from . import test_ui_filters_inbox
+from . import test_ladder
+from . import test_ui_ladder

@@ -15,6 +15,11 @@ SLA = bool(os.environ.get('BENCH_SLA'))
 SLA_REFERENCE = float(os.environ.get('BENCH_SLA_REF') or 0)
 SLA_REFERENCE_MEASURED = bool(os.environ.get('BENCH_SLA_REF_MEASURED'))
 ABSENCE = (os.environ.get('BENCH_ABSENCE') or '0') not in ('0', '')
+# BENCH_ACTIVITY=1: every team plans follow-up activities (issue #23, see bench/ladder.py); the
+# same routing run without them, measured by bench.sh just before (leads/s and queries).
+ACTIVITY = (os.environ.get('BENCH_ACTIVITY') or '0') not in ('0', '')
+ACTIVITY_REFERENCE = float(os.environ.get('BENCH_ACTIVITY_REF') or 0)
+ACTIVITY_REFERENCE_QUERIES = int(float(os.environ.get('BENCH_ACTIVITY_REF_QUERIES') or 0))
 # The existing owner variant (see bench/__init__.py).
 OWNERS = (os.environ.get('BENCH_OWNERS') or '0') not in ('0', '')
 OWNED_OPPORTUNITIES = 35000

@@ -9,16 +9,19 @@ import time
 
 from psycopg2.extras import execute_values
 
+from odoo.addons.crm_team_routing.models.crm_lead_router import ROUTING_BATCH_SIZE  # noqa
+
 from . import report
 from .checks import check_run
 from .config import (
-    ABSENCE, CAPACITY, CREATE_SAMPLES, LEADS, OWNED_CUSTOMERS, OWNED_OPPORTUNITIES, OWNED_SHARE,
-    OWNERS, PROFILE_LINES, SCORING_RULES, SHAPE_TEAMS, SLA, USERS_PER_TEAM, WRITERS, peak_mb,
-    say)
-from .meter import PhaseMeter, install_meter, sql_queries
+    ABSENCE, ACTIVITY, CAPACITY, CREATE_SAMPLES, LEADS, OWNED_CUSTOMERS, OWNED_OPPORTUNITIES,
+    OWNED_SHARE, OWNERS, PROFILE_LINES, SCORING_RULES, SHAPE_TEAMS, SLA, USERS_PER_TEAM, WRITERS,
+    peak_mb, say)
+from .meter import DIGESTS, PhaseMeter, install_meter, sql_queries
 from .setup import (
     BenchData, create_absences, create_capacity, create_configuration, fill_keys, generate_leads,
     generate_owned, owned_phone)
+from .ladder import check_activities, enable_activities, print_activity, remind_bench
 from .sla import sla_bench
 
 
@@ -89,6 +92,8 @@ def main(env):
             "a key with one of them" % (OWNED_OPPORTUNITIES, OWNED_CUSTOMERS, OWNED_SHARE * 100))
         generate_owned(data)
     fill_keys(data)
+    if ACTIVITY:
+        enable_activities(data)
     if WRITERS:
         env['ir.config_parameter'].set_param('crm_team_routing.parallel_writers', WRITERS)
     writers = env['crm.lead.router']._parallel_writers()
@@ -137,5 +142,13 @@ def main(env):
         'writers': writers, 'generated': generated, 'configured': configured,
         'seconds': seconds, 'queries': queries, 'mb_before': mb_before, 'mb_after': mb_after,
         'floor': floor, 'on_create': on_create})
+    if ACTIVITY:
+        activity_check, activities = check_activities(data, before)
+        print_activity(activity_check, activities, {
+            # As the BENCH line's queries: without the digests'.
+            'seconds': seconds, 'queries': queries - meter.phases[DIGESTS][3],
+            'assigned': len([row for row in leads if row[2]]), 'batch_size': ROUTING_BATCH_SIZE})
     if SLA:
         sla_bench(data)
+        if ACTIVITY:
+            remind_bench(data)
