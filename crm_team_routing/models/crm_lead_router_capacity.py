@@ -64,10 +64,12 @@ class CrmLeadRouterCapacity(models.AbstractModel):
             try:
                 domain = parse_domain(text)
                 self._check_filter_fields(domain, rights=False)
-                memo_key = (team.company_id.id, repr(domain))
+                lang = member.preferred_filter_lang
+                memo_key = (team.company_id.id, repr(domain), lang)
                 memo = context['preferred']
                 if memo_key not in memo:
-                    memo[memo_key] = self._search(base_domain + company + domain) \
+                    # Names compared in the language of whoever saved the preference.
+                    memo[memo_key] = self._search(base_domain + company + domain, lang) \
                         if domain else None
                 args['preferred'] = memo[memo_key]
                 filters[('preferred', member.id)] = (member, text)

@@ -103,12 +103,14 @@ class CrmLeadRouterFilters(models.AbstractModel):
         return result, fields_of, words
 
     @api.model
-    def _filter_texts_of(self, records):
+    def _filter_texts_of(self, records, field=None, lang_field='filter_lang'):
         """The filters of ``records`` (teams, members, scoring or share rules: models with
         ``crm.routing.filter.mixin``) in words, in the order of ``records``; a filter that
         compares names says in which language (the one it is searched in,
-        ``_filter_select``). A record being edited shows the language saving would store."""
-        field = records._routing_filter_field
+        ``_filter_select``). A record being edited shows the language saving would store.
+        ``field``, ``lang_field``: another filter of the records and its language (a member's
+        preferred leads)."""
+        field = field or records._routing_filter_field
         texts = [record[field] for record in records]
         words_of, fields_of, words = self._filter_words(texts)
         languages = dict(self.env['res.lang'].sudo().with_context(
@@ -116,7 +118,7 @@ class CrmLeadRouterFilters(models.AbstractModel):
         result = []
         for record, text in zip(records, texts):
             shown = words_of.get(text, '')
-            lang = record.filter_lang if isinstance(record.id, int) else None
+            lang = record[lang_field] if isinstance(record.id, int) else None
             lang = lang or self.env.lang or 'en_US'
             try:
                 names = filter_text.compares_names(parse_domain(text), 'crm.lead', fields_of)

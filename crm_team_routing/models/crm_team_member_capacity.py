@@ -31,6 +31,12 @@ class CrmTeamMemberCapacity(models.Model):
              "lead matching this filter goes to the least loaded of those who prefer it. It "
              "never restricts: they still receive other leads. Empty: no preference.",
     )
+    preferred_filter_lang = fields.Char(
+        string="Preferred Filter Language",
+        readonly=True,
+        help="The language the names in the preferred leads' filter are compared in: the "
+             "language of the person who last saved it.",
+    )
     assignment_preferred_text = fields.Char(
         string="Preferred Leads in Words",
         compute='_compute_assignment_preferred_text',
@@ -48,14 +54,28 @@ class CrmTeamMemberCapacity(models.Model):
          "The open-lead cap of a member cannot be negative."),
     ]
 
-    @api.depends('assignment_domain_preferred')
+    @api.model
+    def create(self, values):
+        return super(CrmTeamMemberCapacity, self).create(self._preferred_lang_values(values))
+
+    @api.multi
+    def write(self, values):
+        return super(CrmTeamMemberCapacity, self).write(self._preferred_lang_values(values))
+
+    def _preferred_lang_values(self, values):
+        """``values`` with the saver's language when they change the preferred filter: its
+        names are compared in the language they saw its matches in (as the member filter's,
+        ``crm.routing.filter.mixin``)."""
+        if 'assignment_domain_preferred' in values:
+            values = dict(values, preferred_filter_lang=self.env.lang or 'en_US')
+        return values
+
+    @api.depends('assignment_domain_preferred', 'preferred_filter_lang')
     def _compute_assignment_preferred_text(self):
-        texts = self.env['crm.lead.router']._filter_texts(
-            [text for text in self.mapped('assignment_domain_preferred') if text])
-        for member in self:
-            member.assignment_preferred_text = texts.get(
-                member.assignment_domain_preferred, '') \
-                if member.assignment_domain_preferred else ''
+        texts = self.env['crm.lead.router']._filter_texts_of(
+            self, 'assignment_domain_preferred', 'preferred_filter_lang')
+        for member, text in zip(self, texts):
+            member.assignment_preferred_text = text if member.assignment_domain_preferred else ''
 
     @api.depends('team_id', 'user_id')
     def _compute_lead_open_count(self):

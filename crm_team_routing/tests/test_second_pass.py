@@ -74,6 +74,20 @@ class TestSecondPass(RoutingCase):
                          "the French leads go to the member whose filter says Pháp")
         self.assertEqual(set(self.vn_leads.mapped('user_id').ids), {self.sales[0].id})
 
+    def test_preferred_filter_saved_in_vietnamese(self):
+        team = self.create_team('Ưu tiên', members=[(self.sales[0], 10), (self.sales[1], 10)])
+        member = self.member_of(team, self.sales[1])
+        # The preference's language is its own: the member filter's saver may read English.
+        self.as_vietnamese_manager(member).write(
+            {'assignment_domain_preferred': VIETNAM_IN_VIETNAMESE})
+        self.assertEqual(member.preferred_filter_lang, 'vi_VN')
+        self.assertNotEqual(member.filter_lang, 'vi_VN', "the member filter was not saved so")
+        self.assertIn("Tiếng Việt", member.sudo(self.manager).with_context(
+            lang='en_US').assignment_preferred_text)
+        self.route(teams=team)
+        self.assertEqual(set(self.vn_leads.mapped('user_id').ids), {self.sales[1].id},
+                         "the preferred Vietnamese leads go to the member who prefers them")
+
     def test_scoring_and_share_rules_saved_in_vietnamese(self):
         scoring = self.as_vietnamese_manager(self.env['crm.lead.scoring.rule']).create({
             'name': 'Việt Nam', 'domain': VIETNAM_IN_VIETNAMESE, 'points': 25})
