@@ -29,3 +29,4 @@ from . import resource_calendar_leaves
 from . import res_partner
 from . import res_config_settings
 from . import res_users
+from . import crm_lead_ui

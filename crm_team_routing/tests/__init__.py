@@ -40,3 +40,4 @@ from . import test_boundary_sharing
 from . import test_boundary_followers
 from . import test_boundary_rpc
 from . import test_rpc_doors
+from . import test_second_pass_ui

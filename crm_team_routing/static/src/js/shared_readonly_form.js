@@ -6,8 +6,11 @@ odoo.define('crm_team_routing.shared_readonly_form', function (require) {
  * field `routing_shared_readonly` is true) opens read-only for them: no Edit button, no
  * clickable stages, and a chatter without "Send message", "Log note", "Schedule activity" or
  * "Follow". The server refuses all of these anyway; this spares the user an error dialog.
- * Header buttons are hidden by the view itself (attrs).
+ * Header buttons are hidden by the view itself (attrs). Neither do the priority stars change
+ * (on the form and on kanban cards: the widget writes at once, even in read-only mode), and
+ * the form's Action menu (Mark as lost, Duplicate, Delete...) is not offered.
  */
+var basicFields = require('web.basic_fields');
 var Chatter = require('mail.Chatter');
 var FormController = require('web.FormController');
 var FormRenderer = require('web.FormRenderer');
@@ -37,6 +40,46 @@ FormController.include({
     _setMode: function (mode, recordID) {
         if (mode === 'edit' && isSharedReadonly(this.model.get(recordID || this.handle, {raw: true}))) {
             return $.when();
+        }
+        return this._super.apply(this, arguments);
+    },
+});
+
+FormController.include({
+    /**
+     * No Action menu on a record its reader may not change: each of its entries writes,
+     * copies or deletes it.
+     *
+     * @override
+     */
+    _updateSidebar: function () {
+        this._super.apply(this, arguments);
+        if (this.sidebar && this.handle &&
+                isSharedReadonly(this.model.get(this.handle, {raw: true}))) {
+            this.sidebar.do_toggle(false);
+        }
+    },
+});
+
+basicFields.PriorityWidget.include({
+    /**
+     * @override
+     */
+    _render: function () {
+        this._super.apply(this, arguments);
+        this.$el.toggleClass('o_crm_team_routing_shared_readonly', isSharedReadonly(this.record));
+    },
+    /**
+     * A star of a shared read-only record changes nothing (the server would refuse it, and
+     * the form would then ask to discard the change).
+     *
+     * @override
+     */
+    _onClick: function (event) {
+        if (isSharedReadonly(this.record)) {
+            event.preventDefault();
+            event.stopPropagation();
+            return;
         }
         return this._super.apply(this, arguments);
     },
