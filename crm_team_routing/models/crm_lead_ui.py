@@ -50,14 +50,7 @@ class CrmLeadUi(models.Model):
         gave it to them): to anyone else, a lead that does not exist and a lead of someone else
         read the same, so that the link reveals nothing of leads never theirs."""
         lead = self.browse(lead_id).exists()
-        readable = False
-        if lead:
-            try:
-                lead.check_access_rights('read')
-                lead.check_access_rule('read')
-                readable = True
-            except AccessError:
-                pass
+        readable = bool(lead) and self._routing_may_read(lead)
         if readable:
             return {'url': '/web#id=%d&model=crm.lead&view_type=form' % lead_id}
         # Not readable: the facts below are the system's, shown only to a former holder.
@@ -74,3 +67,13 @@ class CrmLeadUi(models.Model):
                                                     'user': lead.user_id.name}}
         return {'message': _("The lead \"%s\" is no longer yours: it was taken back and waits "
                              "for another salesperson.") % lead.name}
+
+    @api.model
+    def _routing_may_read(self, lead):
+        """Whether the current user may read ``lead`` (access rights and record rules)."""
+        try:
+            lead.check_access_rights('read')
+            lead.check_access_rule('read')
+        except AccessError:
+            return False
+        return True

@@ -92,7 +92,6 @@ class CrmLeadMassAssign(models.TransientModel):
         readonly=True,
     )
     filter_warning = fields.Text(
-        string="Filter Warning",
         compute='_compute_filter_warning',
         help="Salespeople whose own lead filter in the team does not match some of the leads "
              "they would receive: they receive them all the same if you apply.",

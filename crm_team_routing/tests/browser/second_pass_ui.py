@@ -16,6 +16,22 @@ from team_ui import open_pipeline_card
 ROWS = '.o_content .o_list_view tbody tr.o_data_row'
 
 
+def pick(ui, dialog, field_name, name):
+    """Choose ``name`` in a many2one of a dialog: typed, then the proposal clicked once the
+    search for what was typed has answered (clicking the proposal of the first, empty search
+    while it is being replaced loses the click)."""
+    field = dialog.locator('.o_field_widget[name="%s"] input' % field_name).first
+    for _attempt in range(3):
+        field.click()
+        field.fill(name)
+        ui.settle()
+        ui.exact('.ui-autocomplete:visible li a', name).click()
+        ui.settle()
+        if field.input_value().strip() == name:
+            return
+    raise ScenarioError('could not choose %s in %s' % (name, field_name))
+
+
 def scenario_team_create(ui, data):
     """A sales manager creates a team and adds its routing members in the same form, before
     the team was ever saved."""
@@ -37,7 +53,7 @@ def scenario_team_create(ui, data):
         dialog = ui.modal('.o_field_widget[name="user_id"]')
         result.setdefault('team_field_shown', []).append(
             dialog.locator('.o_field_widget[name="team_id"]:visible').count() > 0)
-        leader_ui.pick(ui, dialog, 'user_id', user)
+        pick(ui, dialog, 'user_id', user)
         capacity_input = dialog.locator('input.o_field_widget[name="assignment_max"]').first
         capacity_input.fill(str(capacity))
         capacity_input.press('Tab')
@@ -94,7 +110,10 @@ def scenario_salesperson_leads(ui, data):
     ui.screenshot('salesperson_leads_mine_shared_vi')
 
     ui.step('Filters > %s' % data['shared_filter'])
-    page.locator('.o_search_options .fa-filter').first.click()
+    # Odoo 11 folds the Filters / Group By / Favorites menus under the search box's magnifier.
+    if not page.locator('.o_search_options .fa-filter').first.is_visible():
+        page.locator('.o_searchview_more').first.click()
+    page.locator('.o_search_options .o_dropdown_toggler_btn:has(.fa-filter)').first.click()
     ui.exact('.o_filters_menu li a', data['shared_filter']).click()
     ui.settle()
     page.locator('.o_content').first.click()  # close the dropdown
@@ -171,7 +190,7 @@ def scenario_wizard_warning(ui, data):
     result['labels'] = [label.strip() for label in wizard.locator(
         '.o_form_label:visible, label.o_form_label:visible').all_inner_texts()]
     ui.step('assign to %s' % data['assign_to'])
-    leader_ui.pick(ui, wizard, 'user_id', data['assign_to'])
+    pick(ui, wizard, 'user_id', data['assign_to'])
     warning = wizard.locator('.o_crm_lead_mass_assign_filter_warning')
     warning.wait_for(state='visible')
     result['warning'] = warning.inner_text().strip()
@@ -188,7 +207,7 @@ def scenario_wizard_warning(ui, data):
     wizard.locator('.o_field_widget[name="mode"] input[data-value="user"]').first.check()
     ui.settle()
     if not wizard.locator('.o_field_widget[name="user_id"] input').first.input_value():
-        leader_ui.pick(ui, wizard, 'user_id', data['assign_to'])
+        pick(ui, wizard, 'user_id', data['assign_to'])
     result['result'] = leader_ui.apply_wizard(ui, wizard)
 
     ui.step('CRM > Pipeline > My teams: the member cards')
