@@ -434,8 +434,9 @@ class TestSecondPassBrowser(test_ui.BrowserCase):
         self.assertEqual(mine_vi['shared'], "Được chia sẻ với tôi")
         self.assertNotIn(gone.name, result['list'])
         self.assertEqual(result['shared_filter_names'], [shared.name])
-        self.assertEqual(result['kanban_badges'].get(shared.name), mine_vi['shared'])
-        self.assertIsNone(result['kanban_badges'].get(own.name, 'absent'))
+        # [the badge, the card kept out of drag and drop]
+        self.assertEqual(result['kanban_badges'].get(shared.name), [mine_vi['shared'], True])
+        self.assertEqual(result['kanban_badges'].get(own.name), [None, False])
         self.assertEqual(result['stars_after'], result['stars_before'], "no star changed")
         self.assertEqual(result['discard_dialog'], 0)
         self.assertEqual(result['action_menu'], 0, "no Action menu on a shared lead")

@@ -130,7 +130,8 @@ def scenario_salesperson_leads(ui, data):
             const title = card.querySelector('.o_kanban_record_title');
             if (!title) continue;
             const badge = card.querySelector('.o_crm_team_routing_shared_badge');
-            out[title.innerText.trim()] = badge ? badge.innerText.trim() : null;
+            out[title.innerText.trim()] = [badge ? badge.innerText.trim() : null,
+                card.classList.contains('o_crm_team_routing_shared_readonly')];
         }
         return out;
     }""")

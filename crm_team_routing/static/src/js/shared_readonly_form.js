@@ -8,12 +8,15 @@ odoo.define('crm_team_routing.shared_readonly_form', function (require) {
  * "Follow". The server refuses all of these anyway; this spares the user an error dialog.
  * Header buttons are hidden by the view itself (attrs). Neither do the priority stars change
  * (on the form and on kanban cards: the widget writes at once, even in read-only mode), and
- * the form's Action menu (Mark as lost, Duplicate, Delete...) is not offered.
+ * the form's Action menu (Mark as lost, Duplicate, Delete...) is not offered, and its kanban
+ * card cannot be dragged to another stage.
  */
 var basicFields = require('web.basic_fields');
 var Chatter = require('mail.Chatter');
 var FormController = require('web.FormController');
 var FormRenderer = require('web.FormRenderer');
+var KanbanColumn = require('web.KanbanColumn');
+var KanbanRecord = require('web.KanbanRecord');
 
 var FIELD = 'routing_shared_readonly';
 
@@ -82,6 +85,33 @@ basicFields.PriorityWidget.include({
             return;
         }
         return this._super.apply(this, arguments);
+    },
+});
+
+KanbanRecord.include({
+    /**
+     * @override
+     */
+    _render: function () {
+        var result = this._super.apply(this, arguments);
+        this.$el.toggleClass('o_crm_team_routing_shared_readonly', isSharedReadonly(this.state));
+        return result;
+    },
+});
+
+KanbanColumn.include({
+    /**
+     * A shared read-only card stays in its column: moving it would write its stage.
+     *
+     * @override
+     */
+    start: function () {
+        var result = this._super.apply(this, arguments);
+        if (this.$el.hasClass('ui-sortable')) {
+            this.$el.sortable('option', 'items', '> .o_kanban_record:not(.o_updating)' +
+                              ':not(.o_crm_team_routing_shared_readonly)');
+        }
+        return result;
     },
 });
 
