@@ -182,6 +182,11 @@ class TestSecondPassUi(RoutingCase):
         leads.invalidate_cache()
         self.assertIn('does not match 2 of the 3 leads', wizard.result)
         self.assertEqual(leads.mapped('user_id'), self.sales[1], "the person's choice stands")
+        # The same in the form, before anything is saved (the onchange's record in memory).
+        draft = self.env['crm.lead.mass.assign'].sudo(self.leader_north).new({
+            'mode': 'user', 'user_id': self.sales[1].id, 'team_id': self.north.id,
+            'lead_ids': [(6, 0, leads.ids)]})
+        self.assertIn('does not match 2 of the 3 leads', draft.filter_warning)
         # Nothing to say when the filter matches.
         vn = self.mass_assign(self.leader_north, leads[2], mode='user', user_id=self.sales[0].id)
         self.assertFalse(vn.filter_warning)

@@ -257,6 +257,10 @@ class CrmLeadMassAssign(models.TransientModel):
         self.ensure_one()
         if self.scope == 'search' and self.search_domain:
             return self.env['crm.lead'].search(self._get_search_domain(), order='id')
+        if isinstance(self.id, models.NewId):
+            # The form's onchange (the filter warning): a record in memory, whose values only
+            # its own environment holds (sudo() would read an empty selection).
+            return self.env['crm.lead'].browse(self.lead_ids.ids)
         return self.env['crm.lead'].browse(self.sudo().lead_ids.ids)
 
     def _targets(self, user, leads=None):

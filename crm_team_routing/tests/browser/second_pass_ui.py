@@ -116,7 +116,8 @@ def scenario_salesperson_leads(ui, data):
     page.locator('.o_search_options .o_dropdown_toggler_btn:has(.fa-filter)').first.click()
     ui.exact('.o_filters_menu li a', data['shared_filter']).click()
     ui.settle()
-    page.locator('.o_content').first.click()  # close the dropdown
+    # close the dropdown with its own button
+    page.locator('.o_search_options .o_dropdown_toggler_btn:has(.fa-filter)').first.click()
     ui.settle()
     result['shared_filter_names'] = ui.list_column('name')
 
