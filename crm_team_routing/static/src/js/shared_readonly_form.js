@@ -73,6 +73,17 @@ basicFields.PriorityWidget.include({
         this.$el.toggleClass('o_crm_team_routing_shared_readonly', isSharedReadonly(this.record));
     },
     /**
+     * No hover effect either: the stars are not a control here.
+     *
+     * @override
+     */
+    _onMouseOver: function (event) {
+        if (isSharedReadonly(this.record)) {
+            return;
+        }
+        return this._super.apply(this, arguments);
+    },
+    /**
      * A star of a shared read-only record changes nothing (the server would refuse it, and
      * the form would then ask to discard the change).
      *
