@@ -40,3 +40,4 @@ from . import crm_lead_credit
 from . import crm_lead_routing_report
 from . import crm_lead_routing_run
 from . import crm_lead_router_runs
+from . import crm_lead_ui

@@ -83,7 +83,7 @@ class CrmLeadRoutingNotifier(models.AbstractModel):
     def _lead_list_body(self, user, title, rows, count, base_url):
         """The title, a link per listed lead, and how many more when some are not listed."""
         lines = ''.join(
-            '<li><a href="%s/web#id=%d&amp;model=crm.lead&amp;view_type=form">%s</a></li>'
+            '<li><a href="%s/crm_team_routing/lead/%d">%s</a></li>'
             % (html_escape(base_url), lead_id, html_escape(shorten(name or '')))
             for lead_id, name in rows)
         more = ''

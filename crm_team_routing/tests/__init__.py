@@ -49,3 +49,4 @@ from . import test_second_pass
 from . import test_ui_filters_inbox
 from . import test_ladder
 from . import test_ui_ladder
+from . import test_second_pass_ui

@@ -71,8 +71,9 @@ class TestPrivateMessages(RoutingCase):
             mine = leads.filtered(lambda lead, user=user: lead.user_id == user)
             self.assertEqual(len(mine), 2)
             for lead in mine:
-                self.assertIn('#id=%d&amp;model=crm.lead&amp;view_type=form' % lead.id,
-                              digest.body, "each lead links to its form")
+                self.assertIn('/crm_team_routing/lead/%d"' % lead.id, digest.body,
+                              "each lead links to its form (through the link that explains "
+                              "a lead taken away since)")
             self.assertPrivate(digest, user, [colleague, self.sales[2], self.leader_north,
                                               self.employee, self.manager])
         self.team.invalidate_cache()

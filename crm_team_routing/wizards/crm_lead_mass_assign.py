@@ -2,7 +2,7 @@
 from collections import Counter
 
 from odoo import _, api, fields, models
-from odoo.exceptions import UserError
+from odoo.exceptions import AccessError, UserError
 from odoo.tools.safe_eval import safe_eval
 
 from ..routing.reasons import text as reason_text
@@ -61,7 +61,7 @@ class CrmLeadMassAssign(models.TransientModel):
         compute='_compute_matching_count',
     )
     scope_text = fields.Char(
-        string="Applies To",
+        string="Leads Concerned",
         compute='_compute_scope_text',
     )
     user_id = fields.Many2one(
@@ -72,6 +72,7 @@ class CrmLeadMassAssign(models.TransientModel):
     team_id = fields.Many2one(
         comodel_name='crm.team',
         string="Sales Channel",
+        default=lambda self: self._default_team_id(),
         domain=lambda self: self._router()._get_wizard_team_domain(),
         help="For 'Assign to a salesperson': leave empty to use the salesperson's team.",
     )
@@ -90,6 +91,11 @@ class CrmLeadMassAssign(models.TransientModel):
     result = fields.Text(
         readonly=True,
     )
+    filter_warning = fields.Text(
+        compute='_compute_filter_warning',
+        help="Salespeople whose own lead filter in the team does not match some of the leads "
+             "they would receive: they receive them all the same if you apply.",
+    )
 
     @api.model
     def _default_lead_ids(self):
@@ -103,6 +109,91 @@ class CrmLeadMassAssign(models.TransientModel):
         if context.get('active_model') == 'crm.lead' and context.get('active_domain'):
             return repr(context['active_domain'])
         return False
+
+    @api.model
+    def _default_team_id(self):
+        """The team of the selected leads, when they all wait in one the user may fill."""
+        if self.env.context.get('active_model') != 'crm.lead':
+            return False
+        leads = self.env['crm.lead'].browse(self.env.context.get('active_ids') or [])
+        try:
+            teams = leads.mapped('team_id')
+        except AccessError:
+            return False  # the checks of Apply say why; no guess here
+        if len(teams) != 1 or len(leads.filtered(lambda lead: not lead.team_id)):
+            return False
+        return self.env['crm.team'].search(
+            self._router()._get_wizard_team_domain() + [('id', '=', teams.id)]).id
+
+    @api.onchange('mode', 'team_id')
+    def _onchange_split_members(self):
+        """"Split evenly" with a team: its routing members taking leads (active, not paused)
+        that the user may choose, ready to be trimmed."""
+        if self.mode == 'split' and self.team_id:
+            members = self.team_id.routing_member_ids.filtered(
+                lambda member: not member.assignment_optout)
+            self.user_ids = self.env['res.users'].search(
+                self._router()._get_wizard_user_domain()
+                + [('id', 'in', members.mapped('user_id').ids)])
+
+    @api.depends('mode', 'user_id', 'user_ids', 'team_id', 'lead_ids', 'scope', 'search_domain')
+    def _compute_filter_warning(self):
+        for wizard in self:
+            lines = [
+                _("%(user)s's own filter in %(team)s (%(filter)s) does not match %(count)d of "
+                  "the %(total)d leads they would receive.") % mismatch
+                for mismatch in wizard._filter_mismatches()]
+            if lines:
+                lines.append(_("Apply gives them these leads all the same."))
+            wizard.filter_warning = '\n'.join(lines) or False
+
+    def _filter_mismatches(self):
+        """[{user, team, filter, count, total}]: for each salesperson chosen (assign or split),
+        the leads they would receive in a team where their own filter does not match them.
+        One count per salesperson and team, whatever the number of leads."""
+        if self.mode == 'user' and self.user_id:
+            users = self.user_id
+        elif self.mode == 'split' and self.user_ids:
+            users = self.user_ids.sorted('id')
+        else:
+            return []
+        leads = self._leads()
+        ids = sorted(leads.ids)
+        if not ids:
+            return []
+        # The same share as _apply_split: the n-th lead (by id) to the (n mod count)-th person.
+        shares = {user: ids[index::len(users)] for index, user in enumerate(users)}
+        groups = {}
+        for user, share in shares.items():
+            for lead_id, team_id in self._targets(user, leads.browse(share)).items():
+                if team_id:
+                    groups.setdefault((user.id, team_id), []).append(lead_id)
+        if not groups:
+            return []
+        # Memberships and their filters are team configuration (a leader may not read every
+        # member's); the counts run on leads the user just read, as the system, because a
+        # member's filter may follow a path its leader cannot search.
+        members = self.env['crm.team.member'].sudo().search([
+            ('user_id', 'in', users.ids),
+            ('team_id', 'in', sorted({team_id for _user, team_id in groups}))])
+        Lead = self.env['crm.lead'].sudo().with_context(active_test=False)
+        mismatches = []
+        for member in members.sorted(lambda member: (member.user_id.name, member.team_id.name)):
+            lead_ids = groups.get((member.user_id.id, member.team_id.id))
+            domain = safe_eval(member.assignment_domain or '[]')
+            if not lead_ids or not domain:
+                continue
+            matching = Lead.search_count([('id', 'in', lead_ids)] + domain)
+            if matching < len(lead_ids):
+                mismatches.append({
+                    'user': member.user_id.name,
+                    'team': member.team_id.name,
+                    'filter': member.sudo(self.env.uid).assignment_filter_text
+                    or member.assignment_domain,
+                    'count': len(lead_ids) - matching,
+                    'total': len(lead_ids),
+                })
+        return mismatches
 
     @api.depends('lead_ids')
     def _compute_lead_count(self):
@@ -140,7 +231,10 @@ class CrmLeadMassAssign(models.TransientModel):
         if not self._leads():
             raise UserError(_("Select at least one lead."))
         method = getattr(self, '_apply_%s' % self.mode)
-        self.result = method()
+        # Said before the form closes and kept in the result: who received leads their own
+        # filter does not match (the person chose it; routing would not have).
+        warning = self.filter_warning
+        self.result = method() + ('\n\n' + warning if warning else '')
         return {
             'type': 'ir.actions.act_window',
             'name': _("Mass Lead Assignment"),
@@ -163,6 +257,10 @@ class CrmLeadMassAssign(models.TransientModel):
         self.ensure_one()
         if self.scope == 'search' and self.search_domain:
             return self.env['crm.lead'].search(self._get_search_domain(), order='id')
+        if isinstance(self.id, models.NewId):
+            # The form's onchange (the filter warning): a record in memory, whose values only
+            # its own environment holds (sudo() would read an empty selection).
+            return self.env['crm.lead'].browse(self.lead_ids.ids)
         return self.env['crm.lead'].browse(self.sudo().lead_ids.ids)
 
     def _targets(self, user, leads=None):

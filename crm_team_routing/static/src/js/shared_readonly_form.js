@@ -6,11 +6,17 @@ odoo.define('crm_team_routing.shared_readonly_form', function (require) {
  * field `routing_shared_readonly` is true) opens read-only for them: no Edit button, no
  * clickable stages, and a chatter without "Send message", "Log note", "Schedule activity" or
  * "Follow". The server refuses all of these anyway; this spares the user an error dialog.
- * Header buttons are hidden by the view itself (attrs).
+ * Header buttons are hidden by the view itself (attrs). Neither do the priority stars change
+ * (on the form and on kanban cards: the widget writes at once, even in read-only mode), and
+ * the form's Action menu (Mark as lost, Duplicate, Delete...) is not offered, and its kanban
+ * card cannot be dragged to another stage.
  */
+var basicFields = require('web.basic_fields');
 var Chatter = require('mail.Chatter');
 var FormController = require('web.FormController');
 var FormRenderer = require('web.FormRenderer');
+var KanbanColumn = require('web.KanbanColumn');
+var KanbanRecord = require('web.KanbanRecord');
 
 var FIELD = 'routing_shared_readonly';
 
@@ -39,6 +45,84 @@ FormController.include({
             return $.when();
         }
         return this._super.apply(this, arguments);
+    },
+});
+
+FormController.include({
+    /**
+     * No Action menu on a record its reader may not change: each of its entries writes,
+     * copies or deletes it.
+     *
+     * @override
+     */
+    _updateSidebar: function () {
+        this._super.apply(this, arguments);
+        if (this.sidebar && this.handle &&
+                isSharedReadonly(this.model.get(this.handle, {raw: true}))) {
+            this.sidebar.do_toggle(false);
+        }
+    },
+});
+
+basicFields.PriorityWidget.include({
+    /**
+     * @override
+     */
+    _render: function () {
+        this._super.apply(this, arguments);
+        this.$el.toggleClass('o_crm_team_routing_shared_readonly', isSharedReadonly(this.record));
+    },
+    /**
+     * No hover effect either: the stars are not a control here.
+     *
+     * @override
+     */
+    _onMouseOver: function (event) {
+        if (isSharedReadonly(this.record)) {
+            return;
+        }
+        return this._super.apply(this, arguments);
+    },
+    /**
+     * A star of a shared read-only record changes nothing (the server would refuse it, and
+     * the form would then ask to discard the change).
+     *
+     * @override
+     */
+    _onClick: function (event) {
+        if (isSharedReadonly(this.record)) {
+            event.preventDefault();
+            event.stopPropagation();
+            return;
+        }
+        return this._super.apply(this, arguments);
+    },
+});
+
+KanbanRecord.include({
+    /**
+     * @override
+     */
+    _render: function () {
+        var result = this._super.apply(this, arguments);
+        this.$el.toggleClass('o_crm_team_routing_shared_readonly', isSharedReadonly(this.state));
+        return result;
+    },
+});
+
+KanbanColumn.include({
+    /**
+     * A shared read-only card stays in its column: moving it would write its stage.
+     *
+     * @override
+     */
+    start: function () {
+        var result = this._super.apply(this, arguments);
+        if (this.$el.hasClass('ui-sortable')) {
+            this.$el.sortable('option', 'items', '> .o_kanban_record:not(.o_updating)' +
+                              ':not(.o_crm_team_routing_shared_readonly)');
+        }
+        return result;
     },
 });
 
