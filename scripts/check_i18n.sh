@@ -27,6 +27,12 @@ if ! stats=$(msgfmt --check-format --check-header --statistics -o /dev/null "$po
   printf '%s\n' "$stats" >&2
   fail "msgfmt rejects $po"
 fi
+# Translations of records the template cannot hold (demo data, the Apps card, core records)
+# live in i18n_extra/, which Odoo loads after i18n/: they must be valid too.
+extra="$(dirname "$(dirname "$po")")/i18n_extra/$(basename "$po")"
+if [ -f "$extra" ] && ! msgfmt --check-format --check-header -o /dev/null "$extra"; then
+  fail "msgfmt rejects $extra"
+fi
 # The statistics are the last line, e.g.
 #   "180 translated messages, 3 fuzzy translations, 5 untranslated messages."
 line=$(printf '%s\n' "$stats" | grep -E '[0-9]+ translated message' | tail -n 1 || true)
