@@ -254,10 +254,13 @@ class CrmLeadAssignmentLog(models.Model):
                    CASE WHEN r.kind IN ('member', 'sla', 'manual')
                         THEN coalesce(team.assignment_sla_hours, 0) END
               FROM unnest(%s::int[], %s::int[], %s::int[], %s::varchar[], %s::varchar[],
-                          %s::text[], %s::int[], %s::int[])
+                          %s::text[], %s::int[], %s::int[]) WITH ORDINALITY
                    AS r(lead_id, team_id, user_id, kind, rule, reason_data, company_id,
-                        previous_user_id)
+                        previous_user_id, position)
               LEFT JOIN crm_team team ON team.id = r.team_id
+             -- Ids in the order of the rows (a lead's history is read in id order): the
+             -- join alone may return them in any order.
+             ORDER BY r.position
         """, (bool(notify), date, lead_ids, [team_id or None for team_id in team_ids],
               [user_id or None for user_id in user_ids], kinds, rules, reasons_data,
               [company_id or None for company_id in company_ids],

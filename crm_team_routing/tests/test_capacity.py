@@ -244,7 +244,7 @@ class TestCapacity(RoutingCase):
         preview = self.env['crm.team.routing.preview'].sudo(self.manager).with_context(
             lang='vi_VN').browse(action['res_id'])
         html = preview.totals_html
-        self.assertIn('Trạng thái', html)
+        self.assertIn('Tình trạng', html)
         self.assertIn('không giới hạn', html)
         self.assertIn('1/1 khách hàng tiềm năng đang mở', html)
         reasons = ' '.join(preview.line_ids.mapped('reason'))
