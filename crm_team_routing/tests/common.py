@@ -184,3 +184,11 @@ class RoutingCase(common.SavepointCase):
         follows = user.partner_id in lead.message_partner_ids
         self.assertEqual(follows, expected, "%s %s %s" % (
             user.login, 'does not follow' if expected else 'still follows', lead.name))
+
+
+def ensure_vietnamese(env):
+    """Vietnamese active WITH its translations (core's and this module's), once per test
+    transaction: the demo data only activates the language for its Vietnamese people (``make
+    run`` loads the translations), so "is the language there" is not the question."""
+    if env.ref('base.vn').with_context(lang='vi_VN').name != 'Việt Nam':
+        env['base.language.install'].create({'lang': 'vi_VN'}).lang_install()

@@ -6,7 +6,7 @@ import unittest
 from odoo.addons.crm_team_routing.routing.filter_text import WORDS, describe
 from odoo.tests import common
 
-from .common import RoutingCase
+from .common import RoutingCase, ensure_vietnamese
 
 # What fields_get returns, for the fields these tests use.
 FIELDS = {
@@ -111,8 +111,7 @@ class TestFilterTextFields(RoutingCase):
     @classmethod
     def setUpClass(cls):
         super(TestFilterTextFields, cls).setUpClass()
-        if not cls.env['res.lang'].search([('code', '=', 'vi_VN')]):
-            cls.env['base.language.install'].create({'lang': 'vi_VN'}).lang_install()
+        ensure_vietnamese(cls.env)
         cls.team = cls.create_team(
             'Words', domain="[('country_id.code', '=', 'VN'), ('score', '>=', 50)]",
             members=[(cls.sales[0], 10, "[('country_id', '=', %d)]" % cls.country_vn.id),

@@ -11,7 +11,7 @@ from odoo.exceptions import AccessError, ValidationError
 from odoo.tests import common
 
 from ..routing import calendar, ladder
-from .common import RoutingCase, set_other_records_aside
+from .common import RoutingCase, ensure_vietnamese, set_other_records_aside
 
 VN = 'Asia/Ho_Chi_Minh'
 MODEL = 'crm.lead'
@@ -231,8 +231,7 @@ class TestLadder(RoutingCase):
         self.assertEqual(self.notes_to(self.sales[0]) - before, new, "not again next run")
 
     def test_reminder_in_their_language_and_private(self):
-        if not self.env['res.lang'].search([('code', '=', 'vi_VN')]):
-            self.env['base.language.install'].create({'lang': 'vi_VN'}).lang_install()
+        ensure_vietnamese(self.env)
         self.sales[0].lang = 'vi_VN'
         lead = self.given_to(self.sales[0], hours_ago=5)
         self.sla_run()

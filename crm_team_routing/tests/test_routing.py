@@ -302,7 +302,7 @@ class TestRouting(RoutingCase):
                          "a private message to them, on neither team")
         self.assertIn('(%d)' % (DIGEST_MAX_LINES + 3), digest.subject)
         listed = (side_leads | main_leads).filtered(
-            lambda lead: '#id=%d&amp;' % lead.id in digest.body)
+            lambda lead: '/crm_team_routing/lead/%d"' % lead.id in digest.body)
         self.assertEqual(len(listed), DIGEST_MAX_LINES)
         self.assertEqual(side_leads & listed, side_leads)
         self.assertIn('... and 3 more.', digest.body)

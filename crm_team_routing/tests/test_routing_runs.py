@@ -36,7 +36,8 @@ class TestRoutingRuns(RoutingCase):
         self.assertEqual(run.status, 'done')
         self.assertEqual((run.lead_count, run.team_count, run.member_count, run.waiting_count,
                           run.takeback_count), (3, 3, 3, 0, 0))
-        self.assertEqual(run.team_ids, self.north | self.south)
+        # The cron's teams: every routing team of the database (the demo's too, when present).
+        self.assertEqual(run.team_ids & (self.north | self.south), self.north | self.south)
         self.assertTrue(run.date_start)
         more = self.create_leads(2, prefix='Runs button', team_id=self.north.id)
         self.route(self.north, leads=more, user=self.manager)

@@ -8,7 +8,7 @@ from lxml import etree
 
 from odoo.tools.safe_eval import safe_eval
 
-from .common import RoutingCase
+from .common import RoutingCase, ensure_vietnamese
 
 # What Odoo 11's domain editor writes when a Vietnamese manager picks "Quốc gia", "=" and types
 # the country as the form shows it (web/static/src/js/widgets/domain_selector.js keeps the text
@@ -22,8 +22,7 @@ class TestSecondPass(RoutingCase):
     @classmethod
     def setUpClass(cls):
         super(TestSecondPass, cls).setUpClass()
-        if not cls.env['res.lang'].search([('code', '=', 'vi_VN')]):
-            cls.env['base.language.install'].create({'lang': 'vi_VN'}).lang_install()
+        ensure_vietnamese(cls.env)
         cls.manager.lang = 'vi_VN'
         cls.vn_leads = cls.create_leads(3, prefix='Vietnam', country_id=cls.country_vn.id)
         cls.fr_leads = cls.create_leads(2, prefix='France', country_id=cls.country_fr.id)

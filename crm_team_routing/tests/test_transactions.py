@@ -37,7 +37,8 @@ CONTEXT = {
 }
 # What the tests commit, deleted in this order (rows made after the test started).
 CLEANUP_TABLES = (
-    'crm_lead_assignment_log', 'mail_mail', 'mail_message', 'mail_followers', 'bus_bus',
+    'crm_lead_routing_run', 'crm_lead_assignment_log', 'mail_mail', 'mail_message',
+    'mail_followers', 'bus_bus',
     'crm_lead', 'crm_team_member', 'resource_resource', 'crm_team', 'mail_alias', 'res_users',
     'res_partner',
 )

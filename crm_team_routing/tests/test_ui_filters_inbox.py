@@ -15,6 +15,7 @@ from odoo.tests import common
 from odoo.tools.safe_eval import safe_eval
 
 from .test_ui import HERE, RoutingUiCase
+from .common import ensure_vietnamese
 
 _logger = logging.getLogger(__name__)
 
@@ -28,8 +29,7 @@ class TestSecondPassUi(RoutingUiCase):
 
     def load_vietnamese(self):
         start = time.time()
-        if not self.env['res.lang'].search([('code', '=', 'vi_VN')]):
-            self.env['base.language.install'].create({'lang': 'vi_VN'}).lang_install()
+        ensure_vietnamese(self.env)
         _logger.info("vi_VN loaded in %.1fs", time.time() - start)
 
     def test_01_filter_built_in_vietnamese_routes_what_it_shows(self):

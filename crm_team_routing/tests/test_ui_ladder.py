@@ -9,6 +9,7 @@ from datetime import datetime
 from odoo.tests import common
 
 from . import test_ui
+from .common import ensure_vietnamese
 
 _logger = logging.getLogger(__name__)
 
@@ -19,8 +20,7 @@ class TestLadderUi(test_ui.BrowserCase):
     driver = os.path.join(test_ui.HERE, 'browser', 'ladder_ui.py')
 
     def test_routed_lead_in_the_activities_menu_in_vietnamese(self):
-        if not self.env['res.lang'].search([('code', '=', 'vi_VN')]):
-            self.env['base.language.install'].create({'lang': 'vi_VN'}).lang_install()
+        ensure_vietnamese(self.env)
         lan = self.create_user('ui_ladder_lan', 'Lan Nguyen', 'sales_team.group_sale_salesman',
                                lang='vi_VN', tz='Asia/Ho_Chi_Minh')
         team = self.env['crm.team'].create({

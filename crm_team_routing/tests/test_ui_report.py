@@ -9,6 +9,7 @@ import time
 from odoo.tests import common
 
 from . import test_ui
+from .common import ensure_vietnamese
 
 _logger = logging.getLogger(__name__)
 
@@ -20,8 +21,7 @@ class TestReportUi(test_ui.BrowserCase):
 
     def test_manager_opens_the_report_in_vietnamese(self):
         start = time.time()
-        if not self.env['res.lang'].search([('code', '=', 'vi_VN')]):
-            self.env['base.language.install'].create({'lang': 'vi_VN'}).lang_install()
+        ensure_vietnamese(self.env)
         _logger.info("vi_VN loaded in %.1fs", time.time() - start)
         manager = self.create_user('ui_manager', 'Hoa Pham', 'sales_team.group_sale_manager',
                                    lang='vi_VN')
