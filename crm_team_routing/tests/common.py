@@ -192,3 +192,4 @@ def ensure_vietnamese(env):
     run`` loads the translations), so "is the language there" is not the question."""
     if env.ref('base.vn').with_context(lang='vi_VN').name != 'Việt Nam':
         env['base.language.install'].create({'lang': 'vi_VN'}).lang_install()
+        env.cache.invalidate()  # the names read in Vietnamese before the translations came
