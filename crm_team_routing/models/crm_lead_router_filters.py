@@ -26,7 +26,9 @@ class CrmLeadRouterFilters(models.AbstractModel):
             # A test search as the person saving, rolled back whatever happens: what they may
             # not search, the filter may not use.
             with self.env.cr.savepoint():
-                self.env['crm.lead'].search(domain, limit=1)
+                # By id: the leads' own order (priority, next activity) would sort every lead
+                # matching the filter, at each save (a team of 1,000 members: 1,000 sorts).
+                self.env['crm.lead'].search(domain, limit=1, order='id')
         except Exception as error:  # whatever the cause, the user gets one clear message
             raise ValidationError(
                 _("The filter of %(record)s is not valid: %(error)s\nFilter: %(filter)s") % {
