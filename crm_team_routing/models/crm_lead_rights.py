@@ -249,3 +249,22 @@ class CrmLeadRights(models.Model):
         return super(CrmLeadRights, self).message_subscribe(
             partner_ids=partner_ids, channel_ids=channel_ids, subtype_ids=subtype_ids,
             force=force)
+
+    @api.model
+    def _routing_document_rule(self, table):
+        """The one condition that shows rows of ``table`` (followers, activities: rows with
+        ``res_model`` and ``res_id``) attached to a lead only to who may read that lead: a
+        correlated condition on the lead's own record rules, whatever the number of rows.
+        (condition, params), or None when the lead rules restrict nothing (the superuser)."""
+        Lead = self.with_context(active_test=False)
+        if not Lead.check_access_rights('read', raise_exception=False):
+            return '%s."res_model" != %%s' % table, ['crm.lead']
+        lead_query = Lead._where_calc([], active_test=False)
+        Lead._apply_ir_rules(lead_query, 'read')
+        if not lead_query.where_clause:
+            return None
+        from_clause, where_clause, params = lead_query.get_sql()
+        condition = '(%s."res_model" != %%s OR EXISTS (SELECT 1 FROM %s WHERE ' \
+                    '"crm_lead"."id" = %s."res_id" AND %s))' % (
+                        table, from_clause, table, where_clause)
+        return condition, ['crm.lead'] + list(params)

@@ -45,21 +45,10 @@ class MailFollowers(models.Model):
         condition on the lead's own record rules, whatever the number of rows; nothing for
         whom the lead rules restrict nothing (the superuser)."""
         super(MailFollowers, self)._apply_ir_rules(query, mode)
-        Lead = self.env['crm.lead'].with_context(active_test=False)
-        table = '"%s"' % self._table
-        if not Lead.check_access_rights('read', raise_exception=False):
-            condition, params = '%s."res_model" != %%s' % table, []
-        else:
-            lead_query = Lead._where_calc([], active_test=False)
-            Lead._apply_ir_rules(lead_query, 'read')
-            if not lead_query.where_clause:
-                return
-            from_clause, where_clause, params = lead_query.get_sql()
-            condition = '(%s."res_model" != %%s OR EXISTS (SELECT 1 FROM %s WHERE ' \
-                        '"crm_lead"."id" = %s."res_id" AND %s))' % (
-                            table, from_clause, table, where_clause)
-        query.where_clause.append(condition)
-        query.where_clause_params.extend(['crm.lead'] + list(params))
+        rule = self.env['crm.lead']._routing_document_rule('"%s"' % self._table)
+        if rule:
+            query.where_clause.append(rule[0])
+            query.where_clause_params.extend(rule[1])
 
     @api.model
     def _routing_subscriptions(self, team_ids, user_ids):
