@@ -28,11 +28,12 @@ class MailActivity(models.Model):
         its document, and routing plans one on every lead it gives. One correlated condition on
         the lead's own record rules, whatever the number of rows; nothing for whom the lead
         rules restrict nothing (the superuser)."""
-        super(MailActivity, self)._apply_ir_rules(query, mode)
+        result = super(MailActivity, self)._apply_ir_rules(query, mode)
         rule = self.env['crm.lead']._routing_document_rule('"%s"' % self._table)
         if rule:
             query.where_clause.append(rule[0])
             query.where_clause_params.extend(rule[1])
+        return result
 
     @api.model
     def _routing_insert(self, rows, uid, now, sync=True):

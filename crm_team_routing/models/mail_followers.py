@@ -44,11 +44,12 @@ class MailFollowers(models.Model):
         rule on followers: every employee could list who follows every lead). One correlated
         condition on the lead's own record rules, whatever the number of rows; nothing for
         whom the lead rules restrict nothing (the superuser)."""
-        super(MailFollowers, self)._apply_ir_rules(query, mode)
+        result = super(MailFollowers, self)._apply_ir_rules(query, mode)
         rule = self.env['crm.lead']._routing_document_rule('"%s"' % self._table)
         if rule:
             query.where_clause.append(rule[0])
             query.where_clause_params.extend(rule[1])
+        return result
 
     @api.model
     def _routing_subscriptions(self, team_ids, user_ids):
