@@ -85,7 +85,7 @@ cr.execute("SELECT count(vat_key), count(company_name_key), count(email_domain) 
            "FROM res_partner")
 partner_counts = cr.fetchone()
 cr.execute("SELECT count(*) FROM pg_indexes WHERE tablename IN ('crm_lead', 'res_partner') "
-           "AND indexname ~ '(vat_key|company_name_key|email_domain)_index$'")
+           "AND indexname ~ '(vat_key|company_name_key|email_domain)_(index|set_idx)$'")
 indexes = cr.fetchone()[0]
 wrong = 0
 cr.execute("SELECT vat, partner_name, email_from, vat_key, company_name_key, email_domain "

@@ -14,8 +14,11 @@ env.cr.execute("SELECT count(*) FROM information_schema.columns "
                "WHERE table_name IN ('crm_lead', 'res_partner') "
                "AND column_name IN ('email_normalized', 'phone_sanitized')")
 assert env.cr.fetchone()[0] == 0, "matching key columns left behind"
-env.cr.execute("SELECT count(*) FROM pg_indexes WHERE indexname = 'res_partner_email_lower_idx'")
-assert env.cr.fetchone()[0] == 0, "partner email index left behind"
+env.cr.execute("SELECT indexname FROM pg_indexes WHERE indexname = 'res_partner_email_lower_idx' "
+               "OR indexname LIKE 'crm\\_lead\\_routing\\_%' OR indexname LIKE '%\\_set\\_idx' "
+               "OR indexname = 'crm_lead_to_share_idx'")
+left = [row[0] for row in env.cr.fetchall()]
+assert not left, "indexes left behind: %s" % left
 for xmlid in ('crm.crm_rule_personal_lead', 'crm.crm_rule_personal_lead_report',
               'crm.crm_activity_report_rule_personal_activities'):
     rule = env.ref(xmlid)

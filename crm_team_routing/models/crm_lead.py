@@ -14,6 +14,11 @@ from .res_partner import fill_keys
 
 _logger = logging.getLogger(__name__)
 
+# Columns indexed only where set (``init``): the matching keys (with the existing account's,
+# crm_lead_account.py) and the dates routing compares.
+PARTIAL_INDEXES = ('assignment_date', 'last_followup_date', 'email_normalized', 'phone_sanitized',
+                   'vat_key', 'company_name_key', 'email_domain')
+
 SHARE_STATES = [
     ('none', 'Not shared'),
     ('to_share', 'To share'),
@@ -53,14 +58,12 @@ class CrmLead(models.Model):
         default='none',
         required=True,
         copy=False,
-        index=True,
         help="Sharing status: 'To share' leads are shared by their campaign's share rules, "
              "then marked 'Shared'.",
     )
     assignment_date = fields.Datetime(
         readonly=True,
         copy=False,
-        index=True,
         help="When the lead was last given to its current salesperson, by routing, by the "
              "mass assignment or by hand.",
     )
@@ -68,7 +71,6 @@ class CrmLead(models.Model):
         string="Last Follow-up",
         readonly=True,
         copy=False,
-        index=True,
         help="Last time the lead's own salesperson followed it up: stage or type changed, a "
              "message, note or email posted, an activity done.",
     )
@@ -95,7 +97,6 @@ class CrmLead(models.Model):
         string="Normalized Email",
         compute='_compute_email_normalized',
         store=True,
-        index=True,
         copy=False,
         help="The first address of the email, lower-cased, without display name: how routing "
              "recognises a customer who writes again.",
@@ -104,7 +105,6 @@ class CrmLead(models.Model):
         string="Phone (E.164)",
         compute='_compute_phone_sanitized',
         store=True,
-        index=True,
         copy=False,
         help="The mobile, else the phone, in international format (+84912345678): how routing "
              "recognises a customer who calls again; empty when the number is not valid.",
@@ -150,6 +150,19 @@ class CrmLead(models.Model):
 
     @api.model_cr
     def init(self):
+        # Columns most leads leave empty are indexed where they are set only: every write of
+        # a lead (10,000 at once when a salesperson leaves) adds an entry to each index it
+        # belongs to, and searches compare them with a value, never with nothing.
+        for column in PARTIAL_INDEXES:
+            self.env.cr.execute("""
+                CREATE INDEX IF NOT EXISTS crm_lead_{column}_set_idx
+                    ON crm_lead ({column}) WHERE {column} IS NOT NULL
+            """.format(column=column))
+        # The leads a campaign's share rules wait for (the share rules' only search on it).
+        self.env.cr.execute("""
+            CREATE INDEX IF NOT EXISTS crm_lead_to_share_idx
+                ON crm_lead (campaign_id) WHERE share_state = 'to_share'
+        """)
         # Candidates of a routing run are a small part of a large table: index just them.
         self.env.cr.execute("""
             CREATE INDEX IF NOT EXISTS crm_lead_routing_candidate_idx

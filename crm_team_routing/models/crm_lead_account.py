@@ -1,10 +1,11 @@
 # License LGPL-3.0 or later (https://www.gnu.org/licenses/lgpl).
 """The existing account on crm.lead (DESIGN.md revision 3, "The existing account"): the tax ID
-(``vat``, "Tax ID / MST") and the stored, indexed keys that recognise a known company in a new
-lead, whoever writes and however its name is typed: ``vat_key``, ``company_name_key``,
-``email_domain`` (the same keys as on res.partner). Their install-time fill in SQL batches, the
-tax ID carried between a lead and its customer, and the "Same customer" button widened to the
-same account. The owner step that uses the keys is in crm_lead_router_owner.py.
+(``vat``, "Tax ID / MST") and the stored keys (indexed where set, ``crm_lead.init``) that
+recognise a known company in a new lead, whoever writes and however its name is typed:
+``vat_key``, ``company_name_key``, ``email_domain`` (the same keys as on res.partner). Their
+install-time fill in SQL batches, the tax ID carried between a lead and its customer, and the
+"Same customer" button widened to the same account. The owner step that uses the keys is in
+crm_lead_router_owner.py.
 """
 from odoo import api, fields, models, tools
 from odoo.osv import expression
@@ -26,7 +27,6 @@ class CrmLead(models.Model):
         string="Tax ID Key",
         compute='_compute_vat_key',
         store=True,
-        index=True,
         copy=False,
         help="The digits of the tax ID (country prefix, blanks, dots and dashes dropped): how "
              "routing recognises the customer with that tax ID.",
@@ -34,7 +34,6 @@ class CrmLead(models.Model):
     company_name_key = fields.Char(
         compute='_compute_company_name_key',
         store=True,
-        index=True,
         copy=False,
         help="The company name lower-cased, without accents, punctuation and legal forms "
              "(\"CÔNG TY TNHH ABC\" and \"Cty ABC\" give \"abc\"): how routing recognises a "
@@ -43,7 +42,6 @@ class CrmLead(models.Model):
     email_domain = fields.Char(
         compute='_compute_email_domain',
         store=True,
-        index=True,
         copy=False,
         help="The domain of the normalized email; free-mail domains (system parameter "
              "crm_team_routing.free_email_domains) never match.",
