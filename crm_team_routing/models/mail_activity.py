@@ -73,12 +73,15 @@ class MailActivity(models.Model):
             self.env['crm.lead'].invalidate_cache(LEAD_ACTIVITY_FIELDS, [row[0] for row in rows])
 
     @api.model
-    def _routing_remove_stale(self, lead_ids):
+    def _routing_remove_stale(self, lead_ids, sync=True):
         """Remove the open routing activities of ``lead_ids`` whose responsible no longer holds
         the lead (taken back, reassigned by anyone, handed back). One statement. Returns the
-        (lead_id, user_id) pairs of those left in place (the current holder's)."""
+        (lead_id, user_id) pairs of those left in place (the current holder's), and whether
+        any was removed. Without ``sync``, the caller stores the leads' next deadline itself
+        (``_routing_sync_leads``) once it added the new holders' activities: one statement
+        for both changes."""
         if not lead_ids:
-            return set()
+            return set(), False
         cr = self.env.cr
         cr.execute("""
             DELETE FROM mail_activity AS activity
@@ -87,14 +90,14 @@ class MailActivity(models.Model):
                AND activity.routing_assignment AND lead.id = activity.res_id
                AND activity.user_id IS DISTINCT FROM lead.user_id
         """, (list(lead_ids),))
-        removed = cr.rowcount
-        if removed:
+        removed = bool(cr.rowcount)
+        if removed and sync:
             self._routing_sync_leads(lead_ids)
         cr.execute("""
             SELECT res_id, user_id FROM mail_activity
              WHERE res_id = ANY(%s) AND res_model = 'crm.lead' AND routing_assignment
         """, (list(lead_ids),))
-        return set(cr.fetchall())
+        return set(cr.fetchall()), removed
 
     @api.model
     def _routing_sync_leads(self, lead_ids):
