@@ -54,9 +54,9 @@ class Dispatcher(object):
                 if not work:
                     self.threads.pop(registry.db_name, None)
                     return
-            for (mode, team_ids, companies), lead_ids in work.items():
-                context = {} if companies is None \
-                    else {'crm_team_routing_companies': list(companies)}
+            for (mode, team_ids, context_items), lead_ids in work.items():
+                context = {key: list(value) if isinstance(value, tuple) else value
+                           for key, value in context_items}
                 try:
                     with api.Environment.manage(), registry.cursor() as cr:
                         env = api.Environment(cr, SUPERUSER_ID, context)
@@ -108,10 +108,17 @@ class CrmLeadRouterLock(models.AbstractModel):
 
             cr.after('commit', run)
             cr.after('rollback', forget)
-        companies = self.env.context.get('crm_team_routing_companies')
-        key = (mode, tuple(sorted(teams.ids)),
-               tuple(companies) if companies is not None else None)
+        key = (mode, tuple(sorted(teams.ids)), self._after_commit_context(mode))
         pending.setdefault(key, set()).update(leads.ids if leads is not None else ())
+
+    def _after_commit_context(self, mode):
+        """What a run after commit keeps of its caller's context, as a tuple of (key, value)
+        items (lists as tuples): the leads of runs with the same items are routed together.
+        Here the companies the gate allowed."""
+        companies = self.env.context.get('crm_team_routing_companies')
+        if companies is None:
+            return ()
+        return (('crm_team_routing_companies', tuple(companies)),)
 
     @contextmanager
     def _lock(self, mode):

@@ -172,6 +172,7 @@ class CrmLeadRouterRelease(models.AbstractModel):
         self._hand_back_notes(released, user_of, teams, actor, left)
         if route_now:
             team_ids = sorted({team_id for team_id, _company in released.values() if team_id})
+            self = self._started_by(actor.id if actor else self.env.uid)
             self._route(self.env['crm.team'].browse(team_ids),
                         self.env['crm.lead'].browse(sorted(released)), mode='hand_back')
         return released
@@ -339,8 +340,8 @@ class CrmLeadRouterRelease(models.AbstractModel):
         teams = Team.sudo().search(Team._get_routing_team_domain() + [
             '|', ('company_id', '=', False), ('company_id', 'in', companies.ids)])
         teams, leads, _companies = self._gate(teams.sudo(self.env.uid), leads, 'server_action')
-        # The gate has run: the rest as the system.
-        self = self.sudo()
+        # The gate has run: the rest as the system, the run recorded as the caller's.
+        self = self._started_by(self.env.uid).sudo()
         now = fields.Datetime.now()
         since = fields.Datetime.to_string(
             fields.Datetime.from_string(now) - timedelta(hours=24))

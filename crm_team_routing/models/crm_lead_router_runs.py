@@ -28,9 +28,26 @@ class CrmLeadRouterRuns(models.AbstractModel):
     @api.model
     def _route(self, teams, leads=None, mode='cron'):
         # Who started the run, kept across the own transaction (run as the superuser).
-        if 'crm_team_routing_run_uid' not in self.env.context:
-            self = self.with_context(crm_team_routing_run_uid=self.env.uid)
-        return super(CrmLeadRouterRuns, self)._route(teams, leads=leads, mode=mode)
+        return super(CrmLeadRouterRuns, self._started_by(self.env.uid))._route(
+            teams, leads=leads, mode=mode)
+
+    @api.model
+    def _started_by(self, user_id):
+        """The router, recording ``user_id`` as who started its runs ("Started By"), unless
+        its caller said already: a person's action that routes as the system once its rights
+        were checked (a hand-back, the server action) says who they are first."""
+        if 'crm_team_routing_run_uid' in self.env.context:
+            return self
+        return self.with_context(crm_team_routing_run_uid=user_id)
+
+    def _after_commit_context(self, mode):
+        items = super(CrmLeadRouterRuns, self)._after_commit_context(mode)
+        user_id = self.env.context.get('crm_team_routing_run_uid')
+        if user_id and mode not in QUIET_MODES:
+            # The person who started it; route-on-create's runs of many people's transactions
+            # are routed together, as the system.
+            items += (('crm_team_routing_run_uid', user_id),)
+        return items
 
     def _run(self, teams, leads, mode):
         if mode not in RECORDED_MODES:

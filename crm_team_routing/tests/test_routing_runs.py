@@ -64,6 +64,24 @@ class TestRoutingRuns(RoutingCase):
             self.manager).with_context(active_model='crm.lead', active_ids=others.ids).run()
         run = self.last_run('server_action')
         self.assertEqual((run.state, run.member_count), ('done', 2))
+        # The action routes as the system once its rights were checked: the run is hers.
+        self.assertEqual(run.user_id, self.manager)
+
+    def test_hand_back_started_by_the_leader(self):
+        """A leader hands back a member's leads and routes them now: the run, made as the
+        system after the rights check, is recorded as the leader's."""
+        leads = self.env['crm.lead']
+        for index in range(2):
+            leads |= self.create_owned(self.sales[0], self.north, name='Runs hand back %d' % index)
+        member = self.member_of(self.north, self.sales[0])
+        action = member.sudo(self.leader_north).action_hand_back_leads()
+        self.env['crm.lead.hand.back'].sudo(self.leader_north).with_context(
+            **action['context']).create({'scope': 'all', 'route_now': True}).action_confirm()
+        run = self.last_run('hand_back')
+        self.assertEqual((run.state, run.user_id, run.member_count),
+                         ('done', self.leader_north, 2))
+        leads.invalidate_cache()
+        self.assertEqual(leads.mapped('user_id'), self.sales[1])
 
     def test_sla_takeback(self):
         lead = self.create_owned(self.sales[0], self.north, name='Runs late')

@@ -223,15 +223,26 @@ class TestTransactions(common.TransactionCase):
 
     def test_server_action_routes_after_commit(self):
         """The "Route leads" server action routes its leads once the transaction that ran it
-        is committed."""
+        is committed; the run's record says who ran it."""
         with self.committed() as env:
             team, users = self.make_team(env, [10])
+            login = '%s manager' % self.token
+            manager = env['res.users'].create({
+                'name': login.title(), 'login': login.replace(' ', '.').lower(),
+                'groups_id': [(6, 0, [env.ref('sales_team.group_sale_manager').id])],
+                'company_id': team.company_id.id, 'company_ids': [(6, 0, team.company_id.ids)],
+            })
             lead = self.make_leads(env, 1)
         with self.committed() as env:
-            env.ref('crm_team_routing.action_server_route_leads').with_context(
+            env.ref('crm_team_routing.action_server_route_leads').sudo(manager.id).with_context(
                 active_model='crm.lead', active_ids=lead.ids, active_id=lead.id).run()
             self.assertFalse(env['crm.lead'].browse(lead.id).user_id, "routed before the commit")
         self.assertEqual(self.routed(lead.ids)[lead.id][:3], (users.id, team.id, 1))
+        with self.committed() as env:
+            run = env['crm.lead.routing.run'].search([
+                ('mode', '=', 'server_action'),
+                ('id', '>', self.max_ids['crm_lead_routing_run'])])
+            self.assertEqual(run.user_id.id, manager.id)
 
     def test_session_lock_held_by_another_connection(self):
         """While another connection holds the routing lock: the cron skips, a button waits a
