@@ -170,8 +170,8 @@ def build(leads_count, seed):
                 vat = '%010d' % rng.randrange(10 ** 9) + ('' if rng.random() < 0.7 else '001')
                 add('vat', vat, 1, 1, 'partner', record[:3] + (None, ''),
                     account_keys.vat_label(vat))
-        candidates.append(tuple([lead_id] + partner + [email, phone, vat, name_key,
-                                                        partner_name, domain]))
+        candidates.append(tuple([lead_id] + partner
+                                + [email, phone, vat, name_key, partner_name, domain]))
         team_id = None if rng.random() < 0.8 else rng.randint(1, TEAMS)
         rows.append((lead_id, team_id, float(rng.choice([0, 5, 10, 20, 40])), 1))
     add('phone', hotline, 3, 0, 'lead', records[0])
