@@ -405,11 +405,10 @@ def _followers(ordered, keys_of, company_of, stoplist, matches, placed):
     shared = {ident for ident, number in counts.items() if number > 1
               and not (number > STOPLIST_RECORDS and ident[1] in _STOPLIST_KINDS)}
     shared.difference_update(stoplist)
-    for lead_id, lead_matches in matches.items():
-        company_id = company_of.get(lead_id)
-        # match[8], match[9]: key_kind, key
-        shared.difference_update([(company_id, match[8], match[9]) for match in lead_matches
-                                  if match[8] and match[9] in repeated])
+    # match[8], match[9]: key_kind, key
+    shared.difference_update([(company_of.get(lead_id), match[8], match[9])
+                              for lead_id, lead_matches in matches.items()
+                              for match in lead_matches if match[8] and match[9] in repeated])
     if not shared:
         return {}
     linking = {}
