@@ -47,47 +47,17 @@ class CrmLeadRouterOwner(models.AbstractModel):
         """, (lead_ids,))
         candidates = cr.fetchall()
         free_domains = self.env['res.partner']._routing_free_email_domains()
-        # {lead_id: [(key_kind, key, label)]}: what the lead may match through, in the order
-        # of ``owner.KEY_KINDS``; a free-mail domain is no key.
-        keys_of = {}
-        keys = {kind: set() for kind in owner.KEY_KINDS}
-        for row in candidates:
-            lead_id, commercial_id, commercial_name = row[0], row[4], row[5]
-            email, phone, vat, company_name, partner_name = row[7:12]
-            domain = account_keys.corporate_domain(row[12], free_domains)
-            lead_keys = [(kind, key, label) for kind, key, label in (
-                ('partner', commercial_id, commercial_name), ('email', email, email),
-                ('phone', phone, phone), ('vat', vat, account_keys.vat_label(vat)),
-                ('company_name', company_name, partner_name),
-                ('email_domain', domain, domain)) if key]
-            keys_of[lead_id] = lead_keys
-            for kind, key, _label in lead_keys:
-                keys[kind].add((company_of[lead_id], key))
+        keys_of, keys = owner.candidate_keys(candidates, company_of, free_domains)
         found = self._read_owner_records(keys)
-        # A key nobody owns cannot have two owners: only owned keys may be stoplisted.
-        stoplist = self._read_owner_stoplist({kind: {(company_id, key) for company_id, key
-                                                     in keys[kind] if (kind, company_id, key)
-                                                     in found} for kind in keys})
-        matches = {}
-        for row in candidates:
-            lead_id, partner_id, partner_name, partner_user, commercial_id, commercial_name, \
-                commercial_user = row[:7]
-            company_id = company_of[lead_id]
-            lead_matches = []
-            if partner_user or commercial_user:
-                record_id, name, user_id = (partner_id, partner_name, partner_user) \
-                    if partner_user else (commercial_id, commercial_name, commercial_user)
-                lead_matches.append(owner.Match(1, 0, 'partner', record_id, name, user_id, None,
-                                                '', None, None, None))
-            for kind, key, label in keys_of[lead_id]:
-                for level, rank, record, record_row, record_label in found.get(
-                        (kind, company_id, key), ()):
-                    lead_matches.append(owner.Match(
-                        level, rank, record, record_row[0], record_row[1], record_row[2],
-                        record_row[3], record_row[4] or '', kind, key, record_label or label))
-            if lead_matches:
-                matches[lead_id] = lead_matches
-        users = {match.user_id for lead_matches in matches.values() for match in lead_matches}
+        # A key nobody owns cannot have two owners: only owned keys may be stoplisted. The
+        # records found are for the run's keys only: their keys are the owned ones.
+        owned = {kind: set() for kind in keys}
+        for kind, company_id, key in found:
+            owned[kind].add((company_id, key))
+        stoplist = self._read_owner_stoplist(owned)
+        matches = owner.candidate_matches(candidates, keys_of, company_of, found)
+        # match[5]: the user_id of a Match's fields
+        users = {match[5] for lead_matches in matches.values() for match in lead_matches}
         return {
             'matches': matches,
             'keys_of': keys_of,
@@ -331,8 +301,14 @@ class CrmLeadRouterOwner(models.AbstractModel):
             list(outcome.placed.values()) + [skip.match for skip in outcome.skipped.values()])
         team_names = {team.id: team.name for team in teams}
         capacity = {state.id: state.capacity for state in data['member_states']}
+        # The leads the step placed or skipped: a decision of any other lead has the plain
+        # reason (most of a run's: one dictionary look-up, not three tests, for each).
+        touched = dict.fromkeys(outcome.placed)
+        touched.update(dict.fromkeys(outcome.skipped))
 
         def owner_reason(decision):
+            if decision.lead_id not in touched:
+                return reason(decision)
             if decision.kind == 'member' and decision.why == owner.OWNER:
                 match = outcome.placed[decision.lead_id]
                 return reason_text('owner_given', match=describe(match), team=team_names.get(

@@ -308,9 +308,10 @@ class CrmLeadRouterRelease(models.AbstractModel):
         owners = data.get('owners')
         if owners:
             matches = owners['matches']
+            # Plain tuples of owner.Match's fields: [5] is the user_id.
             for lead_id in list(matches):
                 kept = [match for match in matches[lead_id]
-                        if lead_id not in kept_from.get(match.user_id, ())]
+                        if lead_id not in kept_from.get(match[5], ())]
                 if kept:
                     matches[lead_id] = kept
                 else:

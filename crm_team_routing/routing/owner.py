@@ -26,9 +26,12 @@ Decisions of the step are ``engine.Decision`` with kind 'member' and ``why`` = :
 (logged with rule 'owner'). Member counts and team loads are the engine's states, updated in
 place, so that each engine pass starts from what was decided before it.
 """
+import gc
+from array import array
 from collections import Counter, namedtuple
+from itertools import compress
 
-from . import engine
+from . import engine, keys as account_keys
 
 # ``Decision.why`` of the member decisions this step makes (the engine's own have None).
 OWNER = 'owner'
@@ -48,6 +51,7 @@ KEY_KINDS = ('partner', 'email', 'phone', 'vat', 'company_name', 'email_domain')
 # customers may share. A customer (the commercial entity, the tax ID) is one customer, however
 # many opportunities and salespeople it has.
 STOPLIST_KINDS = ('email', 'phone', 'company_name', 'email_domain')
+_STOPLIST_KINDS = frozenset(STOPLIST_KINDS)
 
 # (level, rank) of a record matched through a key several records may share, by kind of key and
 # kind of record: within a level, the lower rank wins before the assignment date.
@@ -125,6 +129,74 @@ class Outcome(object):
         self.skipped = {}
 
 
+def candidate_keys(candidates, company_of, free_domains):
+    """The candidates' keys, from the router's candidate rows (``_read_owners``: lead id,
+    partner id, name and salesperson, commercial entity id, name and salesperson, email, phone,
+    tax ID key, company name key, partner name, email domain).
+
+    :return: ({lead_id: [(key_kind, key, label)]} in the order of ``KEY_KINDS``,
+        {key_kind: {(company_id, key)}}); a free-mail domain is no key
+    """
+    keys_of = {}
+    keys = {kind: set() for kind in KEY_KINDS}
+    partners, emails, phones, vats, names, domains = (keys[kind] for kind in KEY_KINDS)
+    for row in candidates:
+        lead_id = row[0]
+        company_id = company_of[lead_id]
+        lead_keys = []
+        # Built key by key rather than filtered from a list of six: most leads have two keys.
+        if row[4]:
+            lead_keys.append(('partner', row[4], row[5]))
+            partners.add((company_id, row[4]))
+        if row[7]:
+            lead_keys.append(('email', row[7], row[7]))
+            emails.add((company_id, row[7]))
+        if row[8]:
+            lead_keys.append(('phone', row[8], row[8]))
+            phones.add((company_id, row[8]))
+        if row[9]:
+            lead_keys.append(('vat', row[9], account_keys.vat_label(row[9])))
+            vats.add((company_id, row[9]))
+        if row[10]:
+            lead_keys.append(('company_name', row[10], row[11]))
+            names.add((company_id, row[10]))
+        domain = row[12] and account_keys.corporate_domain(row[12], free_domains)
+        if domain:
+            lead_keys.append(('email_domain', domain, domain))
+            domains.add((company_id, domain))
+        keys_of[lead_id] = lead_keys
+    return keys_of, keys
+
+
+def candidate_matches(candidates, keys_of, company_of, found):
+    """{lead_id: [match]}: the records that may give a candidate its owner, as plain tuples of
+    :class:`Match`'s fields (:func:`route` makes a Match of the one it chooses): level 1, the
+    salesperson of the lead's partner, else of its commercial entity; then the records ``found``
+    ({(key_kind, company_id, key): [(level, rank, record, (id, name, user_id, team_id, date),
+    label)]}) through each of the lead's keys. Candidates with no match are left out."""
+    matches = {}
+    for row in candidates:
+        lead_id = row[0]
+        lead_matches = []
+        if row[3]:  # the partner's salesperson
+            lead_matches.append((1, 0, 'partner', row[1], row[2], row[3], None, '', None, None,
+                                 None))
+        elif row[6]:  # the commercial entity's
+            lead_matches.append((1, 0, 'partner', row[4], row[5], row[6], None, '', None, None,
+                                 None))
+        company_id = company_of[lead_id]
+        for kind, key, label in keys_of[lead_id]:
+            records = found.get((kind, company_id, key))
+            if records:
+                lead_matches.extend(
+                    (level, rank, record, record_row[0], record_row[1], record_row[2],
+                     record_row[3], record_row[4] or '', kind, key, record_label or label)
+                    for level, rank, record, record_row, record_label in records)
+        if lead_matches:
+            matches[lead_id] = lead_matches
+    return matches
+
+
 def is_stoplisted(records, owners):
     """Whether a key shared by ``records`` records (the candidate itself not counted) with
     ``owners`` different salespeople is ignored."""
@@ -134,14 +206,25 @@ def is_stoplisted(records, owners):
 def first_match(matches, company_id, stoplist):
     """The match that decides: lowest level, then lowest rank, then most recently assigned,
     then highest record id; matches through a key of ``stoplist`` ((company_id, key_kind, key))
-    are ignored. None when nothing matches."""
+    are ignored. None when nothing matches.
+
+    ``matches``: :class:`Match`, or plain tuples of its fields (what the router reads: a
+    namedtuple costs a Python call to build, and most are never chosen); the one chosen is
+    returned as given. Fields are read by index: ``Match`` attributes cost a call each.
+    """
     best = None
     for match in matches:
-        if match.key_kind in STOPLIST_KINDS and (company_id, match.key_kind, match.key) in stoplist:
+        # match[8], match[9]: key_kind, key
+        if stoplist and match[8] in _STOPLIST_KINDS \
+                and (company_id, match[8], match[9]) in stoplist:
             continue
-        if best is None or (match.level, match.rank) < (best.level, best.rank) or (
-                (match.level, match.rank) == (best.level, best.rank)
-                and (match.date or '', match.record_id) > (best.date or '', best.record_id)):
+        if best is None:
+            best = match
+            continue
+        # [0] level, [1] rank, [7] date, [3] record_id
+        if (match[0], match[1]) < (best[0], best[1]) or (
+                (match[0], match[1]) == (best[0], best[1])
+                and (match[7] or '', match[3]) > (best[7] or '', best[3])):
             best = match
     return best
 
@@ -248,8 +331,8 @@ def _snapshot(teams, members):
 
 
 def _sync(base, teams, members, decisions, team_of, now):
-    """Set team loads and member counts to what ``decisions`` (all of the run so far) leave,
-    whether or not the engine updated its states in place."""
+    """Set team loads and member counts to what ``decisions`` leave from ``base`` (a
+    :func:`_snapshot`), whether or not the engine updated its states in place."""
     base_loads, base_members, base_opens = base
     counts, loads = Counter(), Counter()
     for decision in decisions:
@@ -277,6 +360,65 @@ def _sync(base, teams, members, decisions, team_of, now):
         load.count = count + opened[key]
 
 
+def _engine_pass(engine_route, leads, keep, phase1_ids, teams, members, now, team_of):
+    """Phases 1 and 2 for the candidates of ``leads`` whose id ``keep`` accepts, in their order;
+    team loads and member counts are then what the states held before plus the pass's
+    decisions (the owner step's own changes are made in place, as it decides)."""
+    if isinstance(leads, engine.Leads):
+        # Columns, not tuples: the engine orders them by their scores alone (the order of
+        # ``leads`` ranks equal scores), where a list of tuples takes three sorts.
+        mask = [keep(lead_id) for lead_id in leads.ids]
+        rows = engine.Leads()
+        rows.ids = array('i', compress(leads.ids, mask))
+        rows.team_ids = array('i', compress(leads.team_ids, mask))
+        rows.scores = array('d', compress(leads.scores, mask))
+    else:
+        rows = [row for row in leads if keep(row[0])]
+    base = _snapshot(teams, members)
+    decisions = engine_route(rows, phase1_ids, teams, members, now)
+    _sync(base, teams, members, decisions, team_of, now)
+    return decisions
+
+
+def _followers(ordered, keys_of, company_of, stoplist, matches, placed):
+    """{follower_id: (leader_id, key_kind, label)} of :func:`follow_groups` with what
+    ``route`` knows to be owned (the stoplist, :func:`crowded_keys`, the keys of every match),
+    placed candidates left out.
+
+    Only a key at least two candidates share can link candidates, and most keys are one
+    candidate's: the keys whose value alone is seen once are dropped first (no tuple built for
+    them), and the union-find sees the shared keys alone, and the candidates that have one.
+    """
+    values = Counter(key for lead_keys in keys_of.values() for _kind, key, _label in lead_keys)
+    repeated = {key for key, number in values.items() if number > 1}
+    if not repeated:
+        return {}
+    entries = []  # (lead_id, (company_id, key_kind, key), key_kind, key, label), key by key
+    for lead_id, lead_keys in keys_of.items():
+        company_id = None
+        for key_kind, key, label in lead_keys:
+            if key in repeated:
+                if company_id is None:
+                    company_id = company_of.get(lead_id)
+                entries.append((lead_id, (company_id, key_kind, key), key_kind, key, label))
+    counts = Counter(entry[1] for entry in entries)
+    shared = {ident for ident, number in counts.items() if number > 1
+              and not (number > STOPLIST_RECORDS and ident[1] in _STOPLIST_KINDS)}
+    shared.difference_update(stoplist)
+    # match[8], match[9]: key_kind, key
+    shared.difference_update([(company_of.get(lead_id), match[8], match[9])
+                              for lead_id, lead_matches in matches.items()
+                              for match in lead_matches if match[8] and match[9] in repeated])
+    if not shared:
+        return {}
+    linking = {}
+    for lead_id, ident, key_kind, key, label in entries:
+        if ident in shared:
+            linking.setdefault(lead_id, []).append((key_kind, key, label))
+    return {lead_id: group for lead_id, group in
+            follow_groups(ordered, linking, company_of, ()).items() if lead_id not in placed}
+
+
 def route(leads, phase1_ids, teams, members, now, company_of, matches, keys_of, stoplist, seats,
           engine_route=None):
     """The run's decisions with the existing owner step before phases 1 and 2.
@@ -284,70 +426,84 @@ def route(leads, phase1_ids, teams, members, now, company_of, matches, keys_of, 
     :param leads, phase1_ids, teams, members, now: as ``engine.route``
     :param company_of: {lead_id: company_id}
     :param matches: {lead_id: [Match]} the records that may give their owner, for the
-        candidates the step considers (any order; :func:`first_match` picks)
+        candidates the step considers (any order; :func:`first_match` picks); plain tuples
+        of a Match's fields will do
     :param keys_of: {lead_id: [(key_kind, key, label)]} the keys of those candidates
     :param stoplist: set of (company_id, key_kind, key) ignored
     :param seats: {user_id: [Seat]} seats of the possible owners, by team sequence then id
     :param engine_route: phases 1 and 2 (default ``engine.route``, looked up at each call)
     :return: :class:`Outcome`
     """
-    engine_route = engine_route or engine.route
+    # As in ``engine.route``: the step builds a few objects per candidate and no reference
+    # cycles, yet enough to set off the cyclic collector's full passes over every object of the
+    # process. Paused meanwhile, resumed as the caller had it.
+    paused = gc.isenabled()
+    if paused:
+        gc.disable()
+    try:
+        return _route(leads, phase1_ids, teams, members, now, company_of, matches, keys_of,
+                      stoplist, seats, engine_route or engine.route)
+    finally:
+        if paused:
+            gc.enable()
+
+
+def _route(leads, phase1_ids, teams, members, now, company_of, matches, keys_of, stoplist, seats,
+           engine_route):
+    """:func:`route`, with the cyclic garbage collector paused."""
     outcome = Outcome()
-    ordered = engine.best_first(leads)
-    base = _snapshot(teams, members)
-    team_of = {row[0]: row[1] for row in leads}
+    # Best first, as ``engine.best_first`` orders tuples: Leads are sorted by score alone
+    # (their order ranks equal scores), a list of tuples by three sorts.
+    ordered = list(leads.best_first()) if isinstance(leads, engine.Leads) \
+        else engine.best_first(leads)
+    team_of = {row[0]: row[1] for row in ordered}
     teams_by_id = {team.id: team for team in teams}
     fits = {team.id: team.fits for team in teams}
+    placed, skipped = outcome.placed, outcome.skipped
     given = {}  # lead_id: (user_id, team_id) of the run's member decisions
 
-    def place(row, match, seat):
-        lead_id, team_id, score, _create = row
+    def take(row, match):
+        lead_id, team_id, score = row[0], row[1], row[2]
+        if type(match) is not Match:
+            match = Match._make(match)
+        seat, why = choose_seat(seats.get(match.user_id, ()), company_of.get(lead_id), lead_id,
+                                match.team_id, fits)
+        if seat is None:
+            skipped[lead_id] = Skip(match, *why)
+            return
         state = seat.state
-        decision = engine.Decision(lead_id, seat.team_id, state.user_id, state.id, 'member',
-                                   score, state.count, OWNER)
+        outcome.decisions.append(engine.Decision(
+            lead_id, seat.team_id, state.user_id, state.id, 'member', score, state.count,
+            OWNER))
         state.take(now)
         if seat.team_id != team_id:
             if seat.team_id in teams_by_id:
                 teams_by_id[seat.team_id].load += 1
             if team_id in teams_by_id:
                 teams_by_id[team_id].load -= 1
-        outcome.decisions.append(decision)
-        outcome.placed[lead_id] = match
+        placed[lead_id] = match
         given[lead_id] = (state.user_id, seat.team_id)
-
-    def take(row, match):
-        lead_id = row[0]
-        seat, why = choose_seat(seats.get(match.user_id, ()), company_of.get(lead_id), lead_id,
-                                match.team_id, fits)
-        if seat is None:
-            outcome.skipped[lead_id] = Skip(match, *why)
-        else:
-            place(row, match, seat)
 
     # 1. Existing owners, best first.
     for row in ordered:
-        match = first_match(matches.get(row[0], ()), company_of.get(row[0]), stoplist)
-        if match is not None:
-            take(row, match)
+        lead_matches = matches.get(row[0])
+        if lead_matches:
+            match = first_match(lead_matches, company_of.get(row[0]), stoplist)
+            if match is not None:
+                take(row, match)
 
     # 2. Phases 1 and 2 for the others, except the followers of a better candidate.
-    owned = set(stoplist) | crowded_keys(keys_of, company_of)
-    for lead_id, lead_matches in matches.items():
-        company_id = company_of.get(lead_id)
-        owned.update((company_id, match.key_kind, match.key) for match in lead_matches
-                     if match.key_kind)
-    followers = {lead_id: group for lead_id, group in
-                 follow_groups(ordered, keys_of, company_of, owned).items()
-                 if lead_id not in outcome.placed}
-    first_pass = engine_route([row for row in leads if row[0] not in outcome.placed
-                               and row[0] not in followers],
-                              phase1_ids, teams, members, now)
+    followers = _followers(ordered, keys_of, company_of, stoplist, matches, placed)
+    first_pass = _engine_pass(
+        engine_route, leads, lambda lead_id: lead_id not in placed and lead_id not in followers,
+        phase1_ids, teams, members, now, team_of)
     outcome.decisions.extend(first_pass)
-    _sync(base, teams, members, outcome.decisions, team_of, now)
     if not followers:
         return outcome
+    leaders = {group[0] for group in followers.values()}
     given.update((decision.lead_id, (decision.user_id, decision.team_id))
-                 for decision in first_pass if decision.kind == 'member')
+                 for decision in first_pass
+                 if decision.lead_id in leaders and decision.kind == 'member')
 
     # 3. Followers take the salesperson of their group's first candidate, when they can.
     for row in ordered:
@@ -361,9 +517,7 @@ def route(leads, phase1_ids, teams, members, now, company_of, matches, keys_of, 
                         label))
 
     # 4. Phases 1 and 2 for the followers that could not follow.
-    second_pass = engine_route([row for row in leads if row[0] in followers
-                                and row[0] not in outcome.placed],
-                               phase1_ids, teams, members, now)
-    outcome.decisions.extend(second_pass)
-    _sync(base, teams, members, outcome.decisions, team_of, now)
+    outcome.decisions.extend(_engine_pass(
+        engine_route, leads, lambda lead_id: lead_id in followers and lead_id not in placed,
+        phase1_ids, teams, members, now, team_of))
     return outcome
