@@ -9,6 +9,5 @@ def uninstall_hook(cr, registry):
     matches partner emails with, and the routing candidates' and loads' on leads."""
     env = api.Environment(cr, SUPERUSER_ID, {})
     env['ir.rule']._crm_team_routing_restore_core_rules()
-    for index in ('res_partner_email_lower_idx', 'crm_lead_routing_candidate_idx',
-                  'crm_lead_routing_load_idx'):
-        cr.execute("DROP INDEX IF EXISTS %s" % index)
+    cr.execute("DROP INDEX IF EXISTS res_partner_email_lower_idx, "
+               "crm_lead_routing_candidate_idx, crm_lead_routing_load_idx")

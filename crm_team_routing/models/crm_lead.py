@@ -2,6 +2,7 @@
 import logging
 from datetime import timedelta
 
+from psycopg2 import sql
 from psycopg2.extras import execute_values
 
 from odoo import _, api, fields, models, tools
@@ -154,10 +155,12 @@ class CrmLead(models.Model):
         # a lead (10,000 at once when a salesperson leaves) adds an entry to each index it
         # belongs to, and searches compare them with a value, never with nothing.
         for column in PARTIAL_INDEXES:
-            self.env.cr.execute("""
-                CREATE INDEX IF NOT EXISTS crm_lead_{column}_set_idx
-                    ON crm_lead ({column}) WHERE {column} IS NOT NULL
-            """.format(column=column))
+            query = sql.SQL("""
+                CREATE INDEX IF NOT EXISTS {index} ON crm_lead ({column})
+                 WHERE {column} IS NOT NULL
+            """).format(index=sql.Identifier('crm_lead_%s_set_idx' % column),
+                        column=sql.Identifier(column)).as_string(self.env.cr._obj)
+            self.env.cr.execute(query)
         # The leads a campaign's share rules wait for (the share rules' only search on it).
         self.env.cr.execute("""
             CREATE INDEX IF NOT EXISTS crm_lead_to_share_idx
