@@ -88,6 +88,8 @@ class TestTransactions(common.TransactionCase):
     def _cleanup(self):
         """Delete every row the test committed, give the parameter back, then check that no
         table holds a row made during the test."""
+        # A run after commit still going would write on what is being deleted.
+        self.settled()
         with self.committed() as env:
             cr = env.cr
             # No row of the log made by the test may concern a lead it did not make.
@@ -156,14 +158,23 @@ class TestTransactions(common.TransactionCase):
 
     def routed(self, lead_ids, count=None, timeout=10.0):
         """The state of ``lead_ids`` once ``count`` of them (default: all) have a salesperson,
-        or after ``timeout`` seconds: a run after commit may go on in another thread."""
+        or after ``timeout`` seconds, and the runs after commit (another thread) have ended:
+        their writers commit the leads before the run sends its digests and frees the lock."""
         deadline = time.time() + timeout
         count = len(lead_ids) if count is None else count
         while True:
             state = self.state(lead_ids)
             if sum(1 for row in state.values() if row[0]) >= count or time.time() > deadline:
-                return state
+                self.settled(max(deadline - time.time(), 1.0))
+                return self.state(lead_ids)
             time.sleep(0.1)
+
+    def settled(self, timeout=10.0):
+        """Wait, ``timeout`` seconds at most, for the dispatcher's runs after commit on this
+        database to end."""
+        thread = crm_lead_router_lock.DISPATCHER.threads.get(self.registry.db_name)
+        if thread is not None:
+            thread.join(timeout)
 
     def member_runs(self, lead_ids):
         """How many routing runs gave these leads to salespeople (distinct log dates)."""
