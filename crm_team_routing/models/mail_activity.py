@@ -103,16 +103,21 @@ class MailActivity(models.Model):
     def _routing_sync_leads(self, lead_ids):
         """The leads' stored next deadline (``activity_date_deadline``, core's stored related
         field: the first of their activities by due date) as core's ORM would leave it after
-        activities were written in SQL; one statement, only the leads whose value changes."""
+        activities were written in SQL; one statement, only the leads whose value changes.
+
+        The first deadline is the earliest (core orders activities by due date), taken as an
+        aggregate: a subquery per lead ordered by due date with LIMIT 1 lets PostgreSQL walk
+        the due-date index of all activities for each lead, a plan it may pick while its
+        statistics predate the activities just written (once, a take-back of 10,000 leads with
+        activities took 32 s instead of 6)."""
         self.env.cr.execute("""
             UPDATE crm_lead AS lead
                SET activity_date_deadline = first.date_deadline
-              FROM (SELECT l.id, (SELECT activity.date_deadline FROM mail_activity activity
-                                   WHERE activity.res_id = l.id
-                                     AND activity.res_model = 'crm.lead'
-                                   ORDER BY activity.date_deadline, activity.id
-                                   LIMIT 1) AS date_deadline
-                      FROM unnest(%s::int[]) AS l(id)) AS first
+              FROM (SELECT l.id, min(activity.date_deadline) AS date_deadline
+                      FROM unnest(%s::int[]) AS l(id)
+                      LEFT JOIN mail_activity activity
+                             ON activity.res_id = l.id AND activity.res_model = 'crm.lead'
+                     GROUP BY l.id) AS first
              WHERE lead.id = first.id
                AND lead.activity_date_deadline IS DISTINCT FROM first.date_deadline
         """, (list(lead_ids),))
