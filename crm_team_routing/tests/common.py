@@ -185,6 +185,33 @@ class RoutingCase(common.SavepointCase):
         self.assertEqual(follows, expected, "%s %s %s" % (
             user.login, 'does not follow' if expected else 'still follows', lead.name))
 
+    def routed_to(self, user, team, count=1, prefix='Lead', **values):
+        """``count`` new leads routed to ``user`` in ``team`` (its other members paused
+        meanwhile)."""
+        others = team.routing_member_ids.filtered(lambda member: member.user_id != user)
+        others.write({'assignment_optout': True})
+        leads = self.create_leads(count, prefix=prefix, **values)
+        self.route(team, leads=leads)
+        others.write({'assignment_optout': False})
+        self.assertEqual(leads.mapped('user_id'), user)
+        return leads
+
+    def age(self, leads, hours_ago, log=False):
+        """``leads`` assigned ``hours_ago`` hours ago (with ``log``, their log rows written
+        then too)."""
+        self.env.cr.execute("""
+            UPDATE crm_lead SET assignment_date = now() at time zone 'UTC' - %s * interval '1 hour'
+             WHERE id = ANY(%s)
+        """, (hours_ago, leads.ids))
+        if log:
+            self.env.cr.execute("""
+                UPDATE crm_lead_assignment_log
+                   SET date = now() at time zone 'UTC' - %s * interval '1 hour'
+                 WHERE lead_id = ANY(%s)
+            """, (hours_ago, leads.ids))
+            self.env['crm.lead.assignment.log'].invalidate_cache()
+        leads.invalidate_cache()
+
 
 def ensure_vietnamese(env):
     """Vietnamese active WITH its translations (core's and this module's), once per test

@@ -39,23 +39,10 @@ class TestLadder(RoutingCase):
 
     def given_to(self, user, count=1, hours_ago=None, team=None):
         """``count`` leads routed to ``user`` (the team's other members paused meanwhile)."""
-        team = team or self.team
-        others = team.routing_member_ids.filtered(lambda m: m.user_id != user)
-        others.write({'assignment_optout': True})
-        leads = self.create_leads(count, prefix='Ladder %s' % user.login)
-        self.route(team, leads=leads)
-        others.write({'assignment_optout': False})
-        self.assertEqual(leads.mapped('user_id'), user)
+        leads = self.routed_to(user, team or self.team, count, prefix='Ladder %s' % user.login)
         if hours_ago is not None:
             self.age(leads, hours_ago)
         return leads
-
-    def age(self, leads, hours_ago):
-        self.env.cr.execute("""
-            UPDATE crm_lead SET assignment_date = now() at time zone 'UTC' - %s * interval '1 hour'
-             WHERE id = ANY(%s)
-        """, (hours_ago, leads.ids))
-        leads.invalidate_cache()
 
     def sla_run(self):
         self.env['crm.team']._cron_sla_reassign()

@@ -116,7 +116,7 @@ class TestPrivateMessages(RoutingCase):
         self.route(self.team, leads=lead)
         self.team.routing_member_ids.write({'assignment_optout': False})
         self.assertEqual(lead.user_id, self.sales[0])
-        self.age(lead)
+        self.age(lead, 30)
         before = self.last_message_id()
         self.env['crm.team']._cron_sla_reassign()
         self.env['crm.lead'].invalidate_cache()
@@ -128,20 +128,13 @@ class TestPrivateMessages(RoutingCase):
         digest = self.private_to(self.sales[1], before)
         self.assertPrivate(digest, self.sales[1], [self.sales[0], self.employee])
         # Nobody else may take it: the leader is told, privately.
-        self.age(lead)
+        self.age(lead, 30)
         before = self.last_message_id()
         self.env['crm.team']._cron_sla_reassign()
         told = self.private_to(self.leader_north, before)
         self.assertIn(lead.name, told.body)
         self.assertPrivate(told, self.leader_north, [self.sales[0], self.sales[1],
                                                      self.leader_south, self.employee])
-
-    def age(self, lead):
-        self.env.cr.execute("""
-            UPDATE crm_lead SET assignment_date = now() at time zone 'UTC' - interval '30 hours'
-             WHERE id = %s
-        """, (lead.id,))
-        lead.invalidate_cache()
 
     def test_fixed_number_of_statements(self):
         """The messages of a run cost the same statements for 2 people as for 6, however many

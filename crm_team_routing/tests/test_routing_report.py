@@ -22,26 +22,10 @@ class TestRoutingReport(RoutingCase):
     def given_to(self, user, team, hours_ago=3, count=1):
         """``count`` leads routed to ``user`` in ``team`` (the other members paused), assigned
         ``hours_ago`` hours ago (the lead and its log row)."""
-        others = team.routing_member_ids.filtered(lambda m: m.user_id != user)
-        others.write({'assignment_optout': True})
-        leads = self.create_leads(count, prefix='Report %s %s' % (team.name, user.login))
-        self.route(team, leads=leads)
-        others.write({'assignment_optout': False})
-        self.assertEqual(leads.mapped('user_id'), user)
-        self.age(leads, hours_ago)
+        leads = self.routed_to(user, team, count,
+                               prefix='Report %s %s' % (team.name, user.login))
+        self.age(leads, hours_ago, log=True)
         return leads
-
-    def age(self, leads, hours_ago):
-        self.env.cr.execute("""
-            UPDATE crm_lead
-               SET assignment_date = now() at time zone 'UTC' - %(h)s * interval '1 hour'
-             WHERE id = ANY(%(ids)s);
-            UPDATE crm_lead_assignment_log
-               SET date = now() at time zone 'UTC' - %(h)s * interval '1 hour'
-             WHERE lead_id = ANY(%(ids)s)
-        """, {'h': hours_ago, 'ids': leads.ids})
-        self.env['crm.lead.assignment.log'].invalidate_cache()
-        leads.invalidate_cache()
 
     def rows(self, lead):
         """The lead's assignment rows, oldest first."""

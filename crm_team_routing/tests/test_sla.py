@@ -25,22 +25,10 @@ class TestSla(RoutingCase):
         """``count`` leads routed to ``user`` in ``team`` (by default the SLA team; the other
         members paused), assigned ``hours_ago`` hours ago."""
         team = team or self.team
-        others = team.routing_member_ids.filtered(lambda m: m.user_id != user)
-        others.write({'assignment_optout': True})
-        leads = self.create_leads(count, prefix='SLA %s %s' % (team.name, user.login),
-                                  **values)
-        self.route(team, leads=leads)
-        others.write({'assignment_optout': False})
-        self.assertEqual(leads.mapped('user_id'), user)
+        leads = self.routed_to(user, team, count, prefix='SLA %s %s' % (team.name, user.login),
+                               **values)
         self.age(leads, hours_ago)
         return leads
-
-    def age(self, leads, hours_ago):
-        self.env.cr.execute("""
-            UPDATE crm_lead SET assignment_date = now() at time zone 'UTC' - %s * interval '1 hour'
-             WHERE id = ANY(%s)
-        """, (hours_ago, leads.ids))
-        leads.invalidate_cache()
 
     def take_back(self):
         self.env['crm.team']._cron_sla_reassign()
