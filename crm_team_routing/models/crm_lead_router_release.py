@@ -256,32 +256,27 @@ class CrmLeadRouterRelease(models.AbstractModel):
     def _read_handed_back(self, data):
         """Keep each lead handed back, and not given to anyone since, away from the person it
         was taken from: out of their members' filters (phase 2, overflow teams) and out of the
-        existing owner step. One query on the release rows of the 30-day window (a partial
-        index), nothing per lead of the run.
+        existing owner step. One query on the release rows of the run's candidates in the
+        30-day window (a partial index), nothing per lead of the run.
 
-        The rows a lead was given by since its release are found through the lead (the
-        ``lead_id`` index), then compared by id: right after a hand-back of 10,000 leads
-        (routed at once, before autovacuum has counted the new rows) the planner took an
-        ``id > released.id`` range of the primary key for each release row (1.4 s for 10,000
-        leads instead of a few milliseconds)."""
+        A release row counts while no assignment row of its lead follows it: each row is
+        probed on the assignments' (lead, id) index, whatever the planner believes of the
+        release rows. Right after a hand-back of 10,000 leads, before autovacuum has counted
+        them, it believed there were none, and a join of the release rows with the leads and
+        their assignments took 21 s instead of 30 ms (EXPLAIN ANALYZE in docs/benchmarks.md).
+        The candidates are without salesperson: the run read them so."""
         since = fields.Datetime.from_string(data['now']) - timedelta(days=ROUTING_WINDOW_DAYS)
         self.env.cr.execute("""
-            WITH released AS (
-                SELECT id, lead_id, previous_user_id FROM crm_lead_assignment_log
-                 WHERE kind = 'release' AND rule = 'hand_back'
-                   AND previous_user_id IS NOT NULL AND date >= %s),
-            given AS (
-                SELECT log.lead_id, max(log.id) AS last_id
-                  FROM crm_lead_assignment_log log
-                 WHERE log.lead_id IN (SELECT lead_id FROM released)
-                   AND log.kind IN ('member', 'sla', 'manual')
-                 GROUP BY log.lead_id)
             SELECT released.lead_id, released.previous_user_id
-              FROM released
-              JOIN crm_lead lead ON lead.id = released.lead_id AND lead.user_id IS NULL
-              LEFT JOIN given ON given.lead_id = released.lead_id
-             WHERE given.last_id IS NULL OR given.last_id < released.id
-        """, (fields.Datetime.to_string(since),))
+              FROM crm_lead_assignment_log released
+             WHERE released.kind = 'release' AND released.rule = 'hand_back'
+               AND released.previous_user_id IS NOT NULL AND released.date >= %s
+               AND released.lead_id = ANY(%s)
+               AND NOT EXISTS (SELECT 1 FROM crm_lead_assignment_log given
+                                WHERE given.lead_id = released.lead_id
+                                  AND given.kind IN ('member', 'sla', 'manual')
+                                  AND given.id > released.id)
+        """, (fields.Datetime.to_string(since), list(data['leads'].ids)))
         kept_from = {}
         for lead_id, user_id in self.env.cr.fetchall():
             kept_from.setdefault(user_id, set()).add(lead_id)
