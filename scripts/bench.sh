@@ -37,7 +37,9 @@
 # cap and open leads already (assigned before the 30-day window), a third a preferred filter;
 # its checks add: no open-lead cap exceeded, members with no cap go beyond their capacity, and
 # preferences honoured whenever a preferring member had room (its BENCH line carries
-# capacity=1). Compare it with a plain 'make bench' run right before it. The report prints the
+# capacity=1). Compare it with a plain 'make bench' run right before it. BENCH_KEEP_DB=1 keeps
+# the benchmark's database (and the cluster running) to study it afterwards; its name is
+# printed, scripts/lib.sh's drop_db removes it. The report prints the
 # decision step's seconds on a line of its own ('decision step: 0.84 s') and, per phase, the
 # process's peak memory when the phase ended.
 set -euo pipefail
@@ -61,8 +63,12 @@ ref_db="${db}_ref"
 entry="$ROOT/scripts/bench/__main__.py"
 export BENCH_SCRIPTS="$ROOT/scripts"
 cleanup() {
-  drop_db "$db" 2>/dev/null || true
   drop_db "$ref_db" 2>/dev/null || true
+  if [ -n "${BENCH_KEEP_DB:-}" ]; then
+    say "kept database $db (port $(pg_port))"
+    return
+  fi
+  drop_db "$db" 2>/dev/null || true
   if [ "$started_pg" = 1 ]; then pg_stop; fi
 }
 trap cleanup EXIT

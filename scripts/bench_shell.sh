@@ -5,6 +5,8 @@
 # and kept in .state/logs/bench-NAME-*.out, Odoo's log beside it. Its BENCH_* variables pass
 # through the environment. 'make bench-keys' and 'make bench-hand-back' call it. Needs the CPU
 # to itself: flock -o /tmp/crm-cpu.lock make bench-keys
+# BENCH_KEEP_DB=1 keeps the database (and the cluster running) to study it afterwards: its name
+# is printed; scripts/lib.sh's drop_db removes it.
 set -euo pipefail
 source "$(dirname "$(readlink -f "$0")")/lib.sh"
 
@@ -22,6 +24,10 @@ stamp=$(date +%Y%m%d-%H%M%S)
 log="$STATE/logs/$name-$stamp.log"
 out="$STATE/logs/$name-$stamp.out"
 cleanup() {
+  if [ -n "${BENCH_KEEP_DB:-}" ]; then
+    say "kept database $db (port $(pg_port))"
+    return
+  fi
   drop_db "$db" 2>/dev/null || true
   if [ "$started_pg" = 1 ]; then pg_stop; fi
 }
