@@ -131,7 +131,7 @@ class CrmLeadRouterRelease(models.AbstractModel):
 
     @api.model
     def _hand_back(self, members, idle_days=None, route_now=False, actor=None, left=False,
-                   pairs=()):
+                   pairs=(), own_transactions=False):
         """Hand back the open leads of ``members`` (and of ``pairs``: (team, user), see
         ``_hand_back_rows``), as the system:
         the caller checked the rights (``_check_hand_back``) or is the archive of a user or a
@@ -141,6 +141,8 @@ class CrmLeadRouterRelease(models.AbstractModel):
 
         :param actor: the person handing back (res.users; they get no note of their own act)
         :param left: the salesperson left (an archive): the reasons say so
+        :param own_transactions: the caller's transaction does nothing else (the wizard): the
+            release may be committed on the writer connections (``_write_release``)
         :return: {lead_id: (team_id, company_id)} of the leads handed back
         """
         self = self.sudo()
@@ -165,7 +167,7 @@ class CrmLeadRouterRelease(models.AbstractModel):
         released = self._write_release(
             [(lead_id, user_id, team_id, False, nodes[(team_id, user_id)])
              for lead_id, user_id, team_id in rows], now, 'hand_back',
-            idle_before=self._hand_back_since(idle_days))
+            idle_before=self._hand_back_since(idle_days), own_transactions=own_transactions)
         if not released:
             return released
         user_of = {row[0]: row[1] for row in rows}

@@ -257,7 +257,8 @@ class CrmLeadRouterWrite(models.AbstractModel):
         return written
 
     @api.model
-    def _write_release(self, rows, now, rule, untouched=False, idle_before=None):
+    def _write_release(self, rows, now, rule, untouched=False, idle_before=None,
+                       own_transactions=False):
         """Release leads from their salesperson, guarded: the lead is still with that
         salesperson (still without one when none is given), still in the team it was read in,
         active and not won; with ``untouched``, not followed up since it was assigned; with
@@ -266,60 +267,78 @@ class CrmLeadRouterWrite(models.AbstractModel):
         'hand_back' or 'reroute'), and the previous salesperson stops following it (followers
         follow the rights). A released lead leaves its salesperson's 30-day count with them.
 
+        With ``own_transactions`` (a person handing back a book, whose transaction does
+        nothing else) and more than one batch, outside tests, the batches are written and
+        committed on the writer connections side by side (``_on_writers``), as a routing run
+        writes its own; otherwise in the current transaction.
+
         :param rows: (lead_id, salesperson as read or None, team as read or None, clear the
             team too (bool), reason: a ``routing.reasons`` node)
         :return: {lead_id: (team_id as it was, company_id)} of the leads released
         """
-        cr = self.env.cr
+        batches = [rows[start:start + ROUTING_BATCH_SIZE]
+                   for start in range(0, len(rows), ROUTING_BATCH_SIZE)]
+        args = (now, rule, untouched, idle_before)
+        if own_transactions and len(batches) > 1 and self._routing_transactions():
+            results = self._on_writers('_write_release_batch', batches,
+                                       self._parallel_writers(), *args)
+        else:
+            results = [self._write_release_batch(batch, *args) for batch in batches]
         released = {}
-        for start in range(0, len(rows), ROUTING_BATCH_SIZE):
-            batch = rows[start:start + ROUTING_BATCH_SIZE]
-            cr.execute("""
-                UPDATE crm_lead AS lead
-                   SET user_id = NULL,
-                       team_id = CASE WHEN v.clear_team THEN NULL ELSE lead.team_id END,
-                       assignment_date = NULL,
-                       write_uid = %(uid)s,
-                       write_date = %(now)s::timestamp
-                  FROM unnest(%(ids)s::int[], %(users)s::int[], %(teams)s::int[],
-                              %(clear)s::bool[]) AS v(id, user_id, team_id, clear_team)
-                 WHERE lead.id = ANY(%(ids)s) AND lead.id = v.id
-                   AND lead.user_id IS NOT DISTINCT FROM v.user_id
-                   AND lead.team_id IS NOT DISTINCT FROM v.team_id
-                   AND lead.active AND coalesce(lead.probability, 0) < 100
-                   AND (NOT %(untouched)s OR lead.user_id IS NULL
-                        OR lead.last_followup_date IS NULL
-                        OR lead.last_followup_date < lead.assignment_date)
-                   AND (%(before)s::timestamp IS NULL
-                        OR coalesce(greatest(lead.last_followup_date, lead.assignment_date),
-                                    lead.create_date) < %(before)s::timestamp)
-             RETURNING lead.id, v.team_id, lead.company_id
-            """, {
-                'now': now,
-                'uid': self.env.uid,
-                'ids': [row[0] for row in batch],
-                'users': [row[1] or None for row in batch],
-                'teams': [row[2] or None for row in batch],
-                'clear': [bool(row[3]) for row in batch],
-                'untouched': bool(untouched),
-                'before': idle_before or None,
-            })
-            written = {lead_id: (team_id, company_id)
-                       for lead_id, team_id, company_id in cr.fetchall()}
-            if not written:
-                continue
+        for written in results:
             released.update(written)
-            previous = {row[0]: row[1] for row in batch if row[0] in written and row[1]}
-            self.env['crm.lead.assignment.log']._routing_insert(
-                [(row[0], written[row[0]][0], None, 'release', row[4], written[row[0]][1],
-                  rule) for row in batch if row[0] in written], now, previous=previous)
-            self.env['crm.lead'].browse(list(written))._routing_unfollow_previous(previous)
-            self._ladder_activities(list(written), now)  # the previous holders' activities
         # Every field of the leads, for all leads at once (as ``_write_leads``): per lead it
         # would cost fields x leads dictionary entries.
         Lead = self.env['crm.lead']
         Lead.invalidate_cache(list(Lead._fields))
         return released
+
+    @api.model
+    def _write_release_batch(self, batch, now, rule, untouched, idle_before):
+        """One batch of ``_write_release`` in the current transaction: {lead_id: (team_id as
+        it was, company_id)} of its leads released."""
+        cr = self.env.cr
+        cr.execute("""
+            UPDATE crm_lead AS lead
+               SET user_id = NULL,
+                   team_id = CASE WHEN v.clear_team THEN NULL ELSE lead.team_id END,
+                   assignment_date = NULL,
+                   write_uid = %(uid)s,
+                   write_date = %(now)s::timestamp
+              FROM unnest(%(ids)s::int[], %(users)s::int[], %(teams)s::int[],
+                          %(clear)s::bool[]) AS v(id, user_id, team_id, clear_team)
+             WHERE lead.id = ANY(%(ids)s) AND lead.id = v.id
+               AND lead.user_id IS NOT DISTINCT FROM v.user_id
+               AND lead.team_id IS NOT DISTINCT FROM v.team_id
+               AND lead.active AND coalesce(lead.probability, 0) < 100
+               AND (NOT %(untouched)s OR lead.user_id IS NULL
+                    OR lead.last_followup_date IS NULL
+                    OR lead.last_followup_date < lead.assignment_date)
+               AND (%(before)s::timestamp IS NULL
+                    OR coalesce(greatest(lead.last_followup_date, lead.assignment_date),
+                                lead.create_date) < %(before)s::timestamp)
+         RETURNING lead.id, v.team_id, lead.company_id
+        """, {
+            'now': now,
+            'uid': self.env.uid,
+            'ids': [row[0] for row in batch],
+            'users': [row[1] or None for row in batch],
+            'teams': [row[2] or None for row in batch],
+            'clear': [bool(row[3]) for row in batch],
+            'untouched': bool(untouched),
+            'before': idle_before or None,
+        })
+        written = {lead_id: (team_id, company_id)
+                   for lead_id, team_id, company_id in cr.fetchall()}
+        if not written:
+            return written
+        previous = {row[0]: row[1] for row in batch if row[0] in written and row[1]}
+        self.env['crm.lead.assignment.log']._routing_insert(
+            [(row[0], written[row[0]][0], None, 'release', row[4], written[row[0]][1],
+              rule) for row in batch if row[0] in written], now, previous=previous)
+        self.env['crm.lead'].browse(list(written))._routing_unfollow_previous(previous)
+        self._ladder_activities(list(written), now)  # the previous holders' activities
+        return written
 
     @api.model
     def _write_scores(self, scores):
@@ -350,50 +369,55 @@ class CrmLeadRouterWrite(models.AbstractModel):
     def _write_parallel(self, batches, subscriptions, now, writers):
         """Outside tests: write the batches on ``writers`` connections of their own (the cron:
         several; a person's run: one), each batch committed as one unit in READ COMMITTED,
-        while this thread prepares the next ones. Most of a run is
+        while this thread prepares the next ones (``_on_writers``). Most of a run is
         PostgreSQL work (index entries, foreign key checks of followers and log rows): batches
         touch different leads, so several database processes do it side by side.
 
         This connection keeps the routing lock (session level) meanwhile and writes nothing:
         what it wrote before (refreshed scores, error notes) is committed first, so no writer
-        waits on it. It commits again at the end, to see what the writers wrote. A batch that
-        fails stops the run: the batches not started yet are cancelled, those running finish,
-        every failure is logged and the first one raised. The batches committed stay, and the
-        next run routes what is left.
+        waits on it. It commits again at the end, to see what the writers wrote. The batches
+        committed stay when one fails, and the next run routes what is left.
         """
         self.env.cr.commit()  # pylint: disable=invalid-commit
+        self._on_writers('_write_batch', batches, writers, subscriptions, now)
+        # A new transaction, to see what the writers committed: the digests are made from it.
+        self.env.cr.commit()  # pylint: disable=invalid-commit
+
+    def _on_writers(self, method, batches, writers, *args):
+        """Call ``method(batch, *args)`` of this model for each of ``batches`` on ``writers``
+        connections of their own, each batch committed as one unit in READ COMMITTED (its
+        guard reads each lead as it is when written, not as this transaction's snapshot saw
+        it); returns their results in the order of ``batches``. A few batches are prepared
+        ahead, not all of them in memory. A batch that fails stops the others: those not
+        started are cancelled, those running finish, every failure is logged and the first
+        one raised; the batches committed stay."""
         registry, uid, context = self.env.registry, self.env.uid, self.env.context
 
         def write(batch):
             threading.current_thread().dbname = registry.db_name  # for Odoo's log lines
             try:
                 with api.Environment.manage(), registry.cursor() as cr:  # commits on success
-                    # The guard reads each lead as it is when written, not as the run's
-                    # snapshot saw it: a person's change meanwhile is left alone, no error.
                     cr.execute("SET TRANSACTION ISOLATION LEVEL READ COMMITTED")
                     env = api.Environment(cr, uid, context)
-                    env[self._name]._write_batch(batch, subscriptions, now)
+                    return getattr(env[self._name], method)(batch, *args)
             except Exception:
-                _logger.exception("Lead routing: a batch of %d leads failed",
-                                  len(batch.to_team) + len(batch.to_user))
+                _logger.exception("Lead routing: a batch of %s failed", method)
                 raise
 
-        pending = deque()
+        results, pending = [], deque()
         with ThreadPoolExecutor(max_workers=writers) as pool:
             try:
                 for batch in batches:
                     pending.append(pool.submit(write, batch))
-                    # A few batches ahead, not the whole run in memory.
                     while len(pending) > 2 * writers:
-                        pending.popleft().result()
+                        results.append(pending.popleft().result())
                 while pending:
-                    pending.popleft().result()
+                    results.append(pending.popleft().result())
             except Exception:
                 for future in pending:
                     future.cancel()
                 raise
-        # A new transaction, to see what the writers committed: the digests are made from it.
-        self.env.cr.commit()  # pylint: disable=invalid-commit
+        return results
 
     @api.model
     def _assign(self, to_team, to_user, reasons):

@@ -390,3 +390,85 @@ class TestTransactions(common.TransactionCase):
             self.assertFalse(env['crm.lead'].browse(archived.id).active)
         for lead in leads[2:]:
             self.assertEqual(state[lead.id][:3], (users.id, team.id, 1))
+
+    def hand_back_setup(self, env, count):
+        """A team of three salespeople led by a team leader; the first one holds ``count``
+        leads of this test. Returns (team, leader, leaver, the others, leads)."""
+        team, users = self.make_team(env, [100, 100, 100])
+        login = '%s leader' % self.token
+        leader = env['res.users'].create({
+            'name': login.title(), 'login': login.replace(' ', '.').lower(),
+            'groups_id': [(6, 0, [env.ref('crm_team_routing.group_sale_team_leader').id])],
+            'company_id': team.company_id.id, 'company_ids': [(6, 0, team.company_id.ids)],
+        })
+        team.user_id = leader
+        leads = self.make_leads(env, count)
+        leads.write({'team_id': team.id, 'user_id': users[0].id})
+        return team, leader, users[0], users[1:], leads
+
+    def test_hand_back_commits_its_batches_on_writer_connections(self):
+        """A leader hands back a book larger than a batch, routed at once: the release is
+        written batch by batch on the writer connections, each committed, then the leads are
+        routed once the wizard's transaction is committed, to the other members only; each
+        lead has one release row before its new assignment, and the leaver follows none."""
+        batch, count = 4, 10
+        self.patch(crm_lead_router_write, 'ROUTING_BATCH_SIZE', batch)
+        with self.committed() as env:
+            env['ir.config_parameter'].set_param('crm_team_routing.parallel_writers', '2')
+            team, leader, leaver, others, leads = self.hand_back_setup(env, count)
+        Router = type(self.env['crm.lead.router'])
+        original = Router._write_release_batch
+        threads, counting = [], threading.Lock()
+
+        def recording(router, rows, *args):
+            with counting:  # the writers call this side by side
+                threads.append(threading.current_thread().name)
+            return original(router, rows, *args)
+
+        self.patch(Router, '_write_release_batch', recording)
+        with self.committed() as env:
+            member = env['crm.team.member'].search([('team_id', '=', team.id),
+                                                    ('user_id', '=', leaver.id)])
+            action = member.sudo(leader.id).action_hand_back_leads()
+            env['crm.lead.hand.back'].sudo(leader.id).with_context(**action['context']).create(
+                {'scope': 'all', 'route_now': True}).action_confirm()
+        self.assertEqual(len(threads), 3, "one call per batch of %d: %s" % (batch, threads))
+        self.assertNotIn(threading.current_thread().name, threads)
+        state = self.routed(leads.ids)
+        self.assertEqual({row[0] for row in state.values()}, set(others.ids), state)
+        with self.committed() as env:
+            env.cr.execute("""
+                SELECT lead_id, array_agg(kind ORDER BY id),
+                       array_agg(previous_user_id ORDER BY id)
+                  FROM crm_lead_assignment_log WHERE lead_id = ANY(%s) GROUP BY lead_id
+            """, (leads.ids,))
+            history = {row[0]: row[1:] for row in env.cr.fetchall()}
+            env.cr.execute("""
+                SELECT count(*) FROM mail_followers
+                 WHERE res_model = 'crm.lead' AND res_id = ANY(%s) AND partner_id = %s
+            """, (leads.ids, leaver.partner_id.id))
+            followed = env.cr.fetchone()[0]
+        # The setup's own row first: it gave the leads to the leaver by hand.
+        self.assertEqual(history, {lead_id: (['manual', 'release', 'member'],
+                                             [None, leaver.id, None]) for lead_id in leads.ids})
+        self.assertEqual(followed, 0, "the leaver still follows handed back leads")
+
+    def test_archive_hands_back_in_the_archiving_transaction(self):
+        """Archiving a salesperson hands back their leads in the same transaction, whatever
+        its size: rolled back, the archive and the release are both undone."""
+        self.patch(crm_lead_router_write, 'ROUTING_BATCH_SIZE', 4)
+        with self.committed() as env:
+            env['ir.config_parameter'].set_param('crm_team_routing.parallel_writers', '2')
+            _team, _leader, leaver, _others, leads = self.hand_back_setup(env, 10)
+        caller = self.registry.cursor()
+        try:
+            env = api.Environment(caller, SUPERUSER_ID, CONTEXT)
+            env['res.users'].browse(leaver.id).write({'active': False})
+            caller.execute("SELECT count(*) FROM crm_lead WHERE id = ANY(%s) AND user_id IS "
+                           "NULL", (leads.ids,))
+            self.assertEqual(caller.fetchone()[0], 10, "not handed back by the archive")
+            caller.rollback()
+        finally:
+            caller.close()
+        self.assertEqual({row[0] for row in self.state(leads.ids).values()}, {leaver.id},
+                         "the rolled back archive released leads")

@@ -91,6 +91,9 @@ class CrmLeadHandBack(models.TransientModel):
         router = self._router()
         router._check_hand_back(self.member_id)
         # Checked above: the release, its log rows and the leader's note are the system's.
+        # This transaction does nothing else: a large release may commit on its own
+        # connections, batches side by side.
         router.sudo()._hand_back(self.member_id, idle_days=self._idle_days(),
-                                 route_now=self.route_now, actor=self.env.user)
+                                 route_now=self.route_now, actor=self.env.user,
+                                 own_transactions=True)
         return {'type': 'ir.actions.act_window_close'}
