@@ -3,10 +3,30 @@
 
 A lead from a customer someone already has goes back to them (step 0, before the teams).
 """
+import csv
+import io
+
 from odoo import api, models
 
 from ..routing import keys as account_keys, owner
 from ..routing.reasons import join, text as reason_text
+
+# The kinds of key matched by value (the commercial entity is matched by id).
+VALUE_KINDS = ('email', 'phone', 'vat', 'company_name', 'email_domain')
+# Up to this many keys travel with each query, as arrays; more are copied once into temporary
+# tables the queries join: 100,000 keys cost 0.1-0.3 s of quoting and parsing per query.
+OWNER_KEYS_INLINE_MAX = 1000
+# The temporary table of each kind of key, and its statements (names of VALUE_KINDS only).
+KEY_TABLES = {
+    kind: {
+        'relation': 'crm_team_routing_keys_%s AS k' % kind,
+        'drop': 'DROP TABLE IF EXISTS crm_team_routing_keys_%s' % kind,
+        'create': 'CREATE TEMPORARY TABLE crm_team_routing_keys_%s (company_id int, key varchar, '
+                  'lookup varchar) ON COMMIT DROP' % kind,
+        'copy': 'COPY crm_team_routing_keys_%s FROM STDIN WITH (FORMAT csv)' % kind,
+        'analyze': 'ANALYZE crm_team_routing_keys_%s' % kind,
+    } for kind in VALUE_KINDS
+}
 
 
 class CrmLeadRouterOwner(models.AbstractModel):
@@ -17,8 +37,8 @@ class CrmLeadRouterOwner(models.AbstractModel):
         run (waiting for a team, or in a team of the run) of the companies whose teams of the
         run route to existing owners: their keys, the best record sharing each key at each
         level, the stoplist, the seats of the owners. A fixed number of indexed queries, whatever
-        the number of leads: each takes the run's keys as arrays. None when the step has nothing
-        to do."""
+        the number of leads: the run's keys travel once (``_owner_key_relations``). None when
+        the step has nothing to do."""
         owner_teams = teams.filtered('assignment_owner')
         if not owner_teams:
             return None
@@ -48,9 +68,11 @@ class CrmLeadRouterOwner(models.AbstractModel):
         candidates = cr.fetchall()
         free_domains = self.env['res.partner']._routing_free_email_domains()
         keys_of, keys = owner.candidate_keys(candidates, company_of, free_domains)
-        found = self._read_owner_records(keys)
+        relations = self._owner_key_relations(keys)
+        found = self._read_owner_records(keys, relations)
         # A key nobody owns cannot have two owners: only owned keys may be stoplisted. The
-        # records found are for the run's keys only: their keys are the owned ones.
+        # records found are for the run's keys only: their keys are the owned ones, a few
+        # of the run's.
         owned = {kind: set() for kind in keys}
         for kind, company_id, key in found:
             owned[kind].add((company_id, key))
@@ -65,7 +87,43 @@ class CrmLeadRouterOwner(models.AbstractModel):
             'seats': self._read_owner_seats(owner_teams, data, owner_ids=users),
         }
 
-    def _read_owner_records(self, keys):
+    def _owner_key_relations(self, keys):
+        """{kind: (SQL of the relation ``k`` (company_id, key, lookup), its parameters)} of the
+        run's keys of each kind in ``VALUE_KINDS`` it has: ``lookup`` is the value searched,
+        the key itself, and for a tax ID also its head office's (``keys.vat_head_office``).
+        A few keys travel as arrays with each query; more are copied once into a temporary
+        table per kind (dropped at the commit, or by the next run of this transaction)."""
+        rows = {}
+        for kind in VALUE_KINDS:
+            kind_rows = [(company_id, key, key) for company_id, key in keys[kind]]
+            if kind == 'vat':
+                kind_rows += [(company_id, key, head) for company_id, key, head in (
+                    (company_id, key, account_keys.vat_head_office(key))
+                    for company_id, key in keys[kind]) if head]
+            if kind_rows:
+                rows[kind] = kind_rows
+        if sum(len(kind_rows) for kind_rows in rows.values()) <= OWNER_KEYS_INLINE_MAX:
+            return {kind: ("unnest(%s::int[], %s::varchar[], %s::varchar[]) "
+                           "AS k(company_id, key, lookup)", [list(column) for column in zip(
+                               *kind_rows)]) for kind, kind_rows in rows.items()}
+        cr = self.env.cr
+        relations = {}
+        for kind, kind_rows in rows.items():
+            table = KEY_TABLES[kind]
+            cr.execute(table['drop'])
+            cr.execute(table['create'])
+            # CSV: the csv module quotes what needs it, in C; a key is never empty, so an
+            # empty field is a company_id None (NULL).
+            buffer = io.StringIO()
+            csv.writer(buffer).writerows(kind_rows)
+            buffer.seek(0)
+            cr.copy_expert(table['copy'], buffer)
+            # The planner's row counts and key frequencies of this run's keys.
+            cr.execute(table['analyze'])
+            relations[kind] = (table['relation'], [])
+        return relations
+
+    def _read_owner_records(self, keys, relations):
         """{(key_kind, company_id, key): [(level, rank, record, (id, name, user_id, team_id,
         date), label)]}: for each key of the run, the record of each level that gives its
         owner (the most recently assigned, then the highest id); ``label``: how the reason names
@@ -94,26 +152,26 @@ class CrmLeadRouterOwner(models.AbstractModel):
             """.format(open_lead=open_lead), (list(companies), list(partners)))
             for row in cr.fetchall():
                 add(('partner', row[0], row[1]), 2, 0, 'opportunity', row[2:])
-        if keys['vat']:
-            for company_id, key, row, matched in self._read_owner_vat(keys['vat']):
+        if 'vat' in relations:
+            for company_id, key, row, matched in self._read_owner_vat(relations['vat']):
                 add(('vat', company_id, key), 1, 1, 'partner', row + (None, ''),
                     account_keys.vat_label(matched))
         for kind, (levels, column, label) in sorted(self._owner_shared_keys().items()):
-            if not keys[kind]:
+            if kind not in relations:
                 continue
-            companies, values = map(list, zip(*keys[kind]))
+            relation, params = relations[kind]
             # Open opportunities and open leads with the key.
             cr.execute("""
                 SELECT DISTINCT ON (k.company_id, k.key, l.type)
                        k.company_id, k.key, l.type, {label},
                        l.id, l.name, l.user_id, l.team_id, l.assignment_date
-                  FROM unnest(%s::int[], %s::varchar[]) AS k(company_id, key)
+                  FROM {relation}
                   JOIN crm_lead l ON l.{column} = k.key
                  WHERE {open_lead}
                  ORDER BY k.company_id, k.key, l.type, l.assignment_date DESC NULLS LAST,
                           l.id DESC
-            """.format(column=column, open_lead=open_lead,
-                       label='l.partner_name' if label else 'NULL'), (companies, values))
+            """.format(relation=relation, column=column, open_lead=open_lead,
+                       label='l.partner_name' if label else 'NULL'), params)
             for row in cr.fetchall():
                 record = 'opportunity' if row[2] == 'opportunity' else 'lead'
                 add((kind, row[0], row[1]), levels[record][0], levels[record][1], record,
@@ -122,38 +180,31 @@ class CrmLeadRouterOwner(models.AbstractModel):
             cr.execute("""
                 SELECT DISTINCT ON (k.company_id, k.key)
                        k.company_id, k.key, {label}, p.id, p.display_name, p.user_id
-                  FROM unnest(%s::int[], %s::varchar[]) AS k(company_id, key)
+                  FROM {relation}
                   JOIN res_partner p ON {partner_key} = k.key
                  WHERE p.active AND p.user_id IS NOT NULL
                    AND (p.company_id IS NULL OR p.company_id = k.company_id)
                  ORDER BY k.company_id, k.key, p.id DESC
-            """.format(partner_key=self._owner_partner_key(kind),
-                       label='p.name' if label else 'NULL'), (companies, values))
+            """.format(relation=relation, partner_key=self._owner_partner_key(kind),
+                       label='p.name' if label else 'NULL'), params)
             for row in cr.fetchall():
                 level, rank = levels['customer']
                 add((kind, row[0], row[1]), level, rank, 'customer', row[3:] + (None, ''),
                     row[2])
         return found
 
-    def _read_owner_vat(self, keys):
+    def _read_owner_vat(self, relation):
         """[(company_id, key, (partner_id, name, user_id), matched key)]: for each tax ID key
-        of the run, the customer with that tax ID who has a salesperson (level 1): the
-        commercial entity before its contacts, then the newest. A Vietnamese branch's key
-        (13 digits) finds its head office's (10) when no partner of the company has the
-        branch's own. One query."""
-        rows = []
-        for company_id, key in keys:
-            rows.append((company_id, key, key, True))
-            head = account_keys.vat_head_office(key)
-            if head:
-                rows.append((company_id, key, head, False))
-        companies, values, lookups, exact = map(list, zip(*rows))
+        of the run (``relation``: see ``_owner_key_relations``), the customer with that tax ID
+        who has a salesperson (level 1): the commercial entity before its contacts, then the
+        newest. A Vietnamese branch's key (13 digits) finds its head office's (10) when no
+        partner of the company has the branch's own. One query."""
+        relation, params = relation
         self.env.cr.execute("""
             WITH found AS (
-                SELECT k.company_id, k.key, k.exact, p.id, p.display_name, p.user_id,
-                       p.vat_key, p.id = p.commercial_partner_id AS commercial
-                  FROM unnest(%s::int[], %s::varchar[], %s::varchar[], %s::bool[])
-                       AS k(company_id, key, lookup, exact)
+                SELECT k.company_id, k.key, k.lookup = k.key AS exact, p.id, p.display_name,
+                       p.user_id, p.vat_key, p.id = p.commercial_partner_id AS commercial
+                  FROM {relation}
                   JOIN res_partner p ON p.vat_key = k.lookup
                  WHERE p.active AND (p.company_id IS NULL OR p.company_id = k.company_id))
             SELECT DISTINCT ON (f.company_id, f.key)
@@ -165,7 +216,7 @@ class CrmLeadRouterOwner(models.AbstractModel):
                                               AND own.company_id IS NOT DISTINCT FROM
                                                   f.company_id))
              ORDER BY f.company_id, f.key, f.exact DESC, f.commercial DESC, f.id DESC
-        """, (companies, values, lookups, exact))
+        """.format(relation=relation), params)
         return [(row[0], row[1], row[2:5], row[5]) for row in self.env.cr.fetchall()]
 
     @api.model

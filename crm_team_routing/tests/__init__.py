@@ -35,6 +35,7 @@ from . import test_hand_back
 from . import test_reroute
 from . import test_account_rules
 from . import test_account
+from . import test_owner_keys_copied
 from . import test_boundary_fields
 from . import test_boundary_sharing
 from . import test_boundary_followers
