@@ -16,16 +16,17 @@ VALUE_KINDS = ('email', 'phone', 'vat', 'company_name', 'email_domain')
 # Up to this many keys travel with each query, as arrays; more are copied once into temporary
 # tables the queries join: 100,000 keys cost 0.1-0.3 s of quoting and parsing per query.
 OWNER_KEYS_INLINE_MAX = 1000
-# The temporary table of each kind of key, and its statements (names of VALUE_KINDS only).
+# The temporary tables of each kind of key ('keys': the run's; 'owned': those a record with a
+# salesperson has), and their statements (names of VALUE_KINDS only).
 KEY_TABLES = {
-    kind: {
-        'relation': 'crm_team_routing_keys_%s AS k' % kind,
-        'drop': 'DROP TABLE IF EXISTS crm_team_routing_keys_%s' % kind,
-        'create': 'CREATE TEMPORARY TABLE crm_team_routing_keys_%s (company_id int, key varchar, '
-                  'lookup varchar) ON COMMIT DROP' % kind,
-        'copy': 'COPY crm_team_routing_keys_%s FROM STDIN WITH (FORMAT csv)' % kind,
-        'analyze': 'ANALYZE crm_team_routing_keys_%s' % kind,
-    } for kind in VALUE_KINDS
+    (name, kind): {
+        'relation': 'pg_temp.crm_team_routing_%s_%s AS k' % (name, kind),
+        'drop': 'DROP TABLE IF EXISTS pg_temp.crm_team_routing_%s_%s' % (name, kind),
+        'create': 'CREATE TEMPORARY TABLE pg_temp.crm_team_routing_%s_%s (company_id int, '
+                  'key varchar, lookup varchar) ON COMMIT DROP' % (name, kind),
+        'copy': 'COPY pg_temp.crm_team_routing_%s_%s FROM STDIN WITH (FORMAT csv)' % (name, kind),
+        'analyze': 'ANALYZE pg_temp.crm_team_routing_%s_%s' % (name, kind),
+    } for name in ('keys', 'owned') for kind in VALUE_KINDS
 }
 
 
@@ -37,8 +38,8 @@ class CrmLeadRouterOwner(models.AbstractModel):
         run (waiting for a team, or in a team of the run) of the companies whose teams of the
         run route to existing owners: their keys, the best record sharing each key at each
         level, the stoplist, the seats of the owners. A fixed number of indexed queries, whatever
-        the number of leads: the run's keys travel once (``_owner_key_relations``). None when
-        the step has nothing to do."""
+        the number of leads: the run's keys, then the owned ones, travel once each
+        (``_owner_key_relations``). None when the step has nothing to do."""
         owner_teams = teams.filtered('assignment_owner')
         if not owner_teams:
             return None
@@ -71,12 +72,13 @@ class CrmLeadRouterOwner(models.AbstractModel):
         relations = self._owner_key_relations(keys)
         found = self._read_owner_records(keys, relations)
         # A key nobody owns cannot have two owners: only owned keys may be stoplisted. The
-        # records found are for the run's keys only: their keys are the owned ones, a few
-        # of the run's.
+        # records found are for the run's keys only: their keys are the owned ones.
         owned = {kind: set() for kind in keys}
         for kind, company_id, key in found:
             owned[kind].add((company_id, key))
-        stoplist = self._read_owner_stoplist(owned)
+        shared = self._owner_shared_keys()
+        stoplist = self._read_owner_stoplist(self._owner_key_relations(
+            {kind: owned[kind] for kind in shared}, name='owned'))
         matches = owner.candidate_matches(candidates, keys_of, company_of, found)
         # match[5]: the user_id of a Match's fields
         users = {match[5] for lead_matches in matches.values() for match in lead_matches}
@@ -87,14 +89,17 @@ class CrmLeadRouterOwner(models.AbstractModel):
             'seats': self._read_owner_seats(owner_teams, data, owner_ids=users),
         }
 
-    def _owner_key_relations(self, keys):
-        """{kind: (SQL of the relation ``k`` (company_id, key, lookup), its parameters)} of the
-        run's keys of each kind in ``VALUE_KINDS`` it has: ``lookup`` is the value searched,
-        the key itself, and for a tax ID also its head office's (``keys.vat_head_office``).
-        A few keys travel as arrays with each query; more are copied once into a temporary
-        table per kind (dropped at the commit, or by the next run of this transaction)."""
+    def _owner_key_relations(self, keys, name='keys'):
+        """{kind: (SQL of the relation ``k`` (company_id, key, lookup), its parameters)} of
+        ``keys`` ({kind: {(company_id, key)}}) of each kind in ``VALUE_KINDS`` it has:
+        ``lookup`` is the value searched, the key itself, and for a tax ID also its head
+        office's (``keys.vat_head_office``). A few keys travel as arrays with each query; more
+        are copied once into a temporary table per kind (``KEY_TABLES``: ``name`` and kind;
+        dropped at the commit, or by the next run of this transaction)."""
         rows = {}
         for kind in VALUE_KINDS:
+            if not keys.get(kind):
+                continue
             kind_rows = [(company_id, key, key) for company_id, key in keys[kind]]
             if kind == 'vat':
                 kind_rows += [(company_id, key, head) for company_id, key, head in (
@@ -109,7 +114,7 @@ class CrmLeadRouterOwner(models.AbstractModel):
         cr = self.env.cr
         relations = {}
         for kind, kind_rows in rows.items():
-            table = KEY_TABLES[kind]
+            table = KEY_TABLES[(name, kind)]
             cr.execute(table['drop'])
             cr.execute(table['create'])
             # CSV: the csv module quotes what needs it, in C; a key is never empty, so an
@@ -239,36 +244,35 @@ class CrmLeadRouterOwner(models.AbstractModel):
         return {'email': 'lower(p.email)', 'phone': 'p.phone_sanitized',
                 'company_name': 'p.company_name_key', 'email_domain': 'p.email_domain'}[kind]
 
-    def _read_owner_stoplist(self, keys):
-        """{(company_id, key_kind, key)}: the keys among ``keys`` (emails, phones, company
-        names, email domains) shared by too many records with several owners
-        (``owner.is_stoplisted``): a hotline, an info@ address, a group's domain. Records: open
-        leads and opportunities (the candidate itself not counted) and customers with a
-        salesperson, of the key's company. One query per kind of key."""
+    def _read_owner_stoplist(self, relations):
+        """{(company_id, key_kind, key)}: the keys of ``relations`` (see
+        ``_owner_key_relations``: emails, phones, company names, email domains that someone
+        owns) shared by too many records with several owners (``owner.is_stoplisted``): a
+        hotline, an info@ address, a group's domain. Records: open leads and opportunities (the
+        candidate itself not counted) and customers with a salesperson, of the key's company.
+        One query per kind of key."""
         cr = self.env.cr
         stoplist = set()
         for kind, (_levels, column, _label) in sorted(self._owner_shared_keys().items()):
-            if not keys.get(kind):
+            if kind not in relations:
                 continue
-            companies, values = map(list, zip(*keys[kind]))
-            cr.execute("""
-                WITH k AS (SELECT * FROM unnest(%(companies)s::int[], %(keys)s::varchar[])
-                                      AS k(company_id, key)),
-                     r AS (SELECT k.company_id, k.key, l.user_id
-                             FROM k JOIN crm_lead l ON l.{column} = k.key
+            relation, params = relations[kind]
+            query = """
+                WITH r AS (SELECT k.company_id, k.key, l.user_id
+                             FROM {relation} JOIN crm_lead l ON l.{column} = k.key
                             WHERE l.active AND l.probability < 100
                               AND l.company_id IS NOT DISTINCT FROM k.company_id
                            UNION ALL
                            SELECT k.company_id, k.key, p.user_id
-                             FROM k JOIN res_partner p ON {partner_key} = k.key
+                             FROM {relation} JOIN res_partner p ON {partner_key} = k.key
                             WHERE p.active AND p.user_id IS NOT NULL
                               AND (p.company_id IS NULL OR p.company_id = k.company_id))
                 SELECT company_id, key, count(*) - 1, count(DISTINCT user_id)
                   FROM r GROUP BY company_id, key
-                HAVING count(*) - 1 >= %(records)s AND count(DISTINCT user_id) >= %(owners)s
-            """.format(column=column, partner_key=self._owner_partner_key(kind)), {
-                'companies': companies, 'keys': values,
-                'records': owner.STOPLIST_RECORDS, 'owners': owner.STOPLIST_OWNERS})
+                HAVING count(*) - 1 >= %s AND count(DISTINCT user_id) >= %s
+            """.format(relation=relation, column=column,
+                       partner_key=self._owner_partner_key(kind))
+            cr.execute(query, params + params + [owner.STOPLIST_RECORDS, owner.STOPLIST_OWNERS])
             stoplist.update((company_id, kind, key) for company_id, key, records, owners
                             in cr.fetchall() if owner.is_stoplisted(records, owners))
         return stoplist
