@@ -140,10 +140,13 @@ def route():
 
 
 def hand_back():
-    """The leader hands back every open lead of one salesperson, routed at once."""
+    """The leader hands back every open lead of one salesperson, routed at once: as the web
+    client does it, the wizard is saved (one transaction), then its button is called (the
+    next)."""
     action = members[0].sudo(leader).action_hand_back_leads()
     wizard = env['crm.lead.hand.back'].sudo(leader).with_context(**action['context']).create(
         {'scope': 'all', 'route_now': True})
+    env.cr.commit()
     wizard.action_confirm()
 
 

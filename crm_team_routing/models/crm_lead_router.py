@@ -78,8 +78,9 @@ MODES = {
     'wizard': RoutingMode('wizard', 'own', 'raise', False, True),
     'server_action': RoutingMode('writable', 'after_commit', 'leave', False, True),
     'create': RoutingMode('created', 'after_commit', 'leave', False, True),
-    # Leads just handed back (crm.lead.hand.back, "route now"): the release is written in the
-    # caller's transaction, so they are routed once it is committed; the wizard's rights
+    # Leads just handed back (crm.lead.hand.back, "route now"): they are routed once the
+    # caller's transaction is committed (the release is written in it, or committed batch by
+    # batch before it: crm.lead.router._write_release); the wizard's rights
     # (policy.check_hand_back) ran before the release.
     'hand_back': RoutingMode('wizard', 'after_commit', 'leave', False, True),
 }

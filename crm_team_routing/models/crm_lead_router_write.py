@@ -267,10 +267,15 @@ class CrmLeadRouterWrite(models.AbstractModel):
         'hand_back' or 'reroute'), and the previous salesperson stops following it (followers
         follow the rights). A released lead leaves its salesperson's 30-day count with them.
 
-        With ``own_transactions`` (a person handing back a book, whose transaction does
-        nothing else) and more than one batch, outside tests, the batches are written and
-        committed on the writer connections side by side (``_on_writers``), as a routing run
-        writes its own; otherwise in the current transaction.
+        With ``own_transactions`` (a person handing back a book: the wizard's confirmation,
+        whose transaction does nothing else), more than one batch and parallel writers, outside
+        tests, the batches are written and committed on the writer connections side by side
+        (``_on_writers``), as a routing run writes its own; otherwise in the current
+        transaction. Never when the current transaction has written something
+        (``_routing_has_written``): a writer would wait for its row locks while it waits for
+        the writers. What follows the release in the caller's transaction (the leader's note,
+        the routing after its commit) is then not undone with it: leads released by a
+        confirmation that fails after them wait in their team for the next run.
 
         :param rows: (lead_id, salesperson as read or None, team as read or None, clear the
             team too (bool), reason: a ``routing.reasons`` node)
@@ -279,9 +284,9 @@ class CrmLeadRouterWrite(models.AbstractModel):
         batches = [rows[start:start + ROUTING_BATCH_SIZE]
                    for start in range(0, len(rows), ROUTING_BATCH_SIZE)]
         args = (now, rule, untouched, idle_before)
-        if own_transactions and len(batches) > 1 and self._routing_transactions():
-            results = self._on_writers('_write_release_batch', batches,
-                                       self._parallel_writers(), *args)
+        writers = self._parallel_writers() if own_transactions and len(batches) > 1 else 1
+        if writers > 1 and self._routing_transactions() and not self._routing_has_written():
+            results = self._on_writers('_write_release_batch', batches, writers, *args)
         else:
             results = [self._write_release_batch(batch, *args) for batch in batches]
         released = {}
@@ -292,6 +297,13 @@ class CrmLeadRouterWrite(models.AbstractModel):
         Lead = self.env['crm.lead']
         Lead.invalidate_cache(list(Lead._fields))
         return released
+
+    @api.model
+    def _routing_has_written(self):
+        """Whether the current transaction has written (or locked) rows: it has a
+        transaction id then. A writer connection would wait for its row locks."""
+        self.env.cr.execute("SELECT txid_current_if_assigned() IS NOT NULL")
+        return self.env.cr.fetchone()[0]
 
     @api.model
     def _write_release_batch(self, batch, now, rule, untouched, idle_before):
@@ -401,7 +413,9 @@ class CrmLeadRouterWrite(models.AbstractModel):
                     env = api.Environment(cr, uid, context)
                     return getattr(env[self._name], method)(batch, *args)
             except Exception:
-                _logger.exception("Lead routing: a batch of %s failed", method)
+                size = len(batch.to_team) + len(batch.to_user) \
+                    if isinstance(batch, RoutingBatch) else len(batch)
+                _logger.exception("Lead routing: a batch of %d leads failed (%s)", size, method)
                 raise
 
         results, pending = [], deque()

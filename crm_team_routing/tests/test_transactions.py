@@ -426,12 +426,10 @@ class TestTransactions(common.TransactionCase):
             return original(router, rows, *args)
 
         self.patch(Router, '_write_release_batch', recording)
+        # As the web client does it: the wizard is saved, then its button is called.
+        wizard_id = self.hand_back_wizard(team, leader, leaver)
         with self.committed() as env:
-            member = env['crm.team.member'].search([('team_id', '=', team.id),
-                                                    ('user_id', '=', leaver.id)])
-            action = member.sudo(leader.id).action_hand_back_leads()
-            env['crm.lead.hand.back'].sudo(leader.id).with_context(**action['context']).create(
-                {'scope': 'all', 'route_now': True}).action_confirm()
+            env['crm.lead.hand.back'].sudo(leader.id).browse(wizard_id).action_confirm()
         self.assertEqual(len(threads), 3, "one call per batch of %d: %s" % (batch, threads))
         self.assertNotIn(threading.current_thread().name, threads)
         state = self.routed(leads.ids)
@@ -452,6 +450,39 @@ class TestTransactions(common.TransactionCase):
         self.assertEqual(history, {lead_id: (['manual', 'release', 'member'],
                                              [None, leaver.id, None]) for lead_id in leads.ids})
         self.assertEqual(followed, 0, "the leaver still follows handed back leads")
+
+    def hand_back_wizard(self, team, leader, leaver):
+        """The leader's hand-back wizard of ``leaver``'s leads, route now, committed: its id."""
+        with self.committed() as env:
+            member = env['crm.team.member'].search([('team_id', '=', team.id),
+                                                    ('user_id', '=', leaver.id)])
+            action = member.sudo(leader.id).action_hand_back_leads()
+            return env['crm.lead.hand.back'].sudo(leader.id).with_context(
+                **action['context']).create({'scope': 'all', 'route_now': True}).id
+
+    def test_hand_back_after_a_write_stays_in_its_transaction(self):
+        """A confirmation whose transaction wrote before it (here: a lead of the book) keeps
+        the release in that transaction, whatever its size: a writer connection would wait
+        for that transaction's row locks while it waits for the writers. Rolled back, nothing
+        was released."""
+        self.patch(crm_lead_router_write, 'ROUTING_BATCH_SIZE', 4)
+        with self.committed() as env:
+            env['ir.config_parameter'].set_param('crm_team_routing.parallel_writers', '2')
+            team, leader, leaver, _others, leads = self.hand_back_setup(env, 10)
+        wizard_id = self.hand_back_wizard(team, leader, leaver)
+        caller = self.registry.cursor()
+        try:
+            env = api.Environment(caller, SUPERUSER_ID, CONTEXT)
+            env['crm.lead'].browse(leads[0].id).write({'description': 'Called today'})
+            env['crm.lead.hand.back'].sudo(leader.id).browse(wizard_id).action_confirm()
+            caller.execute("SELECT count(*) FROM crm_lead WHERE id = ANY(%s) AND user_id IS "
+                           "NULL", (leads.ids,))
+            self.assertEqual(caller.fetchone()[0], 10, "not handed back")
+            caller.rollback()
+        finally:
+            caller.close()
+        self.assertEqual({row[0] for row in self.state(leads.ids).values()}, {leaver.id},
+                         "the rolled back confirmation released leads")
 
     def test_archive_hands_back_in_the_archiving_transaction(self):
         """Archiving a salesperson hands back their leads in the same transaction, whatever
