@@ -301,7 +301,10 @@ class CrmLeadRouterWrite(models.AbstractModel):
     @api.model
     def _routing_has_written(self):
         """Whether the current transaction has written (or locked) rows: it has a
-        transaction id then. A writer connection would wait for its row locks."""
+        transaction id then. A writer connection would wait for its row locks. Before
+        PostgreSQL 10 (no ``txid_current_if_assigned``), assumed so."""
+        if self.env.cr._cnx.server_version < 100000:
+            return True
         self.env.cr.execute("SELECT txid_current_if_assigned() IS NOT NULL")
         return self.env.cr.fetchone()[0]
 
