@@ -391,31 +391,56 @@ class TestTransactions(common.TransactionCase):
         for lead in leads[2:]:
             self.assertEqual(state[lead.id][:3], (users.id, team.id, 1))
 
-    def hand_back_setup(self, env, count):
-        """A team of three salespeople led by a team leader; the first one holds ``count``
-        leads of this test. Returns (team, leader, leaver, the others, leads)."""
-        team, users = self.make_team(env, [100, 100, 100])
-        login = '%s leader' % self.token
-        leader = env['res.users'].create({
-            'name': login.title(), 'login': login.replace(' ', '.').lower(),
-            'groups_id': [(6, 0, [env.ref('crm_team_routing.group_sale_team_leader').id])],
-            'company_id': team.company_id.id, 'company_ids': [(6, 0, team.company_id.ids)],
-        })
-        team.user_id = leader
-        leads = self.make_leads(env, count)
-        leads.write({'team_id': team.id, 'user_id': users[0].id})
-        return team, leader, users[0], users[1:], leads
+    def hand_back_setup(self, count, batch=4):
+        """Batches of ``batch`` leads on two writer connections, and a team of three
+        salespeople led by a team leader; the first one holds ``count`` leads of this test.
+        Returns (team, leader, leaver, the others, leads), committed."""
+        self.patch(crm_lead_router_write, 'ROUTING_BATCH_SIZE', batch)
+        with self.committed() as env:
+            env['ir.config_parameter'].set_param('crm_team_routing.parallel_writers', '2')
+            team, users = self.make_team(env, [100, 100, 100])
+            login = '%s leader' % self.token
+            leader = env['res.users'].create({
+                'name': login.title(), 'login': login.replace(' ', '.').lower(),
+                'groups_id': [(6, 0, [env.ref('crm_team_routing.group_sale_team_leader').id])],
+                'company_id': team.company_id.id, 'company_ids': [(6, 0, team.company_id.ids)],
+            })
+            team.user_id = leader
+            leads = self.make_leads(env, count)
+            leads.write({'team_id': team.id, 'user_id': users[0].id})
+            return team, leader, users[0], users[1:], leads
+
+    def hand_back_wizard(self, team, leader, leaver):
+        """The leader's hand-back wizard of ``leaver``'s leads, route now, committed: its id."""
+        with self.committed() as env:
+            member = env['crm.team.member'].search([('team_id', '=', team.id),
+                                                    ('user_id', '=', leaver.id)])
+            action = member.sudo(leader.id).action_hand_back_leads()
+            return env['crm.lead.hand.back'].sudo(leader.id).with_context(
+                **action['context']).create({'scope': 'all', 'route_now': True}).id
+
+    def released_then_rolled_back(self, leads, act):
+        """Call ``act(env)`` on a cursor of its own, then roll it back: how many of ``leads``
+        were without salesperson before the rollback."""
+        caller = self.registry.cursor()
+        try:
+            env = api.Environment(caller, SUPERUSER_ID, CONTEXT)
+            act(env)
+            caller.execute("SELECT count(*) FROM crm_lead WHERE id = ANY(%s) AND user_id IS "
+                           "NULL", (leads.ids,))
+            released = caller.fetchone()[0]
+            caller.rollback()
+        finally:
+            caller.close()
+        return released
 
     def test_hand_back_commits_its_batches_on_writer_connections(self):
         """A leader hands back a book larger than a batch, routed at once: the release is
         written batch by batch on the writer connections, each committed, then the leads are
         routed once the wizard's transaction is committed, to the other members only; each
         lead has one release row before its new assignment, and the leaver follows none."""
-        batch, count = 4, 10
-        self.patch(crm_lead_router_write, 'ROUTING_BATCH_SIZE', batch)
-        with self.committed() as env:
-            env['ir.config_parameter'].set_param('crm_team_routing.parallel_writers', '2')
-            team, leader, leaver, others, leads = self.hand_back_setup(env, count)
+        batch = 4
+        team, leader, leaver, others, leads = self.hand_back_setup(10, batch=batch)
         Router = type(self.env['crm.lead.router'])
         original = Router._write_release_batch
         threads, counting = [], threading.Lock()
@@ -451,55 +476,32 @@ class TestTransactions(common.TransactionCase):
                                              [None, leaver.id, None]) for lead_id in leads.ids})
         self.assertEqual(followed, 0, "the leaver still follows handed back leads")
 
-    def hand_back_wizard(self, team, leader, leaver):
-        """The leader's hand-back wizard of ``leaver``'s leads, route now, committed: its id."""
-        with self.committed() as env:
-            member = env['crm.team.member'].search([('team_id', '=', team.id),
-                                                    ('user_id', '=', leaver.id)])
-            action = member.sudo(leader.id).action_hand_back_leads()
-            return env['crm.lead.hand.back'].sudo(leader.id).with_context(
-                **action['context']).create({'scope': 'all', 'route_now': True}).id
-
     def test_hand_back_after_a_write_stays_in_its_transaction(self):
         """A confirmation whose transaction wrote before it (here: a lead of the book) keeps
         the release in that transaction, whatever its size: a writer connection would wait
         for that transaction's row locks while it waits for the writers. Rolled back, nothing
         was released."""
-        self.patch(crm_lead_router_write, 'ROUTING_BATCH_SIZE', 4)
-        with self.committed() as env:
-            env['ir.config_parameter'].set_param('crm_team_routing.parallel_writers', '2')
-            team, leader, leaver, _others, leads = self.hand_back_setup(env, 10)
+        team, leader, leaver, _others, leads = self.hand_back_setup(10)
         wizard_id = self.hand_back_wizard(team, leader, leaver)
-        caller = self.registry.cursor()
-        try:
-            env = api.Environment(caller, SUPERUSER_ID, CONTEXT)
+
+        def write_then_confirm(env):
             env['crm.lead'].browse(leads[0].id).write({'description': 'Called today'})
             env['crm.lead.hand.back'].sudo(leader.id).browse(wizard_id).action_confirm()
-            caller.execute("SELECT count(*) FROM crm_lead WHERE id = ANY(%s) AND user_id IS "
-                           "NULL", (leads.ids,))
-            self.assertEqual(caller.fetchone()[0], 10, "not handed back")
-            caller.rollback()
-        finally:
-            caller.close()
+
+        self.assertEqual(self.released_then_rolled_back(leads, write_then_confirm), 10,
+                         "not handed back")
         self.assertEqual({row[0] for row in self.state(leads.ids).values()}, {leaver.id},
                          "the rolled back confirmation released leads")
 
     def test_archive_hands_back_in_the_archiving_transaction(self):
         """Archiving a salesperson hands back their leads in the same transaction, whatever
         its size: rolled back, the archive and the release are both undone."""
-        self.patch(crm_lead_router_write, 'ROUTING_BATCH_SIZE', 4)
-        with self.committed() as env:
-            env['ir.config_parameter'].set_param('crm_team_routing.parallel_writers', '2')
-            _team, _leader, leaver, _others, leads = self.hand_back_setup(env, 10)
-        caller = self.registry.cursor()
-        try:
-            env = api.Environment(caller, SUPERUSER_ID, CONTEXT)
+        _team, _leader, leaver, _others, leads = self.hand_back_setup(10)
+
+        def archive(env):
             env['res.users'].browse(leaver.id).write({'active': False})
-            caller.execute("SELECT count(*) FROM crm_lead WHERE id = ANY(%s) AND user_id IS "
-                           "NULL", (leads.ids,))
-            self.assertEqual(caller.fetchone()[0], 10, "not handed back by the archive")
-            caller.rollback()
-        finally:
-            caller.close()
+
+        self.assertEqual(self.released_then_rolled_back(leads, archive), 10,
+                         "not handed back by the archive")
         self.assertEqual({row[0] for row in self.state(leads.ids).values()}, {leaver.id},
                          "the rolled back archive released leads")
